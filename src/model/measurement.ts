@@ -1,0 +1,116 @@
+/**
+ * The report line: one measurement of one target, as written to JSONL (field-notes section 6).
+ * snake_case keys, `null` for "no failure", `schema_version` on every line, no probe IP.
+ */
+import type { ThRequest, ThResponse } from './control.js';
+import type { Observations } from './observations.js';
+
+/** Version of the report line format; bump the major on breaking changes. See `schema/report-line.schema.json`. */
+export const SCHEMA_VERSION = '1.0.0';
+
+/** A target to measure, after normalisation (targets/). */
+export interface Target {
+  /** Normalised URL: http(s), lower-case punycode host, default path `/`. */
+  url: string;
+  /** Citizen Lab category code (e.g. `NEWS`), or null. */
+  category_code: string | null;
+  /** Where the target came from, e.g. `argv`, `default`, `list.txt:12`. */
+  source: string;
+}
+
+/** OONI's `dns_consistency`. */
+export type DnsConsistency = 'consistent' | 'inconsistent' | null;
+
+/** OONI's `blocking` values. */
+export type OoniBlocking = 'dns' | 'tcp_ip' | 'http-failure' | 'http-diff' | false | null;
+
+/**
+ * The OONI Web Connectivity keys computed with the LTE (v0.5) rules
+ * (ooni-reference.md section 3; `analysisclassic.go`).
+ */
+export interface OoniAnalysis {
+  dns_experiment_failure: string | null;
+  dns_consistency: DnsConsistency;
+  control_failure: string | null;
+  http_experiment_failure: string | null;
+  body_length_match: boolean | null;
+  /** min/max of body lengths, 0 when not computed. */
+  body_proportion: number;
+  status_code_match: boolean | null;
+  headers_match: boolean | null;
+  title_match: boolean | null;
+  blocking: OoniBlocking;
+  accessible: boolean | null;
+  x_dns_flags: number;
+  x_blocking_flags: number;
+  x_null_null_flags: number;
+}
+
+/** The layer where the probe first diverged from the control (field-notes section 2). */
+export type VerdictBlocking = 'dns' | 'tcp_ip' | 'tls' | 'http-failure' | 'http-diff' | 'throttling' | null;
+
+/** How sure the verdict is (field-notes section 2). */
+export type VerdictStatus = 'ok' | 'anomaly' | 'confirmed' | 'down' | 'inconclusive';
+
+/** Our verdict. */
+export interface Verdict {
+  blocking: VerdictBlocking;
+  accessible: boolean | null;
+  status: VerdictStatus;
+  /** Every layer that looked interfered with. */
+  layers: Exclude<VerdictBlocking, null>[];
+  /** Short human sentences with the numbers behind the verdict. */
+  reasons: string[];
+}
+
+/** Where the control came from. */
+export type ControlSource = 'helper' | 'doh' | 'file' | 'none';
+
+/** The control part of a report line. */
+export interface ControlRecord {
+  source: ControlSource;
+  /** The helper URL, DoH resolver URL or control file that answered; null for `none`. */
+  address: string | null;
+  request: ThRequest | null;
+  response: ThResponse | null;
+  /** Why no usable control was obtained (our failure vocabulary), null when it was. */
+  failure: string | null;
+  t0: number | null;
+  t: number | null;
+}
+
+/** One JSONL line. */
+export interface ReportRecord {
+  schema_version: string;
+  software_name: 'censorprobe';
+  software_version: string;
+  /** ISO-8601 UTC start of the whole run. */
+  test_start_time: string;
+  /** ISO-8601 UTC start of this measurement. */
+  measurement_start_time: string;
+  /** Seconds this measurement took. */
+  test_runtime: number;
+  /** Random id of the run (shared by its lines). */
+  run_id: string;
+  input: string;
+  category_code: string | null;
+  /** The resolver the probe used: `system` or `udp://IP:PORT`. */
+  resolver: string;
+  /** Options that shape the measurement (timeouts in ms, body cap in bytes). */
+  options: MeasurementOptionsRecord;
+  observations: Observations;
+  control: ControlRecord;
+  ooni: OoniAnalysis;
+  verdict: Verdict;
+}
+
+/** The measurement options echoed in the report. */
+export interface MeasurementOptionsRecord {
+  dns_timeout_ms: number;
+  connect_timeout_ms: number;
+  tls_timeout_ms: number;
+  http_timeout_ms: number;
+  control_timeout_ms: number;
+  max_body_bytes: number;
+  max_redirects: number;
+}
