@@ -75,8 +75,22 @@ export interface ControlRecord {
   response: ThResponse | null;
   /** Why no usable control was obtained (our failure vocabulary), null when it was. */
   failure: string | null;
+  /**
+   * DNS answers from an independent resolver (DNS-over-HTTPS) when no helper answered: the only
+   * control available then. Used by our verdict, never by the OONI keys (OONI without a helper
+   * reports `control_failure` and null keys).
+   */
+  dns_reference: DnsReference | null;
   t0: number | null;
   t: number | null;
+}
+
+/** Answers of an independent resolver used as a DNS-only control. */
+export interface DnsReference {
+  /** e.g. `https://dns.google/dns-query`. */
+  resolver_address: string;
+  failure: string | null;
+  addrs: string[];
 }
 
 /** One JSONL line. */

@@ -1,0 +1,61 @@
+/**
+ * classify/: from observations and a control to OONI's Web Connectivity keys and our verdict.
+ *
+ * Pure functions only: no I/O, no clock, no randomness. Imports only `src/model` (types) and
+ * ipaddr.js. `analyzeOoni` reproduces OONI Web Connectivity LTE (v0.5) classic analysis
+ * (ooni-reference.md section 3); `classifyVerdict` is our own verdict (field-notes.md section 2),
+ * which names the first diverging layer and states where it deviates from OONI. Invariant: the same
+ * input always yields the same output; nothing here throws on well-typed input.
+ */
+import type { OoniAnalysis, Verdict } from '../model/index.js';
+import { analyzeOoni, type AnalyzeOoniOptions } from './ooni.js';
+import type { ClassifyInput } from './types.js';
+import { classifyVerdict, type VerdictOptions } from './verdict.js';
+
+export { isBogon, isLoopback } from './bogon.js';
+export {
+  BODY_PROPORTION_THRESHOLD,
+  COMMON_HEADERS,
+  TITLE_MIN_WORD_BYTES,
+  bodyLengthMatch,
+  bodyProportion,
+  compareHttpResponses,
+  headersMatch,
+  isHttpDiff,
+  statusCodeMatch,
+  titleDifferentLongWords,
+  titleMatch,
+  uncommonHeadersIntersection,
+  type HttpDiffMatches,
+  type HttpDiffMetrics,
+  type HttpResponseSummary,
+} from './http-diff.js';
+export {
+  BLOCKING_FLAGS,
+  DNS_FLAGS,
+  NULL_NULL_FLAGS,
+  analyzeOoni,
+  createAsnLookup,
+  dnsConsistency,
+  type AnalyzeOoniOptions,
+} from './ooni.js';
+export type { AsnLookup, ClassifyInput } from './types.js';
+export { classifyVerdict, type ThrottlingHook, type VerdictOptions } from './verdict.js';
+
+/** Options of {@link classify}: the OONI analysis options plus the verdict options. */
+export interface ClassifyOptions extends AnalyzeOoniOptions, VerdictOptions {}
+
+/** The two analyses of one measurement. */
+export interface Classification {
+  ooni: OoniAnalysis;
+  verdict: Verdict;
+}
+
+/**
+ * classify runs {@link analyzeOoni} then {@link classifyVerdict} on one measurement and returns
+ * both. Pure; never throws on well-typed input.
+ */
+export function classify(input: ClassifyInput, options: ClassifyOptions = {}): Classification {
+  const ooni = analyzeOoni(input, options);
+  return { ooni, verdict: classifyVerdict(input, ooni, options) };
+}

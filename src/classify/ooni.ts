@@ -1,0 +1,262 @@
+/**
+ * The OONI Web Connectivity keys, computed with the LTE (v0.5) "classic" engine so that our output
+ * can be compared with OONI's on the same observations.
+ *
+ * Source: OONI probe-cli `internal/experiment/webconnectivitylte/analysisclassic.go` (classic filter,
+ * dns_consistency, linear walk, setBlocking* helpers), `analysisext.go` (x_* flags),
+ * `internal/minipipeline/*` (observations and analysis); restated in ooni-reference.md section 3.
+ * Pure: no I/O, no clock.
+ */
+import type { DnsConsistency, OoniAnalysis, ThResponse } from '../model/index.js';
+import { isLoopback } from './bogon.js';
+import { isHttpDiff } from './http-diff.js';
+import type { AsnLookup, ClassifyInput } from './types.js';
+import { analyzeWebObservations, type WebAnalysis } from './web-analysis.js';
+import { classicFilter, ingestObservations, urlHostname, WebObservationType } from './web-observations.js';
+
+/** `x_blocking_flags` bits (OONI `analysiscore.go`). */
+export const BLOCKING_FLAGS = { dns: 1, tcp_ip: 2, tls: 4, http_failure: 8, http_diff: 16, success: 32 } as const;
+/** `x_dns_flags` bits (OONI `analysiscore.go`). */
+export const DNS_FLAGS = { bogon: 1, unexpected_failure: 2, unexpected_addrs: 4 } as const;
+/** `x_null_null_flags` bits (OONI `analysiscore.go`). */
+export const NULL_NULL_FLAGS = {
+  expected_dns_failure: 1,
+  expected_tcp_failure: 2,
+  expected_tls_failure: 4,
+  successful_https: 8,
+  unexpected_dns_success: 16,
+} as const;
+
+/** Options of {@link analyzeOoni}. */
+export interface AnalyzeOoniOptions {
+  /**
+   * Optional IP-to-ASN hook (0 = unknown). When it returns 0 (or is absent) the ASN comes from the
+   * control's `ip_info` (non-zero entries only).
+   */
+  asnLookup?: AsnLookup;
+}
+
+/**
+ * createAsnLookup returns the ASN lookup used by the DNS comparison: the hook first, then the
+ * helper's `ip_info` (OONI uses its embedded GeoIP database; we only know what the helper told us).
+ */
+export function createAsnLookup(control: ThResponse | null, hook?: AsnLookup): AsnLookup {
+  const info = control?.ip_info ?? {};
+  return (ip: string): number => {
+    const fromHook = hook ? hook(ip) : 0;
+    if (fromHook > 0) return fromHook;
+    const entry = info[ip];
+    return entry && entry.asn > 0 ? entry.asn : 0;
+  };
+}
+
+/**
+ * dnsConsistency is OONI LTE `analysisClassicDNSConsistency` over the classic analysis:
+ * `consistent` with no unexpected failure, no invalid lookup, and at least one valid lookup or
+ * expected failure; `inconsistent` with an invalid lookup, an unexpected failure, or a probe that
+ * resolved something while the helper resolved nothing; else null.
+ */
+export function dnsConsistency(wa: WebAnalysis): DnsConsistency {
+  const invalid = wa.dnsLookupSuccessWithInvalidAddressesClassic.size;
+  const unexpected = wa.dnsLookupUnexpectedFailure.size;
+  if (invalid === 0 && unexpected === 0 &&
+    (wa.dnsLookupSuccessWithValidAddressClassic.size > 0 || wa.dnsLookupExpectedFailure.size > 0)) {
+    return 'consistent';
+  }
+  if (invalid > 0 || unexpected > 0 ||
+    (wa.dnsLookupSuccess.size > 0 && wa.controlExpectations !== undefined && wa.controlExpectations.dnsAddresses.size === 0)) {
+    return 'inconsistent';
+  }
+  return null;
+}
+
+/** OONI `analysisContainsOnlyLoopbackAddrs`: at least one IP, all loopback (non-IPs skipped). */
+function onlyLoopback(addrs: Set<string> | undefined): boolean {
+  let count = 0;
+  for (const a of addrs ?? []) {
+    if (!isIpLiteral(a)) continue;
+    if (!isLoopback(a)) return false;
+    count++;
+  }
+  return count > 0;
+}
+
+function isIpLiteral(s: string): boolean {
+  return s.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
+}
+
+type Keys = Pick<OoniAnalysis, 'blocking' | 'accessible' | 'http_experiment_failure'>;
+
+/**
+ * computeBlockingAccessible walks the linear classic analysis and applies the LTE rules 1-8
+ * (`analysisClassicComputeBlockingAccessible`, ooni-reference.md section 3.5). The first match wins.
+ */
+function computeBlockingAccessible(wa: WebAnalysis, consistency: DnsConsistency, diff: boolean): Keys {
+  const keys: Keys = { blocking: null, accessible: null, http_experiment_failure: null };
+  const inconsistent = consistency === 'inconsistent';
+  const setFalse = (): void => { keys.blocking = false; keys.accessible = true; };
+  const setNil = (): void => {
+    if (inconsistent) { keys.blocking = 'dns'; keys.accessible = false; } else { keys.blocking = null; keys.accessible = null; }
+  };
+  const setString = (v: 'dns' | 'tcp_ip' | 'http-failure' | 'http-diff'): void => {
+    keys.blocking = inconsistent ? 'dns' : v;
+    keys.accessible = false;
+  };
+  const setDown = (): void => {
+    keys.blocking = inconsistent ? 'dns' : false;
+    keys.accessible = false;
+  };
+  const fail = (f: string | undefined): void => { keys.http_experiment_failure = f ?? null; };
+
+  for (const e of wa.linear) {
+    const failed = e.failure !== undefined && e.failure !== '';
+    // 1. a final response (2xx, 4xx, 5xx)
+    if (e.httpResponseIsFinal === true) {
+      if (e.tlsHandshakeFailure === '') { setFalse(); return keys; }
+      if (e.controlHttpFailure === undefined) { setNil(); return keys; }
+      if (!diff) setFalse(); else setString('http-diff');
+      return keys;
+    }
+    // 2. HTTP round trip failed
+    if (e.type === WebObservationType.HttpRoundTrip && failed) {
+      if (e.controlHttpFailure === undefined) setNil();
+      else if (e.controlHttpFailure !== '') setDown();
+      else setString('http-failure');
+      fail(e.failure);
+      return keys;
+    }
+    // 3. TLS handshake failed
+    if (e.type === WebObservationType.TlsHandshake && failed) {
+      if (e.controlTlsHandshakeFailure === undefined) {
+        if (e.controlHttpFailure === undefined) setNil(); else setString('http-failure');
+      } else if (e.controlTlsHandshakeFailure !== '') setDown();
+      else setString('http-failure');
+      fail(e.failure);
+      return keys;
+    }
+    // 4. TCP connect failed
+    if (e.type === WebObservationType.TcpConnect && failed) {
+      if (e.controlTcpConnectFailure === undefined) {
+        if (e.controlHttpFailure === undefined) setNil(); else setString('http-failure');
+      } else if (e.controlTcpConnectFailure !== '') setDown();
+      else setString('tcp_ip');
+      fail(e.failure);
+      return keys;
+    }
+    // 5. DNS lookup failed
+    if (e.type === WebObservationType.DnsLookup && failed) {
+      if (e.controlDnsLookupFailure === undefined) {
+        // QUIRK (as coded in OONI): no DNS control and no HTTP expectation → false/true.
+        if (e.controlHttpFailure === undefined) setFalse(); else setString('dns');
+        fail(e.failure);
+        return keys;
+      }
+      if (e.controlDnsLookupFailure !== '') { setDown(); fail(e.failure); return keys; }
+      if (e.controlDnsResolvedAddrs !== undefined && e.controlDnsResolvedAddrs.size === 0) {
+        setDown(); // the helper's way of saying dns_no_answer; http_experiment_failure left unset
+        return keys;
+      }
+      setString('dns');
+      fail(e.failure);
+      return keys;
+    }
+    const dnsOk = e.type === WebObservationType.DnsLookup && e.failure === '' &&
+      e.controlDnsLookupFailure === '' && e.dnsResolvedAddrs !== undefined && e.controlDnsResolvedAddrs !== undefined;
+    // 6. the probe resolved only loopback addresses, the helper real ones
+    if (dnsOk && onlyLoopback(e.dnsResolvedAddrs) && !onlyLoopback(e.controlDnsResolvedAddrs)) {
+      setString('dns');
+      return keys;
+    }
+    // 7. both resolved only loopback addresses
+    if (dnsOk && onlyLoopback(e.dnsResolvedAddrs) && onlyLoopback(e.controlDnsResolvedAddrs)) {
+      setDown();
+      return keys;
+    }
+  }
+  // 8. nothing matched: null/null
+  return keys;
+}
+
+/** The x_* flags over ALL observations (OONI `analysisExtMain`, ooni-reference.md section 3.7). */
+function extFlags(wa: WebAnalysis): Pick<OoniAnalysis, 'x_dns_flags' | 'x_blocking_flags' | 'x_null_null_flags'> {
+  let dns = 0;
+  let blocking = 0;
+  let nullNull = 0;
+  // DNS (depth 0). A bogon alone is not DNS blocking (sites can be misconfigured).
+  if (wa.dnsLookupSuccessWithBogonAddresses.size > 0) dns |= DNS_FLAGS.bogon;
+  if (wa.dnsLookupUnexpectedFailure.size > 0) { blocking |= BLOCKING_FLAGS.dns; dns |= DNS_FLAGS.unexpected_failure; }
+  if (wa.dnsLookupSuccessWithInvalidAddresses.size > 0) { blocking |= BLOCKING_FLAGS.dns; dns |= DNS_FLAGS.unexpected_addrs; }
+  // endpoints (depth 0)
+  if (wa.tcpConnectUnexpectedFailure.size > 0) blocking |= BLOCKING_FLAGS.tcp_ip;
+  if (wa.tlsHandshakeUnexpectedFailure.size > 0) blocking |= BLOCKING_FLAGS.tls;
+  if (wa.httpRoundTripUnexpectedFailure.size > 0) blocking |= BLOCKING_FLAGS.http_failure;
+  // redirect errors, explained by a helper that fetched the page, when there is no final response
+  const noFinal = wa.httpFinalResponseSuccessTcpWithoutControl === undefined &&
+    wa.httpFinalResponseSuccessTlsWithoutControl === undefined &&
+    wa.httpFinalResponseSuccessTlsWithControl === undefined &&
+    wa.httpFinalResponseSuccessTcpWithControl === undefined;
+  if (noFinal && wa.controlExpectations !== undefined && wa.controlExpectations.finalResponseFailure === '') {
+    if (wa.dnsLookupUnexplainedFailure.size > 0) blocking |= BLOCKING_FLAGS.dns;
+    if (wa.tcpConnectUnexplainedFailure.size > 0) blocking |= BLOCKING_FLAGS.tcp_ip;
+    if (wa.tlsHandshakeUnexplainedFailure.size > 0) blocking |= BLOCKING_FLAGS.tls;
+    if (wa.httpRoundTripUnexplainedFailure.size > 0) blocking |= BLOCKING_FLAGS.http_failure;
+  }
+  // final response
+  if (wa.httpFinalResponseSuccessTcpWithoutControl !== undefined) {
+    // no control to compare with: nothing to say
+  } else if (wa.httpFinalResponseSuccessTlsWithoutControl !== undefined) {
+    nullNull |= NULL_NULL_FLAGS.successful_https;
+    blocking |= BLOCKING_FLAGS.success;
+  } else if (wa.httpFinalResponseSuccessTlsWithControl !== undefined) {
+    blocking |= BLOCKING_FLAGS.success;
+  } else if (wa.httpFinalResponseSuccessTcpWithControl !== undefined && wa.httpDiff !== undefined) {
+    blocking |= isHttpDiff(wa.httpDiff) ? BLOCKING_FLAGS.http_diff : BLOCKING_FLAGS.success;
+  }
+  // expected failures ("null-null")
+  if (wa.dnsLookupExpectedFailure.size > 0) nullNull |= NULL_NULL_FLAGS.expected_dns_failure;
+  if (wa.tcpConnectExpectedFailure.size > 0) nullNull |= NULL_NULL_FLAGS.expected_tcp_failure;
+  if (wa.tlsHandshakeExpectedFailure.size > 0) nullNull |= NULL_NULL_FLAGS.expected_tls_failure;
+  if (wa.controlExpectations !== undefined && wa.controlExpectations.dnsAddresses.size === 0 && wa.dnsLookupSuccess.size > 0) {
+    nullNull |= NULL_NULL_FLAGS.unexpected_dns_success;
+  }
+  return { x_dns_flags: dns, x_blocking_flags: blocking, x_null_null_flags: nullNull };
+}
+
+/**
+ * analyzeOoni computes the OONI Web Connectivity LTE (v0.5) keys for one measurement:
+ * `dns_experiment_failure`, `dns_consistency`, `control_failure`, `http_experiment_failure`,
+ * `body_proportion` (0 when not computed), `body_length_match`, `status_code_match`,
+ * `headers_match`, `title_match`, `blocking`, `accessible` and the `x_*` flags.
+ *
+ * Pipeline (ooni-reference.md 3.1): flat observations with control cross-references; x_* flags
+ * over all observations; the classic filter (system-resolver lookups — engine `getaddrinfo` or
+ * tagged `classic` — and `fetch_body=true` endpoints on their addresses or tagged `classic`); the
+ * classic analysis decides `dns_consistency`, the HTTP-diff keys and, walking the sorted
+ * observations, `blocking`/`accessible`. The control is used only when `control.response` is
+ * non-null. Never throws on well-typed input.
+ */
+export function analyzeOoni(input: ClassifyInput, options: AnalyzeOoniOptions = {}): OoniAnalysis {
+  const response = input.control.response;
+  const asn = createAsnLookup(response, options.asnLookup);
+  const inputDomain = urlHostname(input.control.request?.http_request ?? input.url);
+  const container = ingestObservations(input.observations, response, inputDomain);
+  const ext = extFlags(analyzeWebObservations(container, asn));
+  const woa = analyzeWebObservations(classicFilter(container), asn);
+  const consistency = dnsConsistency(woa);
+  const diff = woa.httpDiff;
+  const keys = computeBlockingAccessible(woa, consistency, diff === undefined ? true : isHttpDiff(diff));
+  return {
+    dns_experiment_failure: woa.dnsExperimentFailure ?? null,
+    dns_consistency: consistency,
+    control_failure: response === null ? input.control.failure : null,
+    http_experiment_failure: keys.http_experiment_failure,
+    body_length_match: diff?.body_length_match ?? null,
+    body_proportion: diff?.body_proportion ?? 0,
+    status_code_match: diff?.status_code_match ?? null,
+    headers_match: diff?.headers_match ?? null,
+    title_match: diff?.title_match ?? null,
+    blocking: keys.blocking,
+    accessible: keys.accessible,
+    ...ext,
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * `censorprobe run`: the main job. Flags → frozen RunConfig → targets → runner → report + console.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type { Target } from '../../model/index.js';
+import { loadTargets } from '../../targets/index.js';
+import { createReportWriter, defaultReportPath, measuredInputs } from '../../report/index.js';
+import type { RunConfig } from '../../runner/config.js';
+import { createRunContext } from '../../runner/measure-target.js';
+import { runTargets } from '../../runner/run.js';
+import { DEFAULT_DOH_RESOLVERS } from '../../control/dns-reference.js';
+import { DEFAULTS } from '../../flows/index.js';
+import type { FlowOptions } from '../../flows/index.js';
+import type { Io } from '../io.js';
+import { readAll } from '../io.js';
+import { collect, intOption, parseHttpUrl, parseResolver, parseShard, UsageError } from '../options.js';
+import { chalkFor, renderEvent, renderSummary } from '../render.js';
+
+interface RunFlags {
+  inputFile: string[];
+  output?: string;
+  json?: boolean;
+  resume?: boolean;
+  control?: string;
+  doh: string[];
+  dohDefault: boolean;
+  resolver: FlowOptions['resolver'];
+  caFile: string[];
+  concurrency: number;
+  shard?: { index: number; count: number };
+  dnsTimeout: number;
+  connectTimeout: number;
+  tlsTimeout: number;
+  httpTimeout: number;
+  controlTimeout: number;
+  maxBody: number;
+  maxRedirects: number;
+  skipInvalid?: boolean;
+  quiet?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  $ censorprobe run                                   measure the built-in list (~30 sites)
+  $ censorprobe run https://www.bbc.com/news https://signal.org/
+  $ censorprobe run -i mylist.txt --control https://helper.example.org/
+  $ censorprobe run -i global.csv -c 32 --json > report.jsonl
+  $ cat urls.txt | censorprobe run -i - -o today.jsonl
+  $ censorprobe run -i big.csv -o big.jsonl --resume   continue an interrupted run
+  $ censorprobe run -i big.csv --shard 2/4              measure the second quarter
+
+Exit codes: 0 done, 2 bad arguments or input, 130 interrupted (the report keeps every whole line).`;
+
+/** Builds the `run` command; `setExit` receives the exit code when the action finishes. */
+export function runCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command('run')
+    .description('measure target URLs (DNS, TCP, TLS, HTTP), compare with a control, classify, write a JSONL report')
+    .argument('[urls...]', 'target URLs (http:// or https://); none = the built-in default list')
+    .option('-i, --input-file <file>', 'read targets from FILE: one URL a line (# comments) or a Citizen Lab CSV; - = stdin (repeatable)', collect, [])
+    .option('-o, --output <file>', 'report file (default: censorprobe-<UTC time>.jsonl in the current directory)')
+    .option('--json', 'write report lines to standard output instead of a file (progress goes to stderr)')
+    .option('--resume', 'skip targets already measured in the --output report and append to it')
+    .option('--control <url>', 'test helper URL (OONI test-helper protocol, e.g. a `censorprobe helper`)', parseHttpUrl('--control'))
+    .option('--doh <url>', 'DoH resolver for the DNS-only control when no --control is given (repeatable)', collect, [])
+    .option('--no-doh-default', 'do not use the default DoH resolvers (no control at all without --control/--doh)')
+    .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
+    .option('--ca-file <file>', 'also trust the CA certificates in FILE (PEM), e.g. a lab CA; verification is never disabled (repeatable)', collect, [])
+    .option('-c, --concurrency <n>', 'targets measured at once', intOption('--concurrency', 1, 1024), 8)
+    .option('--shard <i/n>', 'measure only the I-th of N equal slices of the target list', parseShard)
+    .option('--dns-timeout <ms>', 'DNS timeout in ms', intOption('--dns-timeout', 1, 600_000), DEFAULTS.dnsTimeoutMs)
+    .option('--connect-timeout <ms>', 'TCP connect timeout in ms', intOption('--connect-timeout', 1, 600_000), DEFAULTS.connectTimeoutMs)
+    .option('--tls-timeout <ms>', 'TLS handshake timeout in ms', intOption('--tls-timeout', 1, 600_000), DEFAULTS.tlsTimeoutMs)
+    .option('--http-timeout <ms>', 'HTTP round trip + body timeout in ms', intOption('--http-timeout', 1, 600_000), DEFAULTS.httpTimeoutMs)
+    .option('--control-timeout <ms>', 'control (helper) timeout in ms', intOption('--control-timeout', 1, 600_000), 30_000)
+    .option('--max-body <bytes>', 'body bytes kept per response', intOption('--max-body', 0, 64 * 1024 * 1024), DEFAULTS.maxBodyBytes)
+    .option('--max-redirects <n>', 'redirects followed', intOption('--max-redirects', 0, 50), DEFAULTS.maxRedirects)
+    .option('--skip-invalid', 'measure the valid targets even when some input lines are invalid')
+    .option('-q, --quiet', 'no per-target lines, only the summary')
+    .addHelpText('after', EXAMPLES)
+    .action(async (urls: string[], flags: RunFlags) => {
+      setExit(await runAction(urls, flags, io));
+    });
+}
+
+async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<number> {
+  // Human output goes to stdout, or to stderr when stdout carries the JSONL report (--json).
+  const human = flags.json ? io.stderr : io.stdout;
+  const err = chalkFor(human, io.env);
+  const say = (s: string): void => {
+    human.write(`${s}\n`);
+  };
+  const complain = (s: string): void => {
+    io.stderr.write(`${s}\n`);
+  };
+  if (flags.resume && !flags.output) throw new UsageError('--resume needs --output FILE (the report to continue)');
+  if (flags.resume && flags.json) throw new UsageError('--resume cannot be used with --json');
+
+  const extraCa: string[] = [];
+  for (const file of flags.caFile) {
+    let pem: string;
+    try {
+      pem = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--ca-file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${file}: no PEM certificate in the file`);
+    extraCa.push(pem);
+  }
+
+  const loaded = await loadTargets({ urls, inputFiles: flags.inputFile, readStdin: () => readAll(io.stdin) });
+  if (loaded.errors.length > 0) {
+    for (const e of loaded.errors) complain(e.line > 0 ? `${e.source}:${e.line}: ${e.reason}` : `${e.source}: ${e.reason}`);
+    if (!flags.skipInvalid || loaded.targets.length === 0) {
+      complain(`${loaded.errors.length} invalid target${loaded.errors.length === 1 ? '' : 's'}: fix ${loaded.errors.length === 1 ? 'it' : 'them'}, or pass --skip-invalid to measure the rest.`);
+      return 2;
+    }
+  }
+  let targets: Target[] = [...loaded.targets];
+  if (flags.shard) {
+    const { index, count } = flags.shard;
+    targets = targets.filter((_, i) => i % count === index - 1);
+  }
+  let skipped = 0;
+  if (flags.resume && flags.output) {
+    const done = await measuredInputs(flags.output).catch(() => new Set<string>());
+    const before = targets.length;
+    targets = targets.filter((t) => !done.has(t.url));
+    skipped = before - targets.length;
+  }
+
+  const config: RunConfig = Object.freeze({
+    resolver: flags.resolver,
+    timeouts: { dnsMs: flags.dnsTimeout, connectMs: flags.connectTimeout, tlsMs: flags.tlsTimeout, httpMs: flags.httpTimeout, controlMs: flags.controlTimeout },
+    maxBodyBytes: flags.maxBody,
+    maxRedirects: flags.maxRedirects,
+    extraCa,
+    controlUrl: flags.control ?? null,
+    dohResolvers: flags.doh.length > 0 ? flags.doh : flags.dohDefault ? [...DEFAULT_DOH_RESOLVERS] : [],
+    concurrency: flags.concurrency,
+  });
+
+  const reportPath = flags.json ? null : path.resolve(io.cwd, flags.output ?? defaultReportPath(new Date(), '.'));
+  const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
+  const progress = flags.quiet ? null : err;
+  if (!flags.json && human.isTTY && !flags.quiet) {
+    say(err.dim('censorprobe tests whether sites are reachable from this network. People who watch this network can see which sites were tested.'));
+    say(err.dim(`The report contains no IP address of yours${config.controlUrl ? '' : '; without --control, verdicts rest on DNS-over-HTTPS only'}.`));
+  }
+  if (config.controlUrl === null && config.dohResolvers.length > 0 && !flags.quiet) {
+    say(err.yellow('No --control helper given: DNS is compared with DNS-over-HTTPS; other steps are "inconclusive" unless HTTPS proves the site genuine.'));
+  }
+
+  const abort = new AbortController();
+  let signals = 0;
+  const unsubscribe = io.onSignal((sig) => {
+    signals++;
+    if (signals === 1) {
+      say(err.yellow(`\n${sig}: stopping; measurements in progress are dropped, finished lines are kept. Press Ctrl-C again to quit at once.`));
+      abort.abort();
+    } else {
+      process.exit(130);
+    }
+  });
+  try {
+    const summary = await runTargets(targets, {
+      config,
+      context: createRunContext(),
+      sink: writer,
+      signal: abort.signal,
+      skipped,
+      onEvent: (e) => {
+        if (progress === null && e.kind === 'measured') return;
+        const line = renderEvent(e, err);
+        if (line !== null) say(line);
+      },
+    });
+    await writer.close();
+    say(renderSummary(summary, reportPath, err));
+    return summary.interrupted ? 130 : 0;
+  } finally {
+    unsubscribe();
+  }
+}

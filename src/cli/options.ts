@@ -1,0 +1,81 @@
+/**
+ * Parsing and validation of command-line values. Each parser throws a {@link UsageError} whose
+ * message names the option and what is wrong, in one line.
+ */
+import { InvalidArgumentError } from 'commander';
+import { isIP } from 'node:net';
+import type { FlowOptions } from '../flows/index.js';
+
+/** A bad argument or input: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'ERR_PROBE_USAGE';
+}
+
+/** Parses a positive integer in [min, max]; `what` names the option in the error. */
+export function intOption(what: string, min: number, max: number): (v: string) => number {
+  return (v: string) => {
+    if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`${what} must be a whole number, got '${v}'`);
+    const n = Number(v);
+    if (n < min || n > max) throw new InvalidArgumentError(`${what} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+/**
+ * Parses `--resolver`: `system`, `udp://IP[:PORT]` (port 53 by default; IPv6 in brackets) or a
+ * DoH URL `https://...`.
+ */
+export function parseResolver(v: string): FlowOptions['resolver'] {
+  if (v === 'system') return { kind: 'system' };
+  if (v.startsWith('https://')) {
+    try {
+      return { kind: 'doh', url: new URL(v).href };
+    } catch {
+      throw new InvalidArgumentError(`'${v}' is not a valid DoH URL`);
+    }
+  }
+  const m = /^udp:\/\/(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+))(?::(\d{1,5}))?\/?$/.exec(v);
+  const ip = m ? (m[1] ?? m[2] ?? '') : '';
+  if (!m || isIP(ip) === 0) throw new InvalidArgumentError(`'${v}' is not 'system', 'udp://IP[:PORT]' or an https:// DoH URL`);
+  const port = m[3] !== undefined ? Number(m[3]) : 53;
+  if (port < 1 || port > 65535) throw new InvalidArgumentError(`port ${port} is out of range`);
+  return { kind: 'udp', ip, port };
+}
+
+/** Parses `--shard I/N` (1-based I). */
+export function parseShard(v: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`'${v}' is not I/N (e.g. 2/4)`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index < 1 || index > count) throw new InvalidArgumentError(`shard ${v}: I must be between 1 and N`);
+  return { index, count };
+}
+
+/** Parses an http(s) URL option. */
+export function parseHttpUrl(what: string): (v: string) => string {
+  return (v: string) => {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw new InvalidArgumentError(`${what} '${v}' is not a URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError(`${what} '${v}' must be http:// or https://`);
+    return u.href;
+  };
+}
+
+/** Parses `--listen ADDR:PORT` (IPv6 in brackets). */
+export function parseListen(v: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`'${v}' is not ADDR:PORT (e.g. 127.0.0.1:8080)`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new InvalidArgumentError(`port ${port} is out of range`);
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+/** Appends repeated option values. */
+export function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}

@@ -1,0 +1,54 @@
+/**
+ * Console rendering of run events: one line per finished target, then a summary. Colour through
+ * chalk only when the stream is a TTY and NO_COLOR is unset (chalk's own detection, made explicit).
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { RunEvent, RunSummary } from '../runner/run.js';
+import { BLOCKED_LABELS, LABEL_TEXT, type VerdictLabel } from '../runner/labels.js';
+
+/** Creates a chalk instance for a stream: colour only on a TTY without NO_COLOR. */
+export function chalkFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): ChalkInstance {
+  const colour = stream.isTTY === true && env['NO_COLOR'] === undefined && env['TERM'] !== 'dumb';
+  return new Chalk({ level: colour ? 1 : 0 });
+}
+
+function paint(c: ChalkInstance, label: VerdictLabel, text: string): string {
+  if (label === 'accessible') return c.green(text);
+  if (label === 'down' || label === 'inconclusive') return c.yellow(text);
+  if (BLOCKED_LABELS.has(label)) return c.red.bold(text);
+  return text;
+}
+
+/** One line for a finished target: `[ 3/30] DNS tampering   https://x/  (1.2 s) reason`. */
+export function renderEvent(e: RunEvent, c: ChalkInstance): string | null {
+  if (e.kind === 'start') {
+    const skipped = e.skipped > 0 ? ` (${e.skipped} already in the report, skipped)` : '';
+    return `Measuring ${e.total} target${e.total === 1 ? '' : 's'}${skipped}...`;
+  }
+  const width = String(e.total).length;
+  const counter = `[${String(e.done).padStart(width)}/${e.total}]`;
+  const label = paint(c, e.label, LABEL_TEXT[e.label].padEnd(22));
+  const status = e.record.verdict.status === 'confirmed' ? c.bold(' (confirmed)') : '';
+  const reason = e.record.verdict.reasons[0];
+  const secs = `${e.record.test_runtime.toFixed(1)} s`;
+  return `${c.dim(counter)} ${label} ${e.record.input}${status} ${c.dim(`(${secs})`)}${reason ? `\n${' '.repeat(counter.length + 1)}${c.dim(reason)}` : ''}`;
+}
+
+/** The closing summary: counts per verdict and where the report is. */
+export function renderSummary(s: RunSummary, reportPath: string | null, c: ChalkInstance): string {
+  const lines: string[] = [];
+  lines.push('');
+  lines.push(c.bold(s.interrupted ? `Interrupted: ${s.measured} of ${s.total} targets measured.` : `Done: ${s.measured} target${s.measured === 1 ? '' : 's'} measured.`));
+  const order: VerdictLabel[] = ['accessible', 'dns', 'tcp_ip', 'tls', 'http-failure', 'http-diff', 'throttling', 'anomaly', 'down', 'inconclusive'];
+  for (const label of order) {
+    const n = s.counts[label];
+    if (n) lines.push(`  ${paint(c, label, LABEL_TEXT[label].padEnd(22))} ${n}`);
+  }
+  const inconclusive = s.counts.inconclusive ?? 0;
+  if (inconclusive > 0 && inconclusive === s.measured) {
+    lines.push(c.yellow('  Every verdict is inconclusive: no control answered (offline, or no helper configured and DoH unreachable). Nothing here is evidence of blocking.'));
+  }
+  if (reportPath) lines.push(`Report: ${reportPath}`);
+  if (s.interrupted && reportPath) lines.push(`Resume with: censorprobe run --resume -o ${reportPath} (and the same targets)`);
+  return lines.join('\n');
+}

@@ -1,0 +1,244 @@
+/**
+ * `censorprobe helper`: an OONI-compatible Web Connectivity test helper (ooni-reference.md
+ * section 2, `internal/oohelperd`), built from the probe's own primitives and flow so that the
+ * control measures exactly what the probe measures.
+ *
+ * Differences from oohelperd, all additive: DNS goes through a configurable resolver (system,
+ * UDP or DoH) instead of dns.google only; the answer carries `x_censorprobe.hops`, the control
+ * result of every hop of the redirect chain (DNS, TCP, TLS, HTTP), so the probe can name the layer
+ * of a failure after a redirect.
+ *
+ * Safety (field-notes section 3): bogon targets are refused (SSRF), the request body is capped
+ * (1 MiB), every step has a timeout and the whole measurement a budget, and load is shed with 503
+ * beyond `maxInFlight` concurrent measurements (OONI sheds at 25).
+ */
+import http from 'node:http';
+import type { ControlHop, ThRequest, ThResponse, ThIpInfo } from '../model/index.js';
+import { createClock, tcpConnect, tlsHandshake } from '../net/index.js';
+import type { FlowOptions, HopResult } from '../flows/index.js';
+import { measureUrl } from '../flows/index.js';
+import { isBogon } from '../classify/bogon.js';
+import { formatEndpoint } from './th-client.js';
+import { legacyDnsFailure, legacyHttpFailure, legacyTcpFailure } from './legacy-failures.js';
+
+/** Configuration of the helper. */
+export interface HelperOptions {
+  /** How the helper resolves names (its own, uncensored view). */
+  resolver: FlowOptions['resolver'];
+  timeouts: FlowOptions['timeouts'];
+  /** Body cap in bytes for the helper's fetch (OONI's helper reads up to 16 MiB). */
+  maxBodyBytes: number;
+  maxRedirects: number;
+  extraCa?: string[];
+  /** Concurrent measurements before answering 503 (default 25, OONI `handler.go`). */
+  maxInFlight: number;
+  /** Software string in `x_censorprobe.software`, e.g. `censorprobe/0.1.0`. */
+  software: string;
+  /** Called once per handled request, for logging (no URLs of users are logged by default). */
+  onRequest?: (info: { status: number; ms: number }) => void;
+}
+
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/**
+ * Creates (does not listen) the helper's HTTP server. GET answers a health check; POST with a
+ * {@link ThRequest} JSON body answers a {@link ThResponse}; anything else 400/405/413/503.
+ */
+export function createHelperServer(opts: HelperOptions): http.Server {
+  let inFlight = 0;
+  return http.createServer((req, res) => {
+    const started = Date.now();
+    const reply = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), server: opts.software });
+      res.end(text);
+      opts.onRequest?.({ status, ms: Date.now() - started });
+    };
+    if (req.method === 'GET') return reply(200, { message: 'Hello OONItarian!' });
+    if (req.method !== 'POST') return reply(405, { error: 'use POST with a test-helper request' });
+    if (inFlight >= opts.maxInFlight) return reply(503, { error: 'too many requests in flight' });
+    inFlight++;
+    readBody(req, MAX_REQUEST_BYTES)
+      .then(async (body) => {
+        if (body === null) return reply(413, { error: `request larger than ${MAX_REQUEST_BYTES} bytes` });
+        const parsed = parseThRequest(body);
+        if (typeof parsed === 'string') return reply(400, { error: parsed });
+        const refusal = refuseTarget(parsed);
+        if (refusal !== null) return reply(400, { error: refusal });
+        return reply(200, await measureControl(parsed, opts));
+      })
+      .catch((err: unknown) => reply(500, { error: `internal error: ${err instanceof Error ? err.message : String(err)}` }))
+      .finally(() => {
+        inFlight--;
+      });
+  });
+}
+
+function readBody(req: http.IncomingMessage, cap: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > cap) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Validates a helper request; returns it, or a one-line reason. */
+export function parseThRequest(text: string): ThRequest | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return 'request body is not JSON';
+  }
+  if (typeof v !== 'object' || v === null) return 'request body is not a JSON object';
+  const o = v as Record<string, unknown>;
+  if (typeof o['http_request'] !== 'string') return 'http_request must be a URL string';
+  let url: URL;
+  try {
+    url = new URL(o['http_request']);
+  } catch {
+    return 'http_request is not a valid URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'http_request must be http or https';
+  const tcp = o['tcp_connect'] ?? [];
+  if (!Array.isArray(tcp) || !tcp.every((e) => typeof e === 'string' && /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/.test(e))) {
+    return 'tcp_connect must be a list of "ip:port" strings';
+  }
+  if (tcp.length > 64) return 'tcp_connect lists more than 64 endpoints';
+  const headers = (o['http_request_headers'] ?? {}) as Record<string, string[]>;
+  return { http_request: url.href, http_request_headers: headers, tcp_connect: tcp as string[], x_quic_enabled: false };
+}
+
+/** SSRF guard: an IP-literal target that is a bogon is refused outright. */
+function refuseTarget(req: ThRequest): string | null {
+  const host = new URL(req.http_request).hostname.replace(/^\[|\]$/g, '');
+  if (isIpLiteral(host) && isBogon(host)) return `refusing to measure a private or reserved address (${host})`;
+  return null;
+}
+
+function isIpLiteral(host: string): boolean {
+  return /^[0-9.]+$/.test(host) || host.includes(':');
+}
+
+function splitEndpoint(ep: string): { ip: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(ep);
+  if (!m) throw new Error(`bad endpoint ${ep}`);
+  return { ip: m[1] as string, port: Number(m[2]) };
+}
+
+/**
+ * Measures one control request: DNS and the HTTP chain through {@link measureUrl} (bogon
+ * addresses never dialed), then TCP (and TLS on 443) to the union of the probe's and the helper's
+ * addresses, with OONI's port plan (`ipinfo.go`): the URL's explicit port, else 443 for https,
+ * 80 and 443 for http.
+ */
+export async function measureControl(req: ThRequest, opts: HelperOptions): Promise<ThResponse> {
+  const clock = createClock();
+  const url = new URL(req.http_request);
+  const m = await measureUrl(url.href, {
+    resolver: opts.resolver,
+    clock,
+    timeouts: opts.timeouts,
+    maxBodyBytes: opts.maxBodyBytes,
+    maxRedirects: opts.maxRedirects,
+    dialFilter: (ip: string) => !isBogon(ip),
+    ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
+  });
+  const first = m.hops[0];
+  const helperAddrs = first?.addresses ?? [];
+  const probeAddrs = req.tcp_connect.map((e) => splitEndpoint(e).ip);
+  const ports = url.port !== '' ? [Number(url.port)] : url.protocol === 'https:' ? [443] : [80, 443];
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+
+  const ipInfo: Record<string, ThIpInfo> = {};
+  for (const ip of new Set([...probeAddrs, ...helperAddrs])) {
+    ipInfo[ip] = { asn: 0, flags: (probeAddrs.includes(ip) ? 1 : 0) | (helperAddrs.includes(ip) ? 2 : 0) | (isBogon(ip) ? 4 : 0) };
+  }
+  const tcp: ThResponse['tcp_connect'] = {};
+  const tlsResults: NonNullable<ThResponse['tls_handshake']> = {};
+  const endpoints = [...new Set([...probeAddrs, ...helperAddrs])]
+    .filter((ip) => !isBogon(ip))
+    .flatMap((ip) => ports.map((port) => ({ ip, port })));
+  await Promise.all(
+    endpoints.map(async ({ ip, port }) => {
+      const key = formatEndpoint(ip, port);
+      const c = await tcpConnect(ip, port, { clock, timeoutMs: opts.timeouts.connectMs, transactionId: 0, depth: 0, tags: [] });
+      tcp[key] = { status: c.observation.status.success, failure: legacyTcpFailure(c.observation.status.failure) };
+      if (c.socket === null) return;
+      if (port !== 443) {
+        c.socket.destroy();
+        return;
+      }
+      const t = await tlsHandshake(c.socket, {
+        serverName: host, clock, timeoutMs: opts.timeouts.tlsMs, transactionId: 0, depth: 0, tags: [], address: key,
+        ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
+      });
+      t.socket?.destroy();
+      tlsResults[key] = { server_name: host, status: t.observation.failure === null, failure: t.observation.failure };
+      const info = ipInfo[ip];
+      if (info && t.observation.failure === null) info.flags |= 8;
+    }),
+  );
+
+  const last = m.hops[m.hops.length - 1];
+  const final = last?.request?.response ?? null;
+  const httpFailure = last ? last.failure : 'unknown_failure: no hop measured';
+  const http_request: ThResponse['http_request'] =
+    final !== null && httpFailure === null
+      ? { body_length: final.body_length, discovered_h3_endpoint: '', failure: null, title: final.title, headers: firstValues(final.headers_list), status_code: final.code }
+      : { body_length: -1, discovered_h3_endpoint: '', failure: legacyHttpFailure(httpFailure, last?.failed_operation ?? null), title: '', headers: {}, status_code: -1 };
+
+  const dnsFailure = first?.dns_failure ?? null;
+  return {
+    tcp_connect: tcp,
+    tls_handshake: tlsResults,
+    quic_handshake: {},
+    http_request,
+    http3_request: null,
+    dns: { failure: legacyDnsFailure(dnsFailure), addrs: dnsFailure === null ? helperAddrs : [] },
+    ip_info: ipInfo,
+    x_censorprobe: { software: opts.software, hops: m.hops.map(toControlHop) },
+  };
+}
+
+function firstValues(list: [string, string][]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of list) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+/** Our per-hop control result from the helper's own flow (failures in our vocabulary). */
+function toControlHop(h: HopResult): ControlHop {
+  const tcp: ControlHop['tcp_connect'] = {};
+  for (const c of h.connects) tcp[c.address] = { status: c.failure === null, failure: c.failure };
+  const tlsR: ControlHop['tls_handshake'] = {};
+  const sni = new URL(h.url).hostname;
+  for (const t of h.tls) tlsR[t.address] = { server_name: sni, status: t.failure === null, failure: t.failure };
+  const r = h.request;
+  return {
+    url: h.url,
+    depth: h.depth,
+    dns: { failure: h.dns_failure, addrs: h.addresses },
+    tcp_connect: tcp,
+    tls_handshake: tlsR,
+    http_request:
+      r === null
+        ? null
+        : {
+            failure: r.failure,
+            status_code: r.response?.code ?? -1,
+            body_length: r.response?.body_length ?? -1,
+            body_is_truncated: r.response?.body_is_truncated ?? false,
+            title: r.response?.title ?? '',
+            headers: r.response ? firstValues(r.response.headers_list) : {},
+            location: h.location,
+          },
+  };
+}

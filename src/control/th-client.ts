@@ -1,0 +1,116 @@
+/**
+ * Client side of the test-helper protocol (ooni-reference.md section 2): POST a {@link ThRequest}
+ * to a helper and turn the answer into a {@link ControlRecord}. Never throws for network or protocol
+ * failures: they become `ControlRecord.failure` (our vocabulary), as OONI sets `control_failure`.
+ */
+import { rootCertificates } from 'node:tls';
+import { Agent, request } from 'undici';
+import type { ControlRecord, ThRequest, ThResponse } from '../model/index.js';
+import type { Clock } from '../net/index.js';
+import { classifyError, DEFAULT_REQUEST_HEADERS } from '../net/index.js';
+
+/** Options of {@link queryHelper}. */
+export interface QueryHelperOptions {
+  clock: Clock;
+  /** Whole exchange budget in ms. Default 30000 (OONI LTE `control.go`). */
+  timeoutMs: number;
+  /** Extra trusted CA certificates (PEM) for an https helper, added to Node's roots. */
+  extraCa?: string[];
+  /** Cap on the helper's answer in bytes. Default 8 MiB. */
+  maxResponseBytes?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Builds the request the probe sends: the URL, OONI's three forwarded headers, and for every
+ * address the probe resolved `ip:443` and `ip:80`, or `ip:PORT` when the URL has an explicit port
+ * (OONI LTE `control.go`).
+ *
+ * @param url normalised target URL
+ * @param addresses IPv4/IPv6 addresses the probe resolved at depth 0
+ */
+export function buildThRequest(url: string, addresses: string[]): ThRequest {
+  const parsed = new URL(url);
+  const ports = parsed.port !== '' ? [parsed.port] : ['443', '80'];
+  const endpoints: string[] = [];
+  for (const ip of addresses) {
+    for (const port of ports) endpoints.push(formatEndpoint(ip, Number(port)));
+  }
+  const headers: Record<string, string[]> = {};
+  for (const name of ['Accept', 'Accept-Language', 'User-Agent']) {
+    const v = DEFAULT_REQUEST_HEADERS[name];
+    if (v !== undefined) headers[name] = [v];
+  }
+  return { http_request: url, http_request_headers: headers, tcp_connect: [...new Set(endpoints)], x_quic_enabled: false };
+}
+
+/** `ip:port`, with IPv6 in brackets. */
+export function formatEndpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/**
+ * Sends `req` to the helper at `helperUrl` (http or https) and returns the control record.
+ *
+ * @returns a record with `source: 'helper'`; `failure` is null on success, else a failure string
+ *   (`generic_timeout_error`, `connection_refused`, ..., or `unknown_failure: helper answered HTTP 503`,
+ *   `unknown_failure: helper answered invalid JSON`).
+ */
+export async function queryHelper(helperUrl: string, req: ThRequest, opts: QueryHelperOptions): Promise<ControlRecord> {
+  const t0 = opts.clock.now();
+  const base: ControlRecord = { source: 'helper', address: helperUrl, request: req, response: null, failure: null, dns_reference: null, t0, t: t0 };
+  const dispatcher = new Agent({
+    connect: opts.extraCa && opts.extraCa.length > 0 ? { ca: [...rootCertificates, ...opts.extraCa] } : {},
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+  });
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  try {
+    const res = await request(helperUrl, {
+      method: 'POST',
+      body: JSON.stringify(req),
+      headers: { 'content-type': 'application/json', 'user-agent': 'censorprobe' },
+      dispatcher,
+      signal,
+    });
+    const text = await readCapped(res.body, opts.maxResponseBytes ?? 8 * 1024 * 1024);
+    if (res.statusCode !== 200) {
+      return { ...base, failure: `unknown_failure: helper answered HTTP ${res.statusCode}`, t: opts.clock.now() };
+    }
+    const parsed = parseThResponse(text);
+    if (parsed === null) return { ...base, failure: 'unknown_failure: helper answered invalid JSON', t: opts.clock.now() };
+    return { ...base, response: parsed, t: opts.clock.now() };
+  } catch (err) {
+    const failure = timeout.aborted ? 'generic_timeout_error' : classifyError(err, 'http_round_trip').failure;
+    return { ...base, failure, t: opts.clock.now() };
+  } finally {
+    void dispatcher.close().catch(() => undefined);
+  }
+}
+
+
+async function readCapped(body: AsyncIterable<Buffer>, cap: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of body) {
+    n += chunk.length;
+    if (n > cap) throw new Error(`helper answer larger than ${cap} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Parses and minimally checks a helper answer; null when it is not a TH response. */
+export function parseThResponse(text: string): ThResponse | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o['dns'] !== 'object' || typeof o['http_request'] !== 'object' || typeof o['tcp_connect'] !== 'object') return null;
+  return v as ThResponse;
+}

@@ -1,0 +1,39 @@
+/**
+ * Shared defaults of the URL flow: OONI Web Connectivity LTE (v0.5) values, with their sources
+ * (ooni-reference.md section 1.1; probe-cli `webconnectivitylte`, `netxlite`, `httpredirect.go`).
+ */
+
+/** DNS timeout in ms, per query (OONI LTE: 4 s context per resolver, 1.1 step 4). */
+export const DEFAULT_DNS_TIMEOUT_MS = 4000;
+/** TCP connect timeout in ms (OONI LTE: 10 s per flow, 1.1 step 6). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** TLS handshake timeout in ms (OONI LTE: 10 s, 1.1 step 7). */
+export const DEFAULT_TLS_TIMEOUT_MS = 10_000;
+/** HTTP timeout in ms, round trip plus body read (OONI LTE: 10 s, 1.1 step 9). */
+export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
+/** Body cap in bytes (OONI LTE: `LimitReader(1<<19)` = 512 KiB, 1.1 step 9). */
+export const DEFAULT_MAX_BODY_BYTES = 524_288;
+/** Redirects followed (OONI `NumRedirects(10)`, 1.1 steps 2 and 10); one more fails with TOO_MANY_REDIRECTS. */
+export const DEFAULT_MAX_REDIRECTS = 10;
+/** First transaction id of DNS lookups (OONI `idgenerator.go`: getaddrinfo 10001+). */
+export const FIRST_DNS_TRANSACTION_ID = 10_001;
+/** First transaction id of endpoint flows (OONI `idgenerator.go`: cleartext endpoints 40001+). */
+export const FIRST_CONNECTION_TRANSACTION_ID = 40_001;
+/**
+ * Status codes treated as redirects. QUIRK: OONI LTE follows only 301, 302, 307 and 308
+ * (`httpredirect.go`); we also follow 303 as browsers and spec df-001 do.
+ */
+export const REDIRECT_STATUS_CODES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * DEFAULTS: the values above as one object, for the CLI's option defaults. Timeouts in ms, body
+ * cap in bytes.
+ */
+export const DEFAULTS = Object.freeze({
+  dnsTimeoutMs: DEFAULT_DNS_TIMEOUT_MS,
+  connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+  tlsTimeoutMs: DEFAULT_TLS_TIMEOUT_MS,
+  httpTimeoutMs: DEFAULT_HTTP_TIMEOUT_MS,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxRedirects: DEFAULT_MAX_REDIRECTS,
+});

@@ -1,0 +1,343 @@
+/**
+ * measureUrl: the step-by-step measurement of one target URL (OONI Web Connectivity LTE flow,
+ * ooni-reference.md section 1.1 steps 4-12; dd-003 step-by-step): DNS → for every address in
+ * parallel: TCP connect → TLS (https) → ONE connection per depth does the HTTP GET → explicit
+ * redirects, each hop from its own DNS on.
+ */
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import {
+  dohLookup,
+  formatEndpoint,
+  httpRoundTrip,
+  systemLookup,
+  tcpConnect,
+  tlsHandshake,
+  udpLookup,
+  type Clock,
+  type GetaddrinfoFn,
+  type LookupResult,
+} from '../net/index.js';
+import { TOO_MANY_REDIRECTS, type Failure, type Operation } from '../model/failure.js';
+import type { HttpRequestObservation, Observations, TcpConnectObservation, TlsHandshakeObservation } from '../model/observations.js';
+import { FIRST_CONNECTION_TRANSACTION_ID, FIRST_DNS_TRANSACTION_ID, REDIRECT_STATUS_CODES } from './defaults.js';
+import type net from 'node:net';
+import type tls from 'node:tls';
+
+/** The resolver a flow uses: the system's (getaddrinfo), a UDP (Do53) server, or a DoH URL. */
+export type ResolverSpec = { kind: 'system' } | { kind: 'udp'; ip: string; port: number } | { kind: 'doh'; url: string };
+
+/**
+ * FlowOptions.
+ * - `resolver` (required): see {@link ResolverSpec}.
+ * - `clock` (required): the measurement clock.
+ * - `timeouts` (required): per-step budgets in ms (`dnsMs` per query, `connectMs`, `tlsMs`,
+ *   `httpMs` round trip + body); defaults in `defaults.ts`.
+ * - `maxBodyBytes` (required): body cap in bytes; `maxRedirects` (required): redirects followed.
+ * - `extraCa` (optional): PEM certificates added to the Mozilla roots (TLS and DoH).
+ * - `signal` (optional): aborts every pending step (failures `interrupted`).
+ * - `onDepth0Addresses` (optional): called once, as soon as depth-0 DNS finishes, with the
+ *   addresses ([] on failure); the runner starts the control then.
+ * - `dialLoopback` (optional, default false): dial loopback addresses too. OONI never dials them
+ *   (`ipfiltering.go`); ONLY tests on 127.0.0.0/8 set this.
+ * - `dialFilter` (optional): extra predicate; addresses for which it returns false are not dialed
+ *   (the helper uses it to refuse bogons).
+ * - `lateReplyWindowMs` (optional, UDP resolver only, default 500 ms).
+ * - `getaddrinfo` (optional, system resolver only): the getaddrinfo seam (tests).
+ */
+export interface FlowOptions {
+  resolver: ResolverSpec;
+  clock: Clock;
+  timeouts: { dnsMs: number; connectMs: number; tlsMs: number; httpMs: number };
+  maxBodyBytes: number;
+  maxRedirects: number;
+  extraCa?: string[];
+  signal?: AbortSignal;
+  onDepth0Addresses?: (addrs: string[]) => void;
+  dialLoopback?: boolean;
+  dialFilter?: (ip: string) => boolean;
+  lateReplyWindowMs?: number;
+  getaddrinfo?: GetaddrinfoFn;
+}
+
+/**
+ * HopResult: the summary of one hop (one URL at one redirect depth). Everything here is also in the
+ * flat observations; this is the per-hop view the helper turns into per-hop control results.
+ * - `url`: the URL measured at this hop; `depth`: 0 for the input URL.
+ * - `addresses`: the resolved addresses in resolver order ([] when DNS failed; the literal for an
+ *   IP host), including addresses that were not dialed (loopback, filtered).
+ * - `dns_failure`: the lookup failure, or null (also null for IP literals and cache hits of a
+ *   successful lookup).
+ * - `connects`: one entry per dialed address, `{address: 'IP:PORT', failure}`, resolver order.
+ * - `tls`: one entry per handshake (https only), `{address: 'IP:PORT', failure}`, resolver order.
+ * - `request`: the HTTP observation of the connection that fetched, or null when none did.
+ * - `location`: the absolute redirect target (no fragment) when the response was a redirect with a
+ *   usable Location (also set, though not followed, when the redirect budget was exhausted).
+ * - `failure`: what ended this hop: the DNS failure; else, when no connection could fetch, the
+ *   first failure in resolver order of the furthest step reached (TLS failure if some connect
+ *   succeeded, else connect failure); else the HTTP failure (including
+ *   `http_invalid_redirect_location_host` and TOO_MANY_REDIRECTS). Null on success, and also when
+ *   no address was dialable (every address loopback/filtered: `connects` is then []).
+ * - `failed_operation`: `resolve`, `connect`, `tls_handshake` or `http_round_trip`; null with
+ *   `failure` null.
+ */
+export interface HopResult {
+  url: string;
+  depth: number;
+  addresses: string[];
+  dns_failure: Failure | null;
+  connects: { address: string; failure: Failure | null }[];
+  tls: { address: string; failure: Failure | null }[];
+  request: HttpRequestObservation | null;
+  location: string | null;
+  failure: Failure | null;
+  failed_operation: Operation | null;
+}
+
+/**
+ * UrlMeasurement: all observations (flat, OONI-style; `requests` most recent first as OONI
+ * prepends them; `depth` and `transaction_id` tell hops and connections apart) and the hops in
+ * order (depth 0 first).
+ */
+export interface UrlMeasurement {
+  observations: Observations;
+  hops: HopResult[];
+}
+
+/**
+ * measureUrl measures `url` (absolute http/https URL) step by step.
+ *
+ * Per hop: DNS with `opts.resolver` (IP literals skip DNS; a per-measurement cache keyed by
+ * hostname is reused across redirects, recording no new queries); every address in parallel
+ * (IPv4 and IPv6, loopback never unless `dialLoopback`): TCP connect to the URL's port, then for
+ * https a TLS handshake with SNI = host; when all of the depth's connects/handshakes are done, the
+ * first successful one in resolver order performs the GET (the others are closed; simplification
+ * of OONI `priority.go`). Redirects (301/302/303/307/308 with Location) are followed up to
+ * `maxRedirects`; one more fails with `unknown_failure: stopped after too many redirects`; a
+ * Location with an empty host fails with `http_invalid_redirect_location_host`. Each followed hop
+ * has depth+1 and Referer = the previous URL.
+ * Transaction ids: DNS lookups 10001+, endpoint flows 40001+ (OONI `idgenerator.go`). Tags:
+ * `classic` on every query and endpoint of our (single, primary) resolver, `depth=N`, and
+ * `fetch_body=true` on every endpoint flow (all of them are candidates to fetch, as in OONI; the
+ * one that fetched is the one with a request of the same transaction id).
+ * Never rejects for network failures; throws TypeError on a URL that is not absolute http(s)
+ * (programmer error: targets are normalised before).
+ */
+export async function measureUrl(url: string, opts: FlowOptions): Promise<UrlMeasurement> {
+  const first = new URL(url);
+  if (first.protocol !== 'http:' && first.protocol !== 'https:') throw new TypeError(`measureUrl: not an http(s) URL: ${url}`);
+  const state: FlowState = {
+    opts,
+    observations: { queries: [], tcp_connect: [], tls_handshakes: [], requests: [], network_events: [] },
+    dnsCache: new Map(),
+    nextDnsId: FIRST_DNS_TRANSACTION_ID,
+    nextConnId: FIRST_CONNECTION_TRANSACTION_ID,
+  };
+  const hops: HopResult[] = [];
+  let current = stripHash(first);
+  let referer: string | undefined;
+  for (let depth = 0; ; depth++) {
+    const hop = await measureHop(state, current, depth, referer);
+    hops.push(hop);
+    if (hop.failure !== null || hop.location === null) break;
+    referer = current;
+    current = hop.location;
+  }
+  state.observations.network_events.sort((a, b) => a.t - b.t);
+  return { observations: state.observations, hops };
+}
+
+interface FlowState {
+  opts: FlowOptions;
+  observations: Observations;
+  dnsCache: Map<string, { addresses: string[]; failure: Failure | null }>;
+  nextDnsId: number;
+  nextConnId: number;
+}
+
+interface Endpoint {
+  ip: string;
+  address: string;
+  transactionId: number;
+  connect: TcpConnectObservation | null;
+  handshake: TlsHandshakeObservation | null;
+  socket: net.Socket | tls.TLSSocket | null;
+}
+
+async function measureHop(state: FlowState, url: string, depth: number, referer: string | undefined): Promise<HopResult> {
+  const { opts } = state;
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const https = u.protocol === 'https:';
+  const port = u.port !== '' ? Number(u.port) : https ? 443 : 80;
+  const hop: HopResult = { url, depth, addresses: [], dns_failure: null, connects: [], tls: [], request: null, location: null, failure: null, failed_operation: null };
+
+  // 1. DNS (or the cache, or the IP literal).
+  const dns = await resolve(state, host, depth);
+  hop.addresses = dns.addresses;
+  hop.dns_failure = dns.failure;
+  if (depth === 0) opts.onDepth0Addresses?.(dns.failure === null ? [...dns.addresses] : []);
+  if (dns.failure !== null) {
+    hop.failure = dns.failure;
+    hop.failed_operation = 'resolve';
+    return hop;
+  }
+
+  // 2. Connect (and handshake) every dialable address in parallel.
+  const dialable = dns.addresses.filter((ip) => (opts.dialLoopback === true || !isLoopback(ip)) && (opts.dialFilter?.(ip) ?? true));
+  const tags = ['classic', `depth=${depth}`, 'fetch_body=true'];
+  const endpoints: Endpoint[] = dialable.map((ip) => ({ ip, address: formatEndpoint(ip, port), transactionId: state.nextConnId++, connect: null, handshake: null, socket: null }));
+  await Promise.all(
+    endpoints.map(async (ep) => {
+      const c = await tcpConnect(ep.ip, port, { clock: opts.clock, timeoutMs: opts.timeouts.connectMs, transactionId: ep.transactionId, depth, tags, ...signalOf(opts) });
+      ep.connect = c.observation;
+      state.observations.tcp_connect.push(c.observation);
+      state.observations.network_events.push({ operation: 'connect', address: ep.address, failure: c.observation.status.failure, t: c.observation.t, transaction_id: ep.transactionId, tags: [...tags] });
+      if (c.socket === null) return;
+      if (!https) {
+        ep.socket = c.socket;
+        return;
+      }
+      const t = await tlsHandshake(c.socket, {
+        serverName: host,
+        clock: opts.clock,
+        timeoutMs: opts.timeouts.tlsMs,
+        transactionId: ep.transactionId,
+        depth,
+        tags,
+        address: ep.address,
+        ...(opts.extraCa !== undefined ? { extraCa: opts.extraCa } : {}),
+        ...signalOf(opts),
+      });
+      ep.handshake = t.observation;
+      state.observations.tls_handshakes.push(t.observation);
+      ep.socket = t.socket;
+    }),
+  );
+  hop.connects = endpoints.map((ep) => ({ address: ep.address, failure: ep.connect?.status.failure ?? null }));
+  if (https) hop.tls = endpoints.filter((ep) => ep.handshake !== null).map((ep) => ({ address: ep.address, failure: ep.handshake?.failure ?? null }));
+  if (endpoints.length === 0) return hop;
+
+  // 3. The first ready connection in resolver order fetches; the others are closed.
+  const winner = endpoints.find((ep) => ep.socket !== null);
+  for (const ep of endpoints) if (ep !== winner) ep.socket?.destroy();
+  if (winner === undefined || winner.socket === null) {
+    const tlsFailure = endpoints.find((ep) => ep.handshake?.failure != null)?.handshake?.failure ?? null;
+    if (https && tlsFailure !== null) {
+      hop.failure = tlsFailure;
+      hop.failed_operation = 'tls_handshake';
+    } else {
+      hop.failure = endpoints.find((ep) => ep.connect?.status.failure != null)?.connect?.status.failure ?? null;
+      hop.failed_operation = hop.failure === null ? null : 'connect';
+    }
+    return hop;
+  }
+
+  // 4. HTTP GET.
+  const r = await httpRoundTrip(winner.socket, {
+    url,
+    address: winner.address,
+    ...(referer !== undefined ? { referer } : {}),
+    maxBodyBytes: opts.maxBodyBytes,
+    clock: opts.clock,
+    timeoutMs: opts.timeouts.httpMs,
+    transactionId: winner.transactionId,
+    depth,
+    tags,
+    ...signalOf(opts),
+  });
+  const request = r.observation;
+  state.observations.network_events.push(...r.events);
+
+  // 5. Redirect?
+  if (request.failure === null && request.response !== null && REDIRECT_STATUS_CODES.has(request.response.code)) {
+    const location = headerValue(request.response.headers_list, 'location');
+    if (location !== null) {
+      const next = resolveLocation(location, url);
+      if ('failure' in next) {
+        request.failure = next.failure;
+      } else {
+        hop.location = next.url;
+        if (depth >= opts.maxRedirects) request.failure = TOO_MANY_REDIRECTS;
+      }
+    }
+  }
+  state.observations.requests.unshift(request);
+  hop.request = request;
+  if (request.failure !== null) {
+    hop.failure = request.failure;
+    hop.failed_operation = 'http_round_trip';
+  }
+  return hop;
+}
+
+async function resolve(state: FlowState, host: string, depth: number): Promise<{ addresses: string[]; failure: Failure | null }> {
+  if (isIP(host) !== 0) return { addresses: [host], failure: null };
+  const cached = state.dnsCache.get(host);
+  if (cached !== undefined) return cached;
+  const { opts } = state;
+  const common = { clock: opts.clock, timeoutMs: opts.timeouts.dnsMs, transactionId: state.nextDnsId++, depth, tags: ['classic'], ...signalOf(opts) };
+  let result: LookupResult;
+  switch (opts.resolver.kind) {
+    case 'system':
+      result = await systemLookup(host, { ...common, ...(opts.getaddrinfo !== undefined ? { getaddrinfo: opts.getaddrinfo } : {}) });
+      break;
+    case 'udp':
+      result = await udpLookup(host, { ...common, server: { ip: opts.resolver.ip, port: opts.resolver.port }, ...(opts.lateReplyWindowMs !== undefined ? { lateReplyWindowMs: opts.lateReplyWindowMs } : {}) });
+      break;
+    case 'doh':
+      result = await dohLookup(host, { ...common, url: opts.resolver.url, ...(opts.extraCa !== undefined ? { extraCa: opts.extraCa } : {}) });
+      break;
+  }
+  state.observations.queries.push(...result.observations);
+  const entry = { addresses: result.addresses, failure: result.failure };
+  state.dnsCache.set(host, entry);
+  return entry;
+}
+
+function signalOf(opts: FlowOptions): { signal?: AbortSignal } {
+  return opts.signal !== undefined ? { signal: opts.signal } : {};
+}
+
+/** isLoopback: 127.0.0.0/8, ::1 and IPv4-mapped loopback (OONI `ipfiltering.go` never dials them). */
+function isLoopback(ip: string): boolean {
+  try {
+    return ipaddr.process(ip).range() === 'loopback';
+  } catch {
+    return false;
+  }
+}
+
+function headerValue(list: [string, string][], name: string): string | null {
+  const lower = name.toLowerCase();
+  return list.find(([k]) => k.toLowerCase() === lower)?.[1] ?? null;
+}
+
+function stripHash(u: URL): string {
+  const copy = new URL(u.href);
+  copy.hash = '';
+  return copy.href;
+}
+
+/**
+ * resolveLocation turns a Location header into the next absolute URL, as Go's `resp.Location()`
+ * does: an absolute http(s) Location whose authority has an empty host (`http://`, `https:///x`,
+ * `http:/x`) → http_invalid_redirect_location_host (OONI issue #2628); another scheme or an
+ * unparsable value → unknown_failure.
+ */
+function resolveLocation(location: string, base: string): { url: string } | { failure: Failure } {
+  const abs = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(location.trim());
+  if (abs !== null) {
+    const scheme = (abs[1] ?? '').toLowerCase();
+    if (scheme !== 'http' && scheme !== 'https') return { failure: `unknown_failure: unsupported redirect location scheme '${scheme}'` };
+    const rest = abs[2] ?? '';
+    const authority = rest.startsWith('//') ? (rest.slice(2).split(/[/?#]/)[0] ?? '') : '';
+    const hostPart = authority.replace(/^.*@/, '').replace(/:\d*$/, '');
+    if (hostPart === '' || hostPart === '[]') return { failure: 'http_invalid_redirect_location_host' };
+  }
+  try {
+    return { url: stripHash(new URL(location.trim(), base)) };
+  } catch {
+    return { failure: 'unknown_failure: invalid redirect location' };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * dns-server: the lab's UDP/53 resolvers (dns-packet), with world.md section 2 semantics: a missing
+ * name is NXDOMAIN; A queries get the table's A records with TTL 3600; AAAA gets the table's AAAA
+ * records (none in the standard world, so an empty NOERROR); a CNAME is added and not chased; a query
+ * with no question, several questions or a class other than IN gets REFUSED;
+ * `whoami.v4.powerdns.org` answers the querier's own address. DNS censor rules (scenario `dns`
+ * rules) forge the answer for queries coming from the probe's address only.
+ */
+import dgram from 'node:dgram';
+import dnsPacket from 'dns-packet';
+import type { Answer, Packet } from 'dns-packet';
+import type { DnsRule } from './scenario.js';
+import type { DnsTable } from './world-hosts.js';
+
+/** TTL of every answer record, seconds (world.md section 2). */
+export const DNS_TTL_S = 3600;
+
+const RCODE_NOERROR = 0;
+const RCODE_NXDOMAIN = 3;
+const RCODE_REFUSED = 5;
+const FLAG_RA = dnsPacket.RECURSION_AVAILABLE;
+const FLAG_RD = dnsPacket.RECURSION_DESIRED;
+
+/** DnsServerOptions: one resolver address and the table it answers from. */
+export interface DnsServerOptions {
+  /** IPv4 address to bind (port 53 unless `port`). */
+  address: string;
+  /** UDP port. Optional; default 53. */
+  port?: number;
+  /** The record table (shared by reference, so later edits apply). */
+  table: DnsTable;
+  /** Forgery rules applied to queries whose source address is `probeAddress`. Optional. */
+  censor?: DnsRule[];
+  /** The probe's source address, for `censor`. Optional. */
+  probeAddress?: string;
+}
+
+function normaliseName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+function reply(query: Packet, rcode: number, answers: Answer[] = []): Buffer {
+  const rd = (query.flags ?? 0) & FLAG_RD;
+  return dnsPacket.encode({
+    type: 'response',
+    id: query.id ?? 0,
+    flags: FLAG_RA | rd | rcode,
+    questions: query.questions ?? [],
+    answers,
+  });
+}
+
+/**
+ * answerQuery computes the reply bytes for one raw DNS query (pure, no I/O). `from` is the
+ * querier's IPv4 address. Returns null when the bytes are too short to carry an id (no reply).
+ */
+export function answerQuery(raw: Buffer, from: string, opts: DnsServerOptions): Buffer | null {
+  let query: Packet;
+  try {
+    query = dnsPacket.decode(raw);
+  } catch {
+    if (raw.length < 2) return null;
+    return dnsPacket.encode({ type: 'response', id: raw.readUInt16BE(0), flags: FLAG_RA | RCODE_REFUSED });
+  }
+  const questions = query.questions ?? [];
+  const q = questions[0];
+  if (questions.length !== 1 || q === undefined || (q.class !== undefined && q.class !== 'IN')) {
+    return reply({ ...query, questions }, RCODE_REFUSED);
+  }
+  const name = normaliseName(q.name);
+  const base = { name: q.name, ttl: DNS_TTL_S, class: 'IN' as const };
+  if (name === 'whoami.v4.powerdns.org') {
+    return reply(query, RCODE_NOERROR, q.type === 'A' ? [{ ...base, type: 'A', data: from }] : []);
+  }
+  if (opts.probeAddress !== undefined && from === opts.probeAddress) {
+    const rule = opts.censor?.find((r) => normaliseName(r.name) === name);
+    if (rule) {
+      if (rule.action === 'nxdomain') return reply(query, RCODE_NXDOMAIN);
+      const forged = q.type === 'A' ? (rule.a ?? []).map((data): Answer => ({ ...base, type: 'A', data })) : [];
+      return reply(query, RCODE_NOERROR, forged);
+    }
+  }
+  const record = opts.table[name];
+  if (record === undefined) return reply(query, RCODE_NXDOMAIN);
+  const answers: Answer[] = [];
+  if (record.cname !== undefined) answers.push({ ...base, type: 'CNAME', data: record.cname });
+  if (q.type === 'A') for (const data of record.a ?? []) answers.push({ ...base, type: 'A', data });
+  if (q.type === 'AAAA') for (const data of record.aaaa ?? []) answers.push({ ...base, type: 'AAAA', data });
+  return reply(query, RCODE_NOERROR, answers);
+}
+
+/**
+ * startDnsServer binds a UDP resolver on `opts.address:opts.port`. Resolves to the bound socket once
+ * listening; rejects with the bind error (e.g. EADDRNOTAVAIL when the address is not on `lo`).
+ */
+export function startDnsServer(opts: DnsServerOptions): Promise<dgram.Socket> {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', (msg, rinfo) => {
+    const out = answerQuery(msg, rinfo.address, opts);
+    if (out) socket.send(out, rinfo.port, rinfo.address);
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ address: opts.address, port: opts.port ?? 53 }, () => {
+      socket.off('error', reject);
+      socket.on('error', () => undefined);
+      resolve(socket);
+    });
+  });
+}

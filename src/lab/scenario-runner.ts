@@ -1,0 +1,107 @@
+/**
+ * scenario-runner: runs one scenario end to end: starts the lab, the `censorprobe helper` in the
+ * uncensored world, then `censorprobe run --json` in the probe namespace, and returns the report
+ * line. Used by test/e2e and, later, by `censorprobe lab`.
+ */
+import { readdirSync } from 'node:fs';
+import type { ReportRecord } from '../model/index.js';
+import { startLab, type Lab, type StartLabOptions } from './lab.js';
+import { SCENARIOS_DIR, type Scenario } from './scenario.js';
+
+/** listScenarios returns the names of the scenario files in fixtures/scenarios/ (without `.json`), sorted. */
+export function listScenarios(): string[] {
+  return readdirSync(SCENARIOS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** RunScenarioOptions: how to run the CLI. */
+export interface RunScenarioOptions extends StartLabOptions {
+  /** Path of the CLI entry (`bin/censorprobe.js`); run with the current Node. Required. */
+  cli: string;
+  /** Budget for `censorprobe run`, ms. Optional; default 60000. */
+  timeoutMs?: number;
+  /** How long to wait for the helper to accept connections, ms. Optional; default 10000. */
+  helperStartMs?: number;
+}
+
+/** ScenarioRun: the CLI's exit code and output, and the first report line parsed (null if none). */
+export interface ScenarioRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  record: ReportRecord;
+  /** The helper's stderr (for diagnostics). */
+  helperStderr: string;
+}
+
+async function waitForHelper(lab: Lab, helperExited: () => string | null, budgetMs: number): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  for (;;) {
+    const exited = helperExited();
+    if (exited !== null) throw new Error(`the helper exited before listening: ${exited}`);
+    // `ss` (iproute2, already required) lists the world's listening TCP sockets.
+    const r = await lab.execInWorld(['ss', '-Htln'], { timeoutMs: 3000 });
+    if (r.stdout.includes(`${lab.helperAddress}:80 `)) return;
+    if (Date.now() > deadline) throw new Error(`the helper did not listen on ${lab.helperAddress}:80 within ${budgetMs} ms`);
+    await new Promise((r2) => setTimeout(r2, 100));
+  }
+}
+
+/**
+ * runScenario runs `scenario` through the CLI inside a fresh lab and always stops the lab. Resolves
+ * with the run (record is the first stdout line parsed as JSON, or `null as never` if there was
+ * none: check `code` and `stderr` first). Rejects if the lab cannot be built or the helper does not
+ * start.
+ */
+export async function runScenario(scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioRun> {
+  const lab = await startLab(scenario, opts);
+  let helperStderr = '';
+  try {
+    const helper = lab.spawnInWorld([
+      process.execPath,
+      opts.cli,
+      'helper',
+      '--listen',
+      `${lab.helperAddress}:80`,
+      '--resolver',
+      `udp://${lab.cleanResolver}:53`,
+      '--ca-file',
+      lab.caFile,
+    ]);
+    helper.stderr?.on('data', (d: Buffer) => {
+      helperStderr += d.toString('utf8');
+    });
+    helper.stdout?.resume();
+    await waitForHelper(lab, () => (helper.exitCode !== null ? `exit ${helper.exitCode}: ${helperStderr.trim()}` : null), opts.helperStartMs ?? 10_000);
+    const res = await lab.execInProbe(
+      [
+        process.execPath,
+        opts.cli,
+        'run',
+        scenario.input,
+        '--json',
+        '--control',
+        `http://${lab.helperAddress}/`,
+        '--ca-file',
+        lab.caFile,
+        '--no-doh-default',
+        ...(scenario.probe_args ?? []),
+      ],
+      { timeoutMs: opts.timeoutMs ?? 60_000 },
+    );
+    const firstLine = res.stdout.split('\n').find((l) => l.trim() !== '');
+    let record: ReportRecord | null = null;
+    if (firstLine !== undefined) {
+      try {
+        record = JSON.parse(firstLine) as ReportRecord;
+      } catch {
+        record = null;
+      }
+    }
+    return { code: res.code, stdout: res.stdout, stderr: res.stderr, record: record as ReportRecord, helperStderr };
+  } finally {
+    await lab.stop();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * shapers: stream transforms the DPI middlebox splices through for its parameterised actions
+ * (delay, rate limit, freeze after N bytes), i.e. the userspace replacement for netem, which this
+ * kernel lacks (field-notes.md section 4). Each keeps byte order and applies backpressure.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Slice size of the rate limiter: at most this many bytes are released at once, bytes. */
+export const RATE_SLICE_BYTES = 4096;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** createDelay holds every chunk `ms` milliseconds before passing it on (order kept; throws on ms < 0). */
+export function createDelay(ms: number): Transform {
+  if (!(ms >= 0)) throw new Error(`createDelay: ms must be >= 0, got ${ms}`);
+  let releaseAt = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      const at = Math.max(Date.now() + ms, releaseAt);
+      releaseAt = at;
+      setTimeout(() => this.push(chunk), at - Date.now());
+      cb();
+    },
+    flush(cb) {
+      setTimeout(() => cb(), Math.max(0, releaseAt - Date.now()));
+    },
+  });
+}
+
+/** createRateLimit lets bytes through at most `bytesPerSecond` (slices of RATE_SLICE_BYTES); throws on a rate < 1. */
+export function createRateLimit(bytesPerSecond: number): Transform {
+  if (!(bytesPerSecond >= 1)) throw new Error(`createRateLimit: bytesPerSecond must be >= 1, got ${bytesPerSecond}`);
+  let nextFree = Date.now();
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      void (async () => {
+        for (let off = 0; off < chunk.length; off += RATE_SLICE_BYTES) {
+          const slice = chunk.subarray(off, off + RATE_SLICE_BYTES);
+          const wait = nextFree - Date.now();
+          if (wait > 0) await sleep(wait);
+          nextFree = Math.max(nextFree, Date.now() - 1000) + (slice.length / bytesPerSecond) * 1000;
+          this.push(slice);
+        }
+        cb();
+      })();
+    },
+  });
+}
+
+/** createFreezeAfter passes the first `bytes` bytes, then swallows everything (the stream stays open); throws on bytes < 0. */
+export function createFreezeAfter(bytes: number): Transform {
+  if (!(bytes >= 0)) throw new Error(`createFreezeAfter: bytes must be >= 0, got ${bytes}`);
+  let passed = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      const room = bytes - passed;
+      if (room > 0) {
+        const out = chunk.subarray(0, room);
+        passed += out.length;
+        cb(null, out);
+        return;
+      }
+      cb();
+    },
+    flush() {
+      // Never end: a frozen connection stays open until the client gives up.
+    },
+  });
+}

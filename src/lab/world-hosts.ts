@@ -1,0 +1,122 @@
+/**
+ * world-hosts: the lab's address plan and its starting DNS database, from world.md sections 2, 3
+ * and 13 (the same public IPs as OONI's netemx simulation, so ASN and bogon logic see real-looking
+ * addresses). Data only.
+ */
+
+/** DnsRecord is one name's entry in a resolver table: A/AAAA addresses and an optional CNAME (not chased). */
+export interface DnsRecord {
+  /** IPv4 addresses (A), TTL 3600. Optional; default none. */
+  a?: string[];
+  /** IPv6 addresses (AAAA). Optional; default none, so AAAA gets an empty NOERROR (world.md section 2). */
+  aaaa?: string[];
+  /** A CNAME target added to the answer and not chased (world.md section 2). Optional. */
+  cname?: string;
+}
+
+/** DnsTable maps a lower-case name (no trailing dot) to its record. A missing name is NXDOMAIN. */
+export type DnsTable = Record<string, DnsRecord>;
+
+/** ISP_RESOLVER is the censored ISP resolver the probe's system resolver uses (world.md section 1). */
+export const ISP_RESOLVER = '130.192.3.21';
+/** CLEAN_RESOLVER is the uncensored "root" resolver used by servers and the helper (world.md section 1). */
+export const CLEAN_RESOLVER = '193.0.14.129';
+/** HELPER_ADDRESS is 0.th.ooni.org, where the lab's test helper listens (world.md section 3). */
+export const HELPER_ADDRESS = '68.183.70.80';
+/** PUBLIC_RESOLVERS answer UDP 53 from the global table, like the clean resolver (world.md section 2). */
+export const PUBLIC_RESOLVERS = ['8.8.8.8', '8.8.4.4', '9.9.9.9', '149.112.112.112', '1.1.1.1', '1.0.0.1'] as const;
+
+/** Well-known server addresses of world.md section 3. */
+export const HOSTS = {
+  example: '93.184.216.34',
+  bitly: '67.199.248.11',
+  badssl: '104.154.89.105',
+  yandex: '5.255.255.80',
+  largefile: '52.35.36.75',
+  cloudflareCache: '104.16.132.229',
+  httpbin: '172.67.144.64',
+  blockpage: '83.224.65.41',
+  ispProxy: '130.192.182.17',
+  testHelpers: ['68.183.70.80', '137.184.235.44', '178.62.195.24', '209.97.183.73', '52.85.15.84'],
+  ooniApi: '162.55.247.208',
+  geoip: '185.125.188.132',
+} as const;
+
+/** WORLD_ADDRESSES lists every address added as /32 on the world namespace's `lo`. */
+export const WORLD_ADDRESSES: readonly string[] = [
+  HOSTS.example,
+  HOSTS.bitly,
+  HOSTS.badssl,
+  HOSTS.yandex,
+  HOSTS.largefile,
+  HOSTS.cloudflareCache,
+  HOSTS.httpbin,
+  HOSTS.blockpage,
+  HOSTS.ispProxy,
+  ...HOSTS.testHelpers,
+  HOSTS.ooniApi,
+  HOSTS.geoip,
+  ISP_RESOLVER,
+  CLEAN_RESOLVER,
+  ...PUBLIC_RESOLVERS,
+];
+
+/** Certificate names per HTTPS host (world.md section 3); the first name is the CN. */
+export const CERT_NAMES = {
+  example: ['www.example.com', 'example.com', 'www.example.org', 'example.org'],
+  bitly: ['bit.ly', 'bitly.com'],
+  yandex: ['yandex.com', 'ya.ru', 'xn--d1acpjx3f.xn--p1ai'],
+  largefile: ['largefile.com', 'www.largefile.com'],
+  testHelper: ['0.th.ooni.org', '1.th.ooni.org', '2.th.ooni.org', '3.th.ooni.org', 'd33d1gs9kpq1c5.cloudfront.net'],
+  /** badssl wrong.host: a trusted certificate for the WRONG name (hyphen), world.md section 7. */
+  badsslWrongHost: ['wrong-host.badssl.com'],
+  /** badssl expired: valid only 2017-07-16 23:00 to 2017-07-17 01:00 UTC, world.md section 7. */
+  badsslExpired: ['expired.badssl.com'],
+} as const;
+
+/** The expired badssl certificate's validity window (world.md section 7). */
+export const BADSSL_EXPIRED_WINDOW = {
+  notBefore: new Date('2017-07-16T23:00:00Z'),
+  notAfter: new Date('2017-07-17T01:00:00Z'),
+} as const;
+
+function a(...addrs: string[]): DnsRecord {
+  return { a: addrs };
+}
+
+/**
+ * createDefaultDnsTable returns a fresh copy of the starting database shared by the ISP and the
+ * global tables (world.md section 3). `www.example.xyz`, `itsat.info` and `web01.example.com` are
+ * deliberately absent (NXDOMAIN).
+ */
+export function createDefaultDnsTable(): DnsTable {
+  return {
+    'www.example.com': a(HOSTS.example),
+    'example.com': a(HOSTS.example),
+    'www.example.org': a(HOSTS.example),
+    'example.org': a(HOSTS.example),
+    'bit.ly': a(HOSTS.bitly),
+    'bitly.com': a(HOSTS.bitly),
+    'wrong.host.badssl.com': a(HOSTS.badssl),
+    'untrusted-root.badssl.com': a(HOSTS.badssl),
+    'expired.badssl.com': a(HOSTS.badssl),
+    'yandex.com': a(HOSTS.yandex),
+    'ya.ru': a(HOSTS.yandex),
+    'xn--d1acpjx3f.xn--p1ai': a(HOSTS.yandex),
+    'largefile.com': a(HOSTS.largefile),
+    'www.largefile.com': a(HOSTS.largefile),
+    'www.cloudflare-cache.com': a(HOSTS.cloudflareCache),
+    'httpbin.com': a(HOSTS.httpbin),
+    '0.th.ooni.org': a('68.183.70.80'),
+    '1.th.ooni.org': a('137.184.235.44'),
+    '2.th.ooni.org': a('178.62.195.24'),
+    '3.th.ooni.org': a('209.97.183.73'),
+    'd33d1gs9kpq1c5.cloudfront.net': a('52.85.15.84'),
+    'api.ooni.io': a(HOSTS.ooniApi),
+    'geoip.ubuntu.com': a(HOSTS.geoip),
+    'dns.google': a('8.8.8.8', '8.8.4.4'),
+    'dns.google.com': a('8.8.8.8', '8.8.4.4'),
+    'dns.quad9.net': a('9.9.9.9', '149.112.112.112'),
+    'cloudflare-dns.com': a('1.1.1.1', '1.0.0.1'),
+  };
+}

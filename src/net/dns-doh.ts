@@ -1,0 +1,128 @@
+/**
+ * dohLookup: DNS over HTTPS (RFC 8484, POST `application/dns-message`), A and AAAA in parallel,
+ * through the Node https client (only net/http.ts may import undici).
+ *
+ * Sources: RFC 8484 (id 0, POST, media type), OONI `netxlite/dnsoverhttps.go` (non-200 or wrong
+ * content type → the server misbehaves), `resolverparallel.go`, ooni-reference.md 1.1 step 4.
+ */
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { classifyError } from './failure.js';
+import { createDeadline } from './deadline.js';
+import { combineParallel, decodeReply, DEFAULT_DNS_TIMEOUT_MS, encodeQuery, tagsFor, toBinary, type DecodedReply, type LookupOptions, type LookupResult, type QueryType } from './dns-message.js';
+import type { Failure } from '../model/failure.js';
+import type { DnsQueryObservation } from '../model/observations.js';
+
+/** Largest DoH response body we read, in bytes (a DNS message is at most 65535 bytes). */
+const MAX_DOH_RESPONSE_BYTES = 65535;
+
+/**
+ * DohLookupOptions: {@link LookupOptions} plus
+ * - `url` (required): the DoH endpoint, e.g. `https://dns.google/dns-query` (must be https);
+ * - `extraCa` (optional): PEM certificates ADDED to Node's bundled Mozilla roots (never replaces
+ *   them, never disables verification).
+ */
+export interface DohLookupOptions extends LookupOptions {
+  url: string;
+  extraCa?: string[];
+}
+
+/**
+ * dohLookup resolves `hostname` with two RFC 8484 POSTs (A and AAAA, DNS id 0) to `opts.url`.
+ *
+ * Observations: engine `doh`, resolver_address = the URL, rcode, answers, raw_response.
+ * Failures per query: rcode/no-answer rules as in `decodeReply`; HTTP status other than 200, a
+ * content type other than `application/dns-message` or an undecodable body →
+ * dns_server_misbehaving (detail `HTTP <status>` / the content type / `bad message`);
+ * transport errors via `classifyError(err, 'dns_round_trip')` (connection_refused,
+ * ssl_unknown_authority, ...); `timeoutMs` (default 4000 ms, per query, covering connect, TLS,
+ * request and body) → generic_timeout_error; `signal` aborted → interrupted.
+ * Combined with `combineParallel`. Never rejects for network failures; throws on a non-https URL
+ * (programmer error).
+ */
+export async function dohLookup(hostname: string, opts: DohLookupOptions): Promise<LookupResult> {
+  const url = new URL(opts.url);
+  if (url.protocol !== 'https:') throw new TypeError(`dohLookup: not an https URL: ${opts.url}`);
+  const [a, aaaa] = await Promise.all([dohQuery(hostname, 'A', url, opts), dohQuery(hostname, 'AAAA', url, opts)]);
+  return combineParallel(a, aaaa);
+}
+
+interface DohOutcome {
+  reply: DecodedReply | null;
+  raw: Buffer | null;
+  failure: Failure | null;
+  detail: string | null;
+}
+
+async function dohQuery(hostname: string, type: QueryType, url: URL, opts: DohLookupOptions): Promise<{ observation: DnsQueryObservation; addresses: string[] }> {
+  const { clock } = opts;
+  const t0 = clock.now();
+  const deadline = createDeadline('dns_round_trip', opts.timeoutMs ?? DEFAULT_DNS_TIMEOUT_MS, opts.signal);
+  let outcome: DohOutcome;
+  try {
+    outcome = await Promise.race([post(url, encodeQuery(hostname, type, 0), type, opts.extraCa, deadline.signal), deadline.aborted]);
+  } catch (err) {
+    const c = classifyError(err, 'dns_round_trip');
+    outcome = { reply: null, raw: null, failure: c.failure, detail: c.detail };
+  } finally {
+    deadline.clear();
+  }
+  const { reply } = outcome;
+  const observation: DnsQueryObservation = {
+    engine: 'doh',
+    resolver_address: opts.url,
+    hostname,
+    query_type: type,
+    answers: reply?.answers ?? [],
+    failure: reply !== null ? reply.failure : outcome.failure,
+    failure_detail: reply !== null ? (reply.failure !== null ? `rcode=${reply.rcode}` : null) : outcome.detail,
+    rcode: reply?.rcode ?? null,
+    raw_response: outcome.raw !== null ? toBinary(outcome.raw) : null,
+    t0,
+    t: clock.now(),
+    transaction_id: opts.transactionId,
+    depth: opts.depth,
+    tags: tagsFor(opts.tags, opts.depth),
+  };
+  return { observation, addresses: reply !== null && reply.failure === null ? reply.addresses : [] };
+}
+
+function post(url: URL, body: Buffer, type: QueryType, extraCa: string[] | undefined, signal: AbortSignal): Promise<DohOutcome> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, {
+      method: 'POST',
+      agent: false,
+      signal,
+      ca: [...rootCertificates, ...(extraCa ?? [])],
+      headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message', 'content-length': String(body.length) },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_DOH_RESPONSE_BYTES) {
+          res.destroy();
+          resolve({ reply: null, raw: null, failure: 'dns_server_misbehaving', detail: 'response too large' });
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', reject);
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+        if (res.statusCode !== 200) {
+          resolve({ reply: null, raw, failure: 'dns_server_misbehaving', detail: `HTTP ${res.statusCode ?? 0}` });
+        } else if (contentType !== 'application/dns-message') {
+          resolve({ reply: null, raw, failure: 'dns_server_misbehaving', detail: `content-type ${contentType}` });
+        } else {
+          const reply = decodeReply(raw, type);
+          resolve(reply === null ? { reply: null, raw, failure: 'dns_server_misbehaving', detail: 'bad message' } : { reply, raw, failure: null, detail: null });
+        }
+      });
+    });
+    req.end(body);
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * net/: measurement primitives. Each performs ONE network operation (resolve, dns_round_trip,
+ * connect, tls_handshake, http_round_trip) and resolves to an observation in OONI's archival shape
+ * with `t0`/`t` from an injected {@link Clock} and `failure` from the one vocabulary
+ * (`classifyError`). Primitives never throw for network failures, only for programmer errors.
+ *
+ * Imports: only `src/model` among our folders (plus Node built-ins; `http.ts` alone imports undici,
+ * `dns-*.ts` alone import dns-packet).
+ */
+export { createClock, type Clock } from './clock.js';
+export { classifyError, scrubAddresses, OperationTimeoutError, ERR_PROBE_TIMEOUT, type ClassifiedFailure } from './failure.js';
+export { createDeadline, type Deadline } from './deadline.js';
+export { formatEndpoint } from './endpoint.js';
+export { DEFAULT_DNS_TIMEOUT_MS, type LookupOptions, type LookupResult } from './dns-message.js';
+export { systemLookup, type SystemLookupOptions, type GetaddrinfoFn } from './dns-system.js';
+export { udpLookup, DEFAULT_LATE_REPLY_WINDOW_MS, type UdpLookupOptions } from './dns-udp.js';
+export { dohLookup, type DohLookupOptions } from './dns-doh.js';
+export { tcpConnect, DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions, type TcpConnectResult } from './tcp.js';
+export { tlsHandshake, DEFAULT_ALPN, DEFAULT_TLS_TIMEOUT_MS, type TlsHandshakeOptions, type TlsHandshakeResult } from './tls.js';
+export { summarizeCertificate } from './certificate.js';
+export {
+  httpRoundTrip,
+  extractTitle,
+  canonicalHeaderName,
+  bodyForReport,
+  DEFAULT_HTTP_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_REQUEST_HEADERS,
+  USER_AGENT,
+  MAX_READ_EVENTS,
+  type HttpRoundTripOptions,
+  type HttpRoundTripResult,
+} from './http.js';

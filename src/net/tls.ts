@@ -1,0 +1,197 @@
+/**
+ * tlsHandshake: one TLS handshake over an already connected TCP socket, recorded as OONI's
+ * `tls_handshakes[]` entry plus a summary of the peer chain (spec df-006-tlshandshake;
+ * ooni-reference.md 1.1 step 7: 10 s, SNI = URL host, not sent for IP literals, ALPN
+ * `["h2","http/1.1"]`, verification against the Mozilla bundle).
+ */
+import type net from 'node:net';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+import { summarizeCertificate } from './certificate.js';
+import { createDeadline } from './deadline.js';
+import { classifyError } from './failure.js';
+import type { Clock } from './clock.js';
+import type { Failure } from '../model/failure.js';
+import type { BinaryData, CertificateSummary, TlsHandshakeObservation } from '../model/observations.js';
+
+/** Default TLS handshake timeout in ms (OONI LTE: 10 s). */
+export const DEFAULT_TLS_TIMEOUT_MS = 10_000;
+
+/** Default ALPN offer (OONI LTE `["h2","http/1.1"]`). */
+export const DEFAULT_ALPN: readonly string[] = ['h2', 'http/1.1'];
+
+/**
+ * TlsHandshakeOptions.
+ * - `serverName` (required): the URL host; sent as SNI unless it is an IP literal; the certificate
+ *   is always verified against it (DNS name or IP SAN).
+ * - `alpn` (optional, default `['h2','http/1.1']`).
+ * - `extraCa` (optional): PEM certificates ADDED to Node's bundled Mozilla roots
+ *   (`tls.rootCertificates`); verification is never disabled.
+ * - `clock` (required); `timeoutMs` (optional, default 10000 ms); `transactionId`, `depth`
+ *   (required); `tags` (optional, written verbatim); `address` (required): `IP:PORT` for the
+ *   observation; `signal` (optional): abort → interrupted.
+ */
+export interface TlsHandshakeOptions {
+  serverName: string;
+  alpn?: readonly string[];
+  extraCa?: string[];
+  clock: Clock;
+  timeoutMs?: number;
+  transactionId: number;
+  depth: number;
+  tags?: string[];
+  address: string;
+  signal?: AbortSignal;
+}
+
+/** The result of {@link tlsHandshake}: the observation and the TLS socket (null on failure). */
+export interface TlsHandshakeResult {
+  observation: TlsHandshakeObservation;
+  socket: tls.TLSSocket | null;
+}
+
+const contexts = new Map<string, tls.SecureContext>();
+
+/** One secure context per distinct `extraCa` set (building one from ~150 roots costs milliseconds). */
+function secureContextFor(extraCa: string[] | undefined): tls.SecureContext {
+  const key = (extraCa ?? []).join('\n');
+  let ctx = contexts.get(key);
+  if (ctx === undefined) {
+    ctx = tls.createSecureContext({ ca: [...tls.rootCertificates, ...(extraCa ?? [])] });
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
+
+/**
+ * tlsHandshake performs the handshake on `socket` and verifies the peer.
+ *
+ * The handshake runs with `rejectUnauthorized: false` so the peer chain (DER, leaf first, and its
+ * summaries) is recorded even when verification fails; verification is then done here, in the
+ * order of Go's `x509.Certificate.Verify` so failures match OONI: (1) leaf outside its validity
+ * period → ssl_invalid_certificate (`CERT_HAS_EXPIRED` / `CERT_NOT_YET_VALID`); (2)
+ * `tls.checkServerIdentity(serverName)` fails → ssl_invalid_hostname; (3) OpenSSL's chain error
+ * (`authorizationError`) → ssl_unknown_authority / ssl_invalid_certificate per `classifyError`.
+ * Handshake errors: classified by `classifyError(err, 'tls_handshake')` (RST → connection_reset,
+ * FIN → eof_error, alerts → ssl_failed_handshake...); `timeoutMs` → generic_timeout_error;
+ * `signal` → interrupted. On failure both sockets are destroyed and `socket` is null; on success
+ * the caller owns the returned TLSSocket (it carries a no-op `error` listener).
+ * QUIRK: Node's `getPeerCertificate(true)` may complete the chain with the root from the trust
+ * store, so `peer_certificates` can hold one more certificate than the server sent.
+ * Never rejects for network failures.
+ */
+export function tlsHandshake(socket: net.Socket, opts: TlsHandshakeOptions): Promise<TlsHandshakeResult> {
+  const { clock, serverName } = opts;
+  const alpn = [...(opts.alpn ?? DEFAULT_ALPN)];
+  const t0 = clock.now();
+  const deadline = createDeadline('tls_handshake', opts.timeoutMs ?? DEFAULT_TLS_TIMEOUT_MS, opts.signal);
+  const sendSni = isIP(serverName) === 0;
+  return new Promise((resolve) => {
+    let settled = false;
+    const tlsSocket = tls.connect({
+      socket,
+      ...(sendSni ? { servername: serverName } : {}),
+      ALPNProtocols: alpn,
+      secureContext: secureContextFor(opts.extraCa),
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    });
+    let peerCertificates: BinaryData[] | null = null;
+    let summaries: CertificateSummary[] = [];
+
+    const settle = (failure: Failure | null, detail: string | null): void => {
+      if (settled) return;
+      settled = true;
+      deadline.clear();
+      tlsSocket.removeListener('error', onError);
+      tlsSocket.removeListener('close', onClose);
+      tlsSocket.on('error', () => undefined);
+      if (failure !== null) {
+        tlsSocket.destroy();
+        socket.destroy();
+      }
+      const ok = failure === null;
+      const cipher = ok ? tlsSocket.getCipher() : null;
+      resolve({
+        observation: {
+          network: 'tcp',
+          address: opts.address,
+          server_name: serverName,
+          alpn,
+          no_tls_verify: false,
+          negotiated_protocol: peerCertificates !== null && typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : null,
+          tls_version: peerCertificates !== null ? (tlsSocket.getProtocol() ?? null) : null,
+          cipher_suite: cipher !== null ? (cipher.standardName ?? cipher.name) : null,
+          peer_certificates: peerCertificates,
+          peer_certificates_summary: summaries,
+          failure,
+          failure_detail: detail,
+          t0,
+          t: clock.now(),
+          transaction_id: opts.transactionId,
+          depth: opts.depth,
+          tags: [...(opts.tags ?? [])],
+        },
+        socket: ok ? tlsSocket : null,
+      });
+    };
+    const onError = (err: Error): void => {
+      const c = classifyError(err, 'tls_handshake');
+      settle(c.failure, c.detail);
+    };
+    const onClose = (): void => settle('eof_error', 'close');
+    tlsSocket.once('error', onError);
+    tlsSocket.once('close', onClose);
+    deadline.aborted.catch((reason: unknown) => onError(reason as Error));
+    tlsSocket.once('secureConnect', () => {
+      const chain = peerChain(tlsSocket);
+      peerCertificates = chain.map((der) => ({ format: 'base64', data: der.toString('base64') }));
+      summaries = chain.flatMap((der) => {
+        try {
+          return [summarizeCertificate(der)];
+        } catch {
+          return [];
+        }
+      });
+      const verdict = verify(tlsSocket, serverName, chain);
+      settle(verdict?.failure ?? null, verdict?.detail ?? null);
+    });
+  });
+}
+
+/** peerChain returns the DER chain, leaf first, walking `issuerCertificate` until a self-signed one. */
+function peerChain(s: tls.TLSSocket): Buffer[] {
+  const out: Buffer[] = [];
+  let cert: tls.DetailedPeerCertificate | undefined = s.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (cert !== undefined && cert.raw !== undefined && Object.keys(cert).length > 0) {
+    const fp = cert.fingerprint256;
+    if (seen.has(fp)) break;
+    seen.add(fp);
+    out.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return out;
+}
+
+function verify(s: tls.TLSSocket, serverName: string, chain: Buffer[]): { failure: Failure; detail: string } | null {
+  const leaf = s.getPeerCertificate(false);
+  if (chain.length === 0 || leaf === undefined || Object.keys(leaf).length === 0) {
+    return { failure: 'ssl_failed_handshake', detail: 'no peer certificate' };
+  }
+  const now = Date.now();
+  if (new Date(leaf.valid_to).getTime() < now) return { failure: 'ssl_invalid_certificate', detail: 'CERT_HAS_EXPIRED' };
+  if (new Date(leaf.valid_from).getTime() > now) return { failure: 'ssl_invalid_certificate', detail: 'CERT_NOT_YET_VALID' };
+  const identityError = tls.checkServerIdentity(serverName, leaf);
+  if (identityError !== undefined) {
+    const c = classifyError(identityError, 'tls_handshake');
+    return { failure: c.failure, detail: c.detail ?? 'ERR_TLS_CERT_ALTNAME_INVALID' };
+  }
+  if (!s.authorized) {
+    const raw: unknown = s.authorizationError;
+    const code = typeof raw === 'string' ? raw : raw instanceof Error ? ((raw as Error & { code?: string }).code ?? raw.message) : 'UNKNOWN';
+    const c = classifyError(Object.assign(new Error(code), { code }), 'tls_handshake');
+    return { failure: c.failure, detail: code };
+  }
+  return null;
+}

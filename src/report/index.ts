@@ -1,0 +1,20 @@
+/**
+ * report/: the JSONL report. `writer.ts` appends one measurement per line, each line written whole in
+ * one write call (with the CLI's SIGINT handler awaiting `close()`, no half line; a fatal kill mid-write
+ * can at most leave an unterminated last line, which `read.ts` reports as torn and the next writer
+ * isolates on its own line); `read.ts` streams a report back
+ * (for `--resume` and `analyze`), reporting torn or bad lines as data; `scrub.ts` removes the probe's
+ * own addresses from a record before it is written (OONI ScrubMeasurement); `schema.ts` validates a
+ * line against the published JSON Schema `schema/report-line.schema.json` (draft 2020-12).
+ *
+ * May import: `model/` and node built-ins; `schema.ts` alone also imports ajv. Invariants: snake_case
+ * keys, `schema_version` on every line, one line per measurement, no probe address in what we write
+ * when the caller scrubs with the known addresses.
+ */
+export { createReportWriter, defaultReportPath, serializeRecord } from './writer.js';
+export type { ReportDestination, ReportWriter, ReportWriterOptions } from './writer.js';
+export { readReport, measuredInputs } from './read.js';
+export type { ReportLine } from './read.js';
+export { scrubRecord, SCRUBBED } from './scrub.js';
+export { validateRecord, loadReportSchema, reportSchemaPath, findPackageRoot, REPORT_SCHEMA_RELATIVE_PATH } from './schema.js';
+export type { ValidationResult } from './schema.js';

@@ -1,0 +1,124 @@
+/**
+ * Streaming reader of JSONL reports (for `--resume` and `analyze`): one entry per line, bad lines
+ * reported as data, never thrown.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { SCHEMA_VERSION } from '../model/index.js';
+import type { ReportRecord } from '../model/index.js';
+
+/**
+ * ReportLine is one non-blank line of a report: `line` is 1-based; exactly one of `record` (the
+ * parsed line) and `error` (why it is not usable, a short sentence) is set.
+ */
+export interface ReportLine {
+  line: number;
+  record?: ReportRecord;
+  error?: string;
+}
+
+/** The major version this build reads (`1` for SCHEMA_VERSION `1.x.y`). */
+const SUPPORTED_MAJOR = SCHEMA_VERSION.split('.')[0] ?? '';
+
+/**
+ * readReport streams a JSONL report line by line (node:readline; the file is never read whole).
+ *
+ * Yields `{ line, record }` for each line that is a JSON object with string `schema_version` (same
+ * major version as this build's SCHEMA_VERSION) and string `input`; it does NOT validate the rest
+ * (use `validateRecord`). Otherwise yields `{ line, error }`:
+ * - `bad JSON (<parser message>)`;
+ * - `not a report record (...)`, `unsupported schema_version 'X' (this build reads 1.x.y)`;
+ * - `torn last line (no trailing newline): the writer was interrupted mid-line`, for a last line
+ *   without `\n` (our writer always ends a line with `\n` in the same write), even if it parses.
+ * Blank lines are skipped; `\r\n` endings are accepted. Bad lines never throw. The iteration
+ * rejects only when the file cannot be opened or read (e.g. ENOENT, EISDIR).
+ */
+export async function* readReport(path: string): AsyncGenerator<ReportLine, void, undefined> {
+  const input = createReadStream(path);
+  let lastByte = -1;
+  input.on('data', (chunk: Buffer | string) => {
+    if (chunk.length > 0) lastByte = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : (chunk[chunk.length - 1] ?? -1);
+  });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+
+  // Hold one line back: only at the end do we know whether the last line had its newline.
+  let pending: { text: string; line: number } | null = null;
+  let lineNumber = 0;
+  try {
+    for await (const text of lines) {
+      lineNumber++;
+      if (pending !== null) {
+        const entry = parseLine(pending.text, pending.line);
+        if (entry !== null) yield entry;
+      }
+      pending = { text, line: lineNumber };
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+  if (pending === null) return;
+  if (lastByte !== 0x0a) {
+    if (pending.text.trim() !== '') {
+      yield { line: pending.line, error: 'torn last line (no trailing newline): the writer was interrupted mid-line' };
+    }
+    return;
+  }
+  const entry = parseLine(pending.text, pending.line);
+  if (entry !== null) yield entry;
+}
+
+/** One complete line → an entry, or null for a blank line. */
+function parseLine(text: string, line: number): ReportLine | null {
+  if (text.trim() === '') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { line, error: `bad JSON (${err instanceof Error ? err.message : String(err)})` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { line, error: 'not a report record (not a JSON object)' };
+  }
+  const { schema_version: version, input } = value as { schema_version?: unknown; input?: unknown };
+  if (typeof version !== 'string') return { line, error: 'not a report record (no schema_version)' };
+  if (version.split('.')[0] !== SUPPORTED_MAJOR) {
+    return { line, error: `unsupported schema_version '${version}' (this build reads ${SUPPORTED_MAJOR}.x.y)` };
+  }
+  if (typeof input !== 'string') return { line, error: 'not a report record (no input)' };
+  return { line, record: value as ReportRecord };
+}
+
+/**
+ * measuredInputs returns the `input` URLs already measured in a report, for `--resume`.
+ *
+ * A record counts unless its measurement was cut short: a record where any observation or the
+ * control has failure `interrupted` (our vocabulary: the run was stopped, e.g. SIGINT) is left out so
+ * that the input is measured again. Bad and torn lines are ignored. A missing file (ENOENT) yields an
+ * empty set; other read errors reject.
+ */
+export async function measuredInputs(path: string): Promise<Set<string>> {
+  const inputs = new Set<string>();
+  try {
+    for await (const entry of readReport(path)) {
+      if (entry.record !== undefined && !wasInterrupted(entry.record)) inputs.add(entry.record.input);
+    }
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return inputs;
+    throw err;
+  }
+  return inputs;
+}
+
+/** True when any failure in the record is `interrupted`. */
+function wasInterrupted(record: ReportRecord): boolean {
+  const o = record.observations as Partial<ReportRecord['observations']> | undefined;
+  const failures: unknown[] = [
+    ...(o?.queries ?? []).map((q) => q.failure),
+    ...(o?.tcp_connect ?? []).map((c) => c.status?.failure),
+    ...(o?.tls_handshakes ?? []).map((h) => h.failure),
+    ...(o?.requests ?? []).map((r) => r.failure),
+    record.control?.failure,
+  ];
+  return failures.includes('interrupted');
+}

@@ -1,0 +1,94 @@
+/**
+ * Validation of report lines against the published JSON Schema `schema/report-line.schema.json`
+ * (draft 2020-12), with ajv.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import type { Ajv2020 as Ajv2020Class, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+
+/** Path of the schema file relative to the package root. */
+export const REPORT_SCHEMA_RELATIVE_PATH = 'schema/report-line.schema.json';
+
+/** The result of {@link validateRecord}: ok, or readable error lines (`/json/pointer: message`). */
+export type ValidationResult = { ok: true } | { ok: false; errors: string[] };
+
+// ajv is CommonJS: under NodeNext the default import is `module.exports`, whose `default` is the class.
+const Ajv2020: typeof Ajv2020Class =
+  (Ajv2020Module as unknown as { default?: typeof Ajv2020Class }).default ?? (Ajv2020Module as unknown as typeof Ajv2020Class);
+
+let compiled: ValidateFunction | null = null;
+
+/**
+ * findPackageRoot walks up from `startDir` to the first directory holding a `package.json`.
+ * Works from `src/report/` (tsx, vitest) and from `dist/src/report/` (built). Throws Error when no
+ * `package.json` is found (a broken install: programmer/packaging error).
+ */
+export function findPackageRoot(startDir: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = startDir;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`censorprobe: no package.json above ${startDir}`);
+    dir = parent;
+  }
+}
+
+/**
+ * reportSchemaPath is the absolute path of `schema/report-line.schema.json` in this package.
+ * Throws like {@link findPackageRoot}.
+ */
+export function reportSchemaPath(): string {
+  return join(findPackageRoot(), REPORT_SCHEMA_RELATIVE_PATH);
+}
+
+/**
+ * loadReportSchema reads and parses the schema file (synchronously, once per call).
+ * Throws when the file is missing or is not JSON (a packaging error).
+ */
+export function loadReportSchema(): Record<string, unknown> {
+  return JSON.parse(readFileSync(reportSchemaPath(), 'utf8')) as Record<string, unknown>;
+}
+
+/** The compiled validator, built on first use. */
+function validator(): ValidateFunction {
+  if (compiled === null) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+    compiled = ajv.compile(loadReportSchema());
+  }
+  return compiled;
+}
+
+/**
+ * validateRecord checks one parsed report line against `schema/report-line.schema.json`.
+ *
+ * Returns `{ ok: true }`, or `{ ok: false, errors }` where each error reads
+ * `<JSON pointer or "/">: <ajv message>`, with the offending key named for unknown and missing
+ * properties, e.g. `/: must NOT have additional property 'probe_ip'` or
+ * `/verdict: must have required property 'status'`. Never throws for a bad record; throws only if
+ * the schema file itself is missing or invalid (packaging error). The schema is compiled once.
+ */
+export function validateRecord(record: unknown): ValidationResult {
+  const validate = validator();
+  if (validate(record)) return { ok: true };
+  return { ok: false, errors: formatErrors(validate.errors ?? []) };
+}
+
+/** Readable, de-duplicated error lines. */
+function formatErrors(errors: readonly ErrorObject[]): string[] {
+  const lines: string[] = [];
+  for (const error of errors) {
+    const where = error.instancePath === '' ? '/' : error.instancePath;
+    let message = error.message ?? error.keyword;
+    if (error.keyword === 'additionalProperties') {
+      message = `must NOT have additional property '${String(error.params['additionalProperty'])}'`;
+    } else if (error.keyword === 'enum' || error.keyword === 'const') {
+      const allowed = error.keyword === 'enum' ? error.params['allowedValues'] : [error.params['allowedValue']];
+      message = `${message}: ${JSON.stringify(allowed)}`;
+    }
+    const line = `${where}: ${message}`;
+    if (!lines.includes(line)) lines.push(line);
+  }
+  return lines;
+}

@@ -1,0 +1,108 @@
+/**
+ * One target, end to end: the probe's flow and the control in parallel (the control starts as
+ * soon as the probe's depth-0 DNS is known, as OONI LTE does), then the pure classification, then
+ * the report line. Never throws for network failures: every target yields a line.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ControlRecord, ReportRecord, Target } from '../model/index.js';
+import { SCHEMA_VERSION } from '../model/index.js';
+import { createClock } from '../net/index.js';
+import { measureUrl } from '../flows/index.js';
+import { buildThRequest, queryHelper } from '../control/th-client.js';
+import { resolveReference } from '../control/dns-reference.js';
+import { classify } from '../classify/index.js';
+import type { RunConfig } from './config.js';
+import { SOFTWARE_VERSION } from './version.js';
+
+/** Identity of the run a measurement belongs to. */
+export interface RunContext {
+  runId: string;
+  /** ISO-8601 UTC. */
+  testStartTime: string;
+}
+
+/** Creates a run context with a random run id. */
+export function createRunContext(now: Date = new Date()): RunContext {
+  return { runId: randomUUID(), testStartTime: now.toISOString() };
+}
+
+/**
+ * Measures `target` and returns its report line.
+ *
+ * @param signal aborts the measurement (the flow's pending steps fail with `interrupted`)
+ */
+export async function measureTarget(target: Target, config: RunConfig, run: RunContext, signal?: AbortSignal): Promise<ReportRecord> {
+  const startedAt = new Date();
+  const clock = createClock();
+  let startControl: (addrs: string[]) => void = () => undefined;
+  const controlPromise = new Promise<ControlRecord>((resolve) => {
+    startControl = (addrs) => resolve(runControl(target.url, addrs, config, clock, signal));
+  });
+  const m = await measureUrl(target.url, {
+    resolver: config.resolver,
+    clock,
+    timeouts: config.timeouts,
+    maxBodyBytes: config.maxBodyBytes,
+    maxRedirects: config.maxRedirects,
+    extraCa: config.extraCa,
+    onDepth0Addresses: (addrs) => startControl(addrs),
+    ...(signal ? { signal } : {}),
+  });
+  // If the flow ended before reporting depth-0 addresses (e.g. an invalid URL), start it now.
+  startControl([]);
+  const control = await controlPromise;
+  const { ooni, verdict } = classify({ url: target.url, observations: m.observations, control });
+  return {
+    schema_version: SCHEMA_VERSION,
+    software_name: 'censorprobe',
+    software_version: SOFTWARE_VERSION,
+    test_start_time: run.testStartTime,
+    measurement_start_time: startedAt.toISOString(),
+    test_runtime: round(clock.now()),
+    run_id: run.runId,
+    input: target.url,
+    category_code: target.category_code,
+    resolver: config.resolver.kind === 'system' ? 'system' : config.resolver.kind === 'udp' ? `udp://${config.resolver.ip}:${config.resolver.port}` : config.resolver.url,
+    options: {
+      dns_timeout_ms: config.timeouts.dnsMs,
+      connect_timeout_ms: config.timeouts.connectMs,
+      tls_timeout_ms: config.timeouts.tlsMs,
+      http_timeout_ms: config.timeouts.httpMs,
+      control_timeout_ms: config.timeouts.controlMs,
+      max_body_bytes: config.maxBodyBytes,
+      max_redirects: config.maxRedirects,
+    },
+    observations: m.observations,
+    control,
+    ooni,
+    verdict,
+  };
+}
+
+async function runControl(url: string, addrs: string[], config: RunConfig, clock: ReturnType<typeof createClock>, signal?: AbortSignal): Promise<ControlRecord> {
+  const extraCa = config.extraCa.length > 0 ? { extraCa: config.extraCa } : {};
+  if (config.controlUrl !== null) {
+    return queryHelper(config.controlUrl, buildThRequest(url, addrs), { clock, timeoutMs: config.timeouts.controlMs, ...extraCa, ...(signal ? { signal } : {}) });
+  }
+  const t0 = clock.now();
+  if (config.dohResolvers.length === 0) {
+    return { source: 'none', address: null, request: null, response: null, failure: 'no control configured', dns_reference: null, t0, t: t0 };
+  }
+  const host = new URL(url).hostname;
+  const ref = await resolveReference(host, config.dohResolvers, { clock, timeoutMs: config.timeouts.dnsMs, ...extraCa, ...(signal ? { signal } : {}) });
+  const usable = ref !== null && (ref.failure === null || ref.failure === 'dns_nxdomain_error' || ref.failure === 'dns_no_answer');
+  return {
+    source: 'doh',
+    address: ref?.resolver_address ?? null,
+    request: null,
+    response: null,
+    failure: usable ? 'no helper configured: DNS-only control' : `no helper configured and DoH failed: ${ref?.failure ?? 'no resolver'}`,
+    dns_reference: ref,
+    t0,
+    t: clock.now(),
+  };
+}
+
+function round(s: number): number {
+  return Math.round(s * 1e6) / 1e6;
+}

@@ -1,0 +1,188 @@
+/**
+ * Target-list parsing: a Citizen Lab test-list CSV or a plain list of URLs, with line-numbered errors.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { CsvError } from 'csv-parse/sync';
+import type { Target } from '../model/index.js';
+import { normalizeUrl } from './normalize.js';
+
+/**
+ * TargetError is one rejected line of a target list.
+ * - `source`: the file name as given (`list.txt`), `stdin` or `argv`;
+ * - `line`: 1-based physical line (for `argv`, the 1-based position of the URL); 0 when the error
+ *   concerns the whole source (e.g. the file cannot be read);
+ * - `reason`: a short human sentence.
+ * Display it with {@link formatTargetError}.
+ */
+export interface TargetError {
+  source: string;
+  line: number;
+  reason: string;
+}
+
+/** The result of parsing: targets in input order (de-duplicated) and every rejected line. */
+export interface ParsedTargets {
+  targets: Target[];
+  errors: TargetError[];
+}
+
+/**
+ * The exact header of a Citizen Lab test list (citizenlab/test-lists `lists/*.csv`, checked by its
+ * `scripts/lint-lists.py`; peers-and-methods.md section 4.1).
+ */
+export const CITIZEN_LAB_HEADER = 'url,category_code,category_description,date_added,source,notes';
+
+/** Number of columns in a Citizen Lab test-list row. */
+const CITIZEN_LAB_COLUMNS = 6;
+
+/**
+ * formatTargetError renders an error as `FILE:LINE: reason`, or `FILE: reason` when `line` is 0
+ * (the whole source failed, e.g. `list.txt: cannot read (ENOENT)`).
+ */
+export function formatTargetError(error: TargetError): string {
+  return error.line > 0 ? `${error.source}:${error.line}: ${error.reason}` : `${error.source}: ${error.reason}`;
+}
+
+/**
+ * parseTargetList parses the text of one target list; `source` names it in `Target.source`
+ * (`SOURCE:LINE`) and in errors.
+ *
+ * Format detection: if the first line (after an optional UTF-8 BOM) is exactly {@link CITIZEN_LAB_HEADER},
+ * the text is a Citizen Lab CSV parsed with csv-parse (quoted commas and newlines in `notes` are
+ * fine); `category_code` is kept (empty → null), the other columns are ignored. A row with a column
+ * count other than 6 or broken quoting is an error for that row; the other rows still count. A first
+ * line that starts with `url,` but is not that header is rejected as a whole (line 1), since
+ * guessing columns could measure the wrong thing.
+ *
+ * Otherwise the text is a plain list: one URL per line; blank lines and `#` comments (whole-line, or
+ * trailing after whitespace: `https://a.example/ # note`) are ignored; surrounding whitespace is trimmed.
+ * Plain-list targets have `category_code: null`.
+ *
+ * Every URL goes through {@link normalizeUrl}; a rejected URL becomes an error with its reason.
+ * Duplicates (same normalised URL) are dropped silently, the first occurrence wins.
+ * Never throws.
+ */
+export function parseTargetList(text: string, source: string): ParsedTargets {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const firstLine = (body.split('\n', 1)[0] ?? '').replace(/\r$/, '');
+  const parsed = firstLine === CITIZEN_LAB_HEADER
+    ? parseCitizenLabCsv(body, source)
+    : firstLine.trim().toLowerCase().startsWith('url,')
+      ? { targets: [], errors: [{ source, line: 1, reason: `unrecognised CSV header (a Citizen Lab test list starts with '${CITIZEN_LAB_HEADER}')` }] }
+      : parsePlainList(body, source);
+  return { targets: dedupeTargets(parsed.targets), errors: parsed.errors };
+}
+
+/**
+ * dedupeTargets keeps the first target for each `url` (already normalised), in order.
+ */
+export function dedupeTargets(targets: readonly Target[]): Target[] {
+  const seen = new Set<string>();
+  const out: Target[] = [];
+  for (const target of targets) {
+    if (seen.has(target.url)) continue;
+    seen.add(target.url);
+    out.push(target);
+  }
+  return out;
+}
+
+/** A plain list: one URL per line with `#` comments. */
+function parsePlainList(text: string, source: string): ParsedTargets {
+  const targets: Target[] = [];
+  const errors: TargetError[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((rawLine, index) => {
+    const line = index + 1;
+    const trimmed = rawLine.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    // A trailing comment needs whitespace before `#`, so `https://a.example/#top` stays a URL.
+    const value = trimmed.replace(/\s+#.*$/, '');
+    const result = normalizeUrl(value);
+    if (result.ok) targets.push({ url: result.url, category_code: null, source: `${source}:${line}` });
+    else errors.push({ source, line, reason: result.reason });
+  });
+  return { targets, errors };
+}
+
+/** One row as csv-parse returns it with `info` and `raw`. */
+interface CsvRow {
+  record: string[];
+  info: { lines: number };
+  raw: string;
+}
+
+/** A Citizen Lab test-list CSV (header already checked). */
+function parseCitizenLabCsv(text: string, source: string): ParsedTargets {
+  const targets: Target[] = [];
+  const errors: TargetError[] = [];
+  // QUIRK: csv-parse counts a CRLF inside a quoted field as two lines; with LF only its `info.lines`
+  // is exact. Only `url` and `category_code` are kept, so rewriting line breaks inside notes is harmless.
+  const lf = text.replace(/\r\n?/g, '\n');
+  let rows: CsvRow[];
+  try {
+    rows = parseCsv(lf, {
+      info: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      on_skip: (err: CsvError | undefined) => {
+        const line = csvErrorLine(err);
+        // One broken row can raise several errors while the parser resynchronises: keep the first.
+        if (!errors.some((e) => e.line === line)) errors.push({ source, line, reason: `malformed CSV row: ${describeCsvError(err)}` });
+        return undefined;
+      },
+    }) as unknown as CsvRow[];
+  } catch (err) {
+    errors.push({ source, line: csvErrorLine(err), reason: `malformed CSV: ${describeCsvError(err)}` });
+    return { targets, errors };
+  }
+
+  for (const row of rows) {
+    const line = startLine(row);
+    if (line === 1) continue; // the header
+    if (row.record.length !== CITIZEN_LAB_COLUMNS) {
+      errors.push({ source, line, reason: `expected ${CITIZEN_LAB_COLUMNS} columns, got ${row.record.length}` });
+      continue;
+    }
+    const [url = '', categoryCode = ''] = row.record;
+    const result = normalizeUrl(url);
+    if (!result.ok) {
+      errors.push({ source, line, reason: result.reason });
+      continue;
+    }
+    const code = categoryCode.trim();
+    targets.push({ url: result.url, category_code: code === '' ? null : code, source: `${source}:${line}` });
+  }
+  // Skipped rows (on_skip) and rejected rows are collected separately: put them back in file order.
+  errors.sort((a, b) => a.line - b.line);
+  return { targets, errors };
+}
+
+/** A short explanation of a csv-parse error, without its own line reference. */
+function describeCsvError(err: unknown): string {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (code === 'CSV_INVALID_CLOSING_QUOTE') return 'stray quote in a quoted field (write a quote inside quotes as "")';
+  if (code === 'CSV_QUOTE_NOT_CLOSED') return 'quoted field never closed';
+  if (code === 'CSV_INVALID_OPENING_QUOTE') return 'quote in the middle of an unquoted field';
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/ at line \d+/, '');
+}
+
+/** The line csv-parse reports in an error (`lines`), 0 when absent. */
+function csvErrorLine(err: unknown): number {
+  const lines = typeof err === 'object' && err !== null ? (err as { lines?: unknown }).lines : undefined;
+  return typeof lines === 'number' ? lines : 0;
+}
+
+/**
+ * The 1-based line where a CSV row starts: csv-parse's `info.lines` is the line where the row ends,
+ * and `raw` holds the row text (preceded by any skipped empty lines, followed by its line break).
+ */
+function startLine(row: CsvRow): number {
+  const rowText = row.raw.replace(/^[\r\n]+/, '').replace(/(?:\r\n|\n|\r)$/, '');
+  let newlines = 0;
+  for (const ch of rowText) if (ch === '\n') newlines++;
+  return row.info.lines - newlines;
+}

@@ -1,0 +1,139 @@
+/**
+ * The CLI as users meet it: help with examples, target lists (plain, Citizen Lab CSV, stdin), bad
+ * input with FILE:LINE errors and exit code 2, --json, and interruption leaving whole lines. The
+ * probe runs in an offline namespace, so measurements end fast and nothing leaves the machine.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateRecord } from '../../src/report/schema.js';
+import { CLI, ROOT } from './cli-path.js';
+import { createOfflineNs, type OfflineNs } from './offline-ns.js';
+
+let ns: OfflineNs;
+let dir = '';
+const fixture = (f: string): string => path.join(ROOT, 'fixtures', 'targets', f);
+const cli = (args: string[], input = ''): { code: number | null; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const fast = ['--no-doh-default', '--dns-timeout', '500', '-c', '32', '--json', '-q'];
+
+beforeAll(() => {
+  ns = createOfflineNs('cli', { blackholeDns: true });
+  dir = mkdtempSync(path.join(tmpdir(), 'censorprobe-cli-'));
+});
+afterAll(() => {
+  ns.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('censorprobe --help', () => {
+  it('shows the commands and examples', () => {
+    const r = cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/run \[options\]/);
+    expect(r.stdout).toMatch(/helper/);
+    expect(r.stdout).toMatch(/Examples:/);
+  });
+  for (const cmd of ['run', 'helper']) {
+    it(`${cmd} --help shows examples`, () => {
+      const r = cli([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Examples:\n\s+\$ censorprobe/);
+    });
+  }
+  it('--version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(cli(['--version']).stdout.trim()).toBe(pkg.version);
+  });
+});
+
+describe('bad arguments and input', () => {
+  it('a list with bad lines: every bad line as FILE:LINE: reason, exit 2, nothing measured', () => {
+    const r = cli(['run', '-i', fixture('mixed.txt'), '-o', path.join(dir, 'never.jsonl')]);
+    expect(r.code).toBe(2);
+    const bad = r.stderr.split('\n').filter((l) => l.startsWith(fixture('mixed.txt') + ':'));
+    expect(bad.length).toBe(3);
+    for (const l of bad) expect(l).toMatch(/^.+:\d+: .+/);
+    expect(() => readFileSync(path.join(dir, 'never.jsonl'))).toThrow();
+  });
+  it('a missing input file: one line naming it, exit 2', () => {
+    const r = cli(['run', '-i', '/nonexistent/list.txt']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\/nonexistent\/list\.txt: cannot read \(ENOENT\)/);
+  });
+  it.each([
+    [['run', '-c', 'many'], /--concurrency must be a whole number/],
+    [['run', '--resolver', 'dns://1.2.3.4'], /is not 'system', 'udp:\/\/IP\[:PORT\]'/],
+    [['run', '--control', 'ftp://x'], /--control 'ftp:\/\/x' must be http/],
+    [['run', '--shard', '5/4'], /I must be between 1 and N/],
+    [['run', '--resume'], /--resume needs --output FILE/],
+    [['run', '--ca-file', '/nonexistent.pem', 'https://example.org/'], /--ca-file \/nonexistent\.pem: cannot read/],
+    [['helper', '--listen', 'nowhere'], /is not ADDR:PORT/],
+  ])('%j fails with a clear one-line error and exit 2', (args, message) => {
+    const r = cli(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('target lists, measured offline', () => {
+  it('a Citizen Lab CSV with 100 rows gives 100 valid lines with their categories', () => {
+    const r = ns.run(['run', '-i', fixture('citizenlab-100.csv'), ...fast]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(100);
+    for (const rec of lines) {
+      expect(validateRecord(rec)).toEqual({ ok: true });
+      expect(rec.category_code).toMatch(/^[A-Z]+$/);
+    }
+  });
+  it('stdin (-i -) is read as a list', () => {
+    const r = ns.run(['run', '-i', '-', ...fast], { input: '# two targets\nhttps://www.example.org/\nHTTP://WWW.EXAMPLE.COM\n' });
+    expect(r.code, r.stderr).toBe(0);
+    const inputs = r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { input: string }).input).sort();
+    expect(inputs).toEqual(['http://www.example.com/', 'https://www.example.org/']);
+  });
+});
+
+describe('interruption', () => {
+  it('SIGINT leaves only whole lines, exits 130, and --resume measures the rest', async () => {
+    const out = path.join(dir, 'interrupted.jsonl');
+    const urls = Array.from({ length: 24 }, (_, i) => `https://site${i}.example.org/`);
+    const args = ['run', '--resolver', 'udp://127.0.0.2', '--dns-timeout', '1500', '--no-doh-default', '-c', '4', '-o', out, ...urls];
+    const child = ns.spawn(args);
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    // Wait for the first finished targets, then interrupt in the middle of the next batch.
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (/\[\s*4\/24\]/.test(stdout)) {
+          clearInterval(t);
+          setTimeout(resolve, 700);
+        }
+      }, 50);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    const text = readFileSync(out, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    expect(lines.length).toBeLessThan(24);
+    for (const l of lines) expect(validateRecord(JSON.parse(l))).toEqual({ ok: true });
+
+    const again = ns.run([...args, '--resume'], { timeoutMs: 60_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`${lines.length} already in the report, skipped`));
+    const all = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { input: string }).input);
+    expect(new Set(all).size).toBe(24);
+    expect(all).toHaveLength(24);
+  });
+});

@@ -1,0 +1,265 @@
+import type http from 'node:http';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { measureUrl, type FlowOptions } from '../../../src/flows/index.js';
+import { createClock } from '../../../src/net/clock.js';
+import { TOO_MANY_REDIRECTS } from '../../../src/model/failure.js';
+import { createTestPki, type TestPki } from '../net/support/pki.js';
+import { reply, startDnsServer, startHttpServer, startHttpsServer, startTcpServer, type Running } from '../net/support/servers.js';
+
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await createTestPki();
+});
+const running: Running[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+});
+
+/** A UDP DNS server answering A queries from `zone` (name → IPv4 list), NXDOMAIN for unknown names, empty AAAA. */
+async function dns(zone: Record<string, string[]>): Promise<Running & { queries: unknown[] }> {
+  const srv = await startDnsServer((q) => {
+    const question = q.questions?.[0];
+    const addrs = zone[question?.name ?? ''];
+    if (addrs === undefined) return [reply(q, [], 3)];
+    return [reply(q, question?.type === 'A' ? addrs.map((data) => ({ type: 'A' as const, data })) : [])];
+  });
+  running.push(srv);
+  return srv;
+}
+
+function flowOptions(dnsPort: number, extra: Partial<FlowOptions> = {}): FlowOptions {
+  return {
+    resolver: { kind: 'udp', ip: '127.0.0.1', port: dnsPort },
+    clock: createClock(),
+    timeouts: { dnsMs: 1000, connectMs: 1000, tlsMs: 1000, httpMs: 1000 },
+    maxBodyBytes: 524_288,
+    maxRedirects: 10,
+    lateReplyWindowMs: 20,
+    dialLoopback: true,
+    ...extra,
+  };
+}
+
+const PAGE = '<html><head><title>Default Web Page</title></head><body>ok</body></html>';
+
+async function web(handler: http.RequestListener, host = '127.0.0.1', port = 0): Promise<Running> {
+  const srv = await startHttpServer(handler, host, port);
+  running.push(srv);
+  return srv;
+}
+
+describe('measureUrl', () => {
+  it('with a reachable http site: resolves, connects, fetches once, with OONI ids and tags', async () => {
+    const d = await dns({ 'www.example.com': ['127.0.0.1'] });
+    const w = await web((_req, res) => res.end(PAGE));
+    let depth0: string[] | null = null;
+    const m = await measureUrl(`http://www.example.com:${w.port}/`, flowOptions(d.port, { onDepth0Addresses: (a) => (depth0 = a) }));
+    expect(depth0).toEqual(['127.0.0.1']);
+    expect(m.hops).toHaveLength(1);
+    expect(m.hops[0]).toMatchObject({ url: `http://www.example.com:${w.port}/`, depth: 0, addresses: ['127.0.0.1'], dns_failure: null, connects: [{ address: `127.0.0.1:${w.port}`, failure: null }], tls: [], location: null, failure: null, failed_operation: null });
+    expect(m.hops[0]?.request?.response).toMatchObject({ code: 200, title: 'Default Web Page' });
+    const { queries, tcp_connect, requests, network_events } = m.observations;
+    expect(queries.map((q) => [q.query_type, q.transaction_id, q.tags])).toEqual([
+      ['A', 10001, ['classic', 'depth=0']],
+      ['AAAA', 10001, ['classic', 'depth=0']],
+    ]);
+    expect(tcp_connect).toHaveLength(1);
+    expect(tcp_connect[0]).toMatchObject({ ip: '127.0.0.1', port: w.port, transaction_id: 40001, tags: ['classic', 'depth=0', 'fetch_body=true'] });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ transaction_id: 40001, depth: 0, failure: null });
+    expect(requests[0]?.request.headers['Referer']).toBeUndefined();
+    expect(network_events.map((e) => e.t)).toEqual([...network_events.map((e) => e.t)].sort((a, b) => a - b));
+  });
+
+  it('without dialLoopback: never dials a loopback answer (OONI ipfiltering)', async () => {
+    const d = await dns({ 'www.example.com': ['127.0.0.1'] });
+    const w = await web((_req, res) => res.end(PAGE));
+    const m = await measureUrl(`http://www.example.com:${w.port}/`, flowOptions(d.port, { dialLoopback: false }));
+    expect(m.hops[0]).toMatchObject({ addresses: ['127.0.0.1'], connects: [], request: null, failure: null });
+    expect(m.observations.tcp_connect).toEqual([]);
+  });
+
+  it('with an IP-literal host: skips DNS', async () => {
+    const w = await web((_req, res) => res.end(PAGE));
+    const m = await measureUrl(`http://127.0.0.1:${w.port}/`, flowOptions(1));
+    expect(m.observations.queries).toEqual([]);
+    expect(m.hops[0]).toMatchObject({ addresses: ['127.0.0.1'], failure: null });
+  });
+
+  it('with an https site: handshakes with SNI = host and fetches over the handshaked connection', async () => {
+    const d = await dns({ 'www.example.com': ['127.0.0.1'] });
+    const cert = await pki.issue({ dnsNames: ['www.example.com'] });
+    const s = await startHttpsServer(cert, (_req, res) => res.end(PAGE));
+    running.push(s);
+    const m = await measureUrl(`https://www.example.com:${s.port}/`, flowOptions(d.port, { extraCa: [pki.caPem] }));
+    expect(m.hops[0]).toMatchObject({ failure: null, tls: [{ address: `127.0.0.1:${s.port}`, failure: null }] });
+    expect(m.observations.tls_handshakes[0]).toMatchObject({ server_name: 'www.example.com', transaction_id: 40001, negotiated_protocol: 'h2', tags: ['classic', 'depth=0', 'fetch_body=true'] });
+    expect(m.observations.requests[0]).toMatchObject({ transaction_id: 40001, response: { code: 200, title: 'Default Web Page' } });
+    expect(s.servernames).toEqual(['www.example.com']);
+  });
+
+  it('with a certificate for another host: stops at tls_handshake with ssl_invalid_hostname', async () => {
+    const d = await dns({ 'www.example.com': ['127.0.0.1'] });
+    const cert = await pki.issue({ dnsNames: ['blocked.example.org'] });
+    const s = await startHttpsServer(cert, (_req, res) => res.end(PAGE));
+    running.push(s);
+    const m = await measureUrl(`https://www.example.com:${s.port}/`, flowOptions(d.port, { extraCa: [pki.caPem] }));
+    expect(m.hops[0]).toMatchObject({ failure: 'ssl_invalid_hostname', failed_operation: 'tls_handshake', request: null });
+    expect(m.observations.requests).toEqual([]);
+  });
+
+  it('with redirects (302 relative, 303 to another host, 301 back): follows each hop from its own DNS, Referer = previous URL, DNS cache reused', async () => {
+    const d = await dns({ 'www.example.com': ['127.0.0.1'], 'other.example.com': ['127.0.0.1'] });
+    const referers: Record<string, string | undefined> = {};
+    let port = 0;
+    const w = await web((req, res) => {
+      referers[req.url ?? ''] = req.headers.referer;
+      if (req.url === '/a') res.writeHead(302, { Location: '/b?x=1#frag' }).end();
+      else if (req.url === '/b?x=1') res.writeHead(303, { Location: `http://other.example.com:${port}/c` }).end();
+      else if (req.url === '/c') res.writeHead(301, { Location: `http://www.example.com:${port}/d` }).end();
+      else res.end(PAGE);
+    });
+    port = w.port;
+    const m = await measureUrl(`http://www.example.com:${port}/a`, flowOptions(d.port));
+    expect(m.hops.map((h) => [h.depth, h.url, h.request?.response?.code, h.location, h.failure])).toEqual([
+      [0, `http://www.example.com:${port}/a`, 302, `http://www.example.com:${port}/b?x=1`, null],
+      [1, `http://www.example.com:${port}/b?x=1`, 303, `http://other.example.com:${port}/c`, null],
+      [2, `http://other.example.com:${port}/c`, 301, `http://www.example.com:${port}/d`, null],
+      [3, `http://www.example.com:${port}/d`, 200, null, null],
+    ]);
+    expect(referers).toEqual({ '/a': undefined, '/b?x=1': `http://www.example.com:${port}/a`, '/c': `http://www.example.com:${port}/b?x=1`, '/d': `http://other.example.com:${port}/c` });
+    // two lookups (www, other), each A + AAAA; the cached www is not asked again
+    expect(m.observations.queries.map((q) => [q.hostname, q.transaction_id, q.depth])).toEqual([
+      ['www.example.com', 10001, 0],
+      ['www.example.com', 10001, 0],
+      ['other.example.com', 10002, 2],
+      ['other.example.com', 10002, 2],
+    ]);
+    expect(m.observations.tcp_connect.map((c) => [c.transaction_id, c.tags])).toEqual([
+      [40001, ['classic', 'depth=0', 'fetch_body=true']],
+      [40002, ['classic', 'depth=1', 'fetch_body=true']],
+      [40003, ['classic', 'depth=2', 'fetch_body=true']],
+      [40004, ['classic', 'depth=3', 'fetch_body=true']],
+    ]);
+    // requests: most recent first, as OONI prepends them
+    expect(m.observations.requests.map((r) => r.depth)).toEqual([3, 2, 1, 0]);
+  });
+
+  it('with a redirect loop: stops after 10 redirects with unknown_failure: stopped after too many redirects', async () => {
+    const w = await web((req, res) => {
+      const n = Number((req.url ?? '/0').slice(1));
+      res.writeHead(302, { Location: `/${n + 1}` }).end();
+    });
+    const m = await measureUrl(`http://127.0.0.1:${w.port}/0`, flowOptions(1));
+    expect(m.hops).toHaveLength(11);
+    expect(m.observations.requests).toHaveLength(11);
+    const last = m.hops[10]!;
+    expect(last).toMatchObject({ depth: 10, failure: TOO_MANY_REDIRECTS, failed_operation: 'http_round_trip' });
+    expect(last.request?.response?.code).toBe(302);
+    expect(m.observations.requests[0]).toMatchObject({ depth: 10, failure: 'unknown_failure: stopped after too many redirects' });
+    expect(m.hops.slice(0, 10).every((h) => h.failure === null)).toBe(true);
+  });
+
+  it('with a Location without host: fails with http_invalid_redirect_location_host and keeps the 302', async () => {
+    const w = await web((_req, res) => res.writeHead(302, { Location: 'http://' }).end());
+    const m = await measureUrl(`http://127.0.0.1:${w.port}/broken-redirect-http`, flowOptions(1));
+    expect(m.hops).toHaveLength(1);
+    expect(m.hops[0]).toMatchObject({ failure: 'http_invalid_redirect_location_host', failed_operation: 'http_round_trip', location: null });
+    expect(m.observations.requests[0]).toMatchObject({ failure: 'http_invalid_redirect_location_host', response: { code: 302 } });
+  });
+
+  it('with a refused port: fails at connect with connection_refused', async () => {
+    const w = await web((_req, res) => res.end(PAGE));
+    await w.close();
+    running.pop();
+    const m = await measureUrl(`http://127.0.0.1:${w.port}/`, flowOptions(1));
+    expect(m.hops[0]).toMatchObject({ failure: 'connection_refused', failed_operation: 'connect', connects: [{ address: `127.0.0.1:${w.port}`, failure: 'connection_refused' }], request: null });
+  });
+
+  it('with two addresses, the first refused: fetches through the first one that connected, in resolver order', async () => {
+    const w = await web((_req, res) => res.end(PAGE));
+    const d = await dns({ 'www.example.com': ['127.0.0.2', '127.0.0.1'] });
+    const m = await measureUrl(`http://www.example.com:${w.port}/`, flowOptions(d.port));
+    expect(m.hops[0]?.connects).toEqual([
+      { address: `127.0.0.2:${w.port}`, failure: 'connection_refused' },
+      { address: `127.0.0.1:${w.port}`, failure: null },
+    ]);
+    expect(m.hops[0]?.failure).toBeNull();
+    expect(m.observations.requests[0]).toMatchObject({ address: `127.0.0.1:${w.port}`, transaction_id: 40002 });
+  });
+
+  it('with two reachable addresses: exactly one connection fetches', async () => {
+    const w = await web((_req, res) => res.end(PAGE));
+    const w2 = await web((_req, res) => res.end(PAGE), '127.0.0.2', w.port).catch(() => null);
+    if (w2 === null) return; // port taken on 127.0.0.2: nothing to test
+    const d = await dns({ 'www.example.com': ['127.0.0.2', '127.0.0.1'] });
+    const m = await measureUrl(`http://www.example.com:${w.port}/`, flowOptions(d.port));
+    expect(m.observations.tcp_connect).toHaveLength(2);
+    expect(m.observations.requests).toHaveLength(1);
+    expect(m.observations.requests[0]?.address).toBe(`127.0.0.2:${w.port}`);
+  });
+
+  it('with NXDOMAIN: stops at resolve and reports no depth-0 addresses', async () => {
+    const d = await dns({});
+    let depth0: string[] | null = null;
+    const m = await measureUrl('http://nxdomain.example/', flowOptions(d.port, { onDepth0Addresses: (a) => (depth0 = a) }));
+    expect(depth0).toEqual([]);
+    expect(m.hops).toEqual([
+      { url: 'http://nxdomain.example/', depth: 0, addresses: [], dns_failure: 'dns_nxdomain_error', connects: [], tls: [], request: null, location: null, failure: 'dns_nxdomain_error', failed_operation: 'resolve' },
+    ]);
+  });
+
+  it('with a connection reset after a redirect: names the hop and the operation', async () => {
+    const reset = await startTcpServer((s) => s.once('data', () => s.resetAndDestroy()));
+    running.push(reset);
+    const w = await web((_req, res) => res.writeHead(302, { Location: `http://127.0.0.1:${reset.port}/` }).end());
+    const m = await measureUrl(`http://127.0.0.1:${w.port}/`, flowOptions(1));
+    expect(m.hops).toHaveLength(2);
+    expect(m.hops[1]).toMatchObject({ depth: 1, failure: 'connection_reset', failed_operation: 'http_round_trip' });
+  });
+
+  it('with a server that never answers: fails with generic_timeout_error after httpMs', async () => {
+    const silent = await startTcpServer(() => undefined);
+    running.push(silent);
+    const m = await measureUrl(`http://127.0.0.1:${silent.port}/`, flowOptions(1, { timeouts: { dnsMs: 1000, connectMs: 1000, tlsMs: 1000, httpMs: 200 } }));
+    expect(m.hops[0]).toMatchObject({ failure: 'generic_timeout_error', failed_operation: 'http_round_trip' });
+  });
+
+  it('with the system resolver: records one getaddrinfo query tagged classic', async () => {
+    const w = await web((_req, res) => res.end(PAGE));
+    const m = await measureUrl(`http://www.example.com:${w.port}/`, {
+      ...flowOptions(1),
+      resolver: { kind: 'system' },
+      getaddrinfo: () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]),
+    });
+    expect(m.observations.queries).toHaveLength(1);
+    expect(m.observations.queries[0]).toMatchObject({ engine: 'getaddrinfo', query_type: 'ANY', transaction_id: 10001, tags: ['classic', 'depth=0'] });
+    expect(m.hops[0]?.failure).toBeNull();
+  });
+
+  it('with an aborted signal: reports interrupted instead of throwing', async () => {
+    const silent = await startTcpServer(() => undefined);
+    running.push(silent);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const m = await measureUrl(`http://127.0.0.1:${silent.port}/`, flowOptions(1, { signal: ac.signal }));
+    expect(m.hops[0]).toMatchObject({ failure: 'interrupted', failed_operation: 'http_round_trip' });
+  });
+
+  it('with RST injected after ClientHello: fails at tls_handshake with connection_reset', async () => {
+    const reset = await startTcpServer((s) => s.once('data', () => s.resetAndDestroy()));
+    running.push(reset);
+    const m = await measureUrl(`https://127.0.0.1:${reset.port}/`, flowOptions(1));
+    expect(m.hops[0]).toMatchObject({ failure: 'connection_reset', failed_operation: 'tls_handshake', connects: [{ failure: null }], tls: [{ failure: 'connection_reset' }], request: null });
+    expect(m.observations.tls_handshakes[0]).toMatchObject({ server_name: '127.0.0.1', failure: 'connection_reset' });
+  });
+
+  it('with an IPv6-literal host: dials [::1] and writes bracketed endpoints', async () => {
+    const w = await startHttpServer((_req, res) => res.end(PAGE), '::1').catch(() => null);
+    if (w === null) return; // no IPv6 loopback on this host
+    running.push(w);
+    const m = await measureUrl(`http://[::1]:${w.port}/`, flowOptions(1));
+    expect(m.hops[0]).toMatchObject({ addresses: ['::1'], connects: [{ address: `[::1]:${w.port}`, failure: null }], failure: null });
+    expect(m.observations.requests[0]?.request.headers['Host']).toBe(`[::1]:${w.port}`);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Project invariants: the README's first commands, CI running the README's test command, the
+ * version in reports, and the one-way imports between layers (style.md section 4).
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { SOFTWARE_VERSION } from '../../src/runner/version.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const read = (f: string): string => readFileSync(path.join(ROOT, f), 'utf8');
+
+describe('README and CI', () => {
+  it('the README opens with the install-and-run command and the test command', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(read('README.md'))?.[1] ?? '';
+    expect(firstBlock).toMatch(/^npm ci && npm start\b/m);
+    expect(firstBlock).toMatch(/^npm ci && npm test\b/m);
+  });
+  it('.ci/run runs the README test command', () => {
+    expect(read('.ci/run')).toMatch(/^npm test$/m);
+  });
+  it('reports carry the package version', () => {
+    expect(SOFTWARE_VERSION).toBe((JSON.parse(read('package.json')) as { version: string }).version);
+  });
+});
+
+/** Which src/ folders each folder may import (style.md section 4, with src/lab and src/ooni added). */
+const ALLOWED: Record<string, string[]> = {
+  model: [],
+  net: ['model'],
+  classify: ['model'],
+  targets: ['model'],
+  report: ['model'],
+  flows: ['model', 'net'],
+  ooni: ['model', 'classify'],
+  control: ['model', 'net', 'flows', 'classify'],
+  runner: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report'],
+  lab: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner'],
+  cli: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner', 'lab', 'ooni'],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('layering', () => {
+  for (const file of files(path.join(ROOT, 'src'))) {
+    const rel = path.relative(path.join(ROOT, 'src'), file);
+    const layer = rel.split(path.sep)[0] as string;
+    it(`${rel} imports only what its layer may`, () => {
+      const allowed = ALLOWED[layer];
+      expect(allowed, `unknown layer ${layer}`).toBeDefined();
+      const src = readFileSync(file, 'utf8');
+      for (const m of src.matchAll(/from '(\.[^']+)'/g)) {
+        const target = path.relative(path.join(ROOT, 'src'), path.resolve(path.dirname(file), m[1] as string));
+        const targetLayer = target.split(path.sep)[0] as string;
+        if (targetLayer === layer) continue;
+        expect(allowed, `${rel} imports ${m[1]}`).toContain(targetLayer);
+      }
+      // Process entry points (the CLI, and the lab's world process `*-main.ts`) may touch the process.
+      if (layer !== 'cli' && !rel.endsWith('-main.ts')) {
+        expect(src, 'only cli uses commander/chalk').not.toMatch(/from '(commander|chalk)'/);
+        expect(src, 'only cli touches process').not.toMatch(/\bprocess\.(exit|argv|stdout|stderr|stdin)\b/);
+      }
+    });
+  }
+});
