@@ -42,6 +42,12 @@ const IPV6_BOGONS = [
 
 const V4_RANGES = IPV4_BOGONS.map((c) => ipaddr.IPv4.parseCIDR(c));
 const V6_RANGES = IPV6_BOGONS.map((c) => ipaddr.IPv6.parseCIDR(c));
+const V4_LINK_LOCAL_MULTICAST = ipaddr.IPv4.parseCIDR('224.0.0.0/24');
+const V6_LINK_LOCAL_MULTICAST = ipaddr.IPv6.parseCIDR('ff02::/16');
+
+/** Memo of {@link isBogon} answers (bounded: cleared when full), off the analysis hot path. */
+const bogonCache = new Map<string, boolean>();
+const BOGON_CACHE_MAX = 4096;
 
 /**
  * Parses `ip` the way Go's `net.ParseIP` does: dotted-quad IPv4 or IPv6 text (no zone, no
@@ -86,6 +92,15 @@ export function isLoopback(ip: string): boolean {
  * Source: OONI `netxlite.IsBogon` (`internal/netxlite/bogon.go`), ooni-reference.md section 6.
  */
 export function isBogon(ip: string): boolean {
+  const cached = bogonCache.get(ip);
+  if (cached !== undefined) return cached;
+  const answer = computeIsBogon(ip);
+  if (bogonCache.size >= BOGON_CACHE_MAX) bogonCache.clear();
+  bogonCache.set(ip, answer);
+  return answer;
+}
+
+function computeIsBogon(ip: string): boolean {
   const addr = parseStrictIp(ip);
   if (addr === null) return true;
   // Go's IsLoopback / IsLinkLocalUnicast / IsLinkLocalMulticast run first and see IPv4-mapped
@@ -94,10 +109,10 @@ export function isBogon(ip: string): boolean {
   if (v4 !== null) {
     const r = v4.range();
     if (r === 'loopback' || r === 'linkLocal') return true;
-    if (v4.match(ipaddr.IPv4.parseCIDR('224.0.0.0/24'))) return true; // link-local multicast
+    if (v4.match(V4_LINK_LOCAL_MULTICAST)) return true; // link-local multicast
   } else {
     const v6 = addr as ipaddr.IPv6;
-    if (v6.match(ipaddr.IPv6.parseCIDR('ff02::/16'))) return true; // link-local multicast
+    if (v6.match(V6_LINK_LOCAL_MULTICAST)) return true; // link-local multicast
   }
   if (addr.kind() === 'ipv6') return V6_RANGES.some((range) => (addr as ipaddr.IPv6).match(range));
   return V4_RANGES.some((range) => (addr as ipaddr.IPv4).match(range));

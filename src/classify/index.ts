@@ -1,8 +1,10 @@
 /**
  * classify/: from observations and a control to OONI's Web Connectivity keys and our verdict.
  *
- * Pure functions only: no I/O, no clock, no randomness. Imports only `src/model` (types) and
- * ipaddr.js. `analyzeOoni` reproduces OONI Web Connectivity LTE (v0.5) classic analysis
+ * Pure functions only: no I/O, no clock, no randomness. Imports only `src/model` (types and
+ * constants), ipaddr.js and csv-parse (fingerprint files and the IP-to-ASN index are parsed here
+ * from text the caller read: see `src/cli/fingerprints.ts`, `src/runner/asn-db.ts`).
+ * `analyzeOoni` reproduces OONI Web Connectivity LTE (v0.5) classic analysis
  * (ooni-reference.md section 3); `classifyVerdict` is our own verdict (field-notes.md section 2),
  * which names the first diverging layer and states where it deviates from OONI. Invariant: the same
  * input always yields the same output; nothing here throws on well-typed input.
@@ -40,6 +42,31 @@ export {
   type AnalyzeOoniOptions,
 } from './ooni.js';
 export type { AsnLookup, ClassifyInput } from './types.js';
+export { buildAsnIndexV4, buildAsnIndexV6, ipKey, unwrapNat64, type AsnIndex } from './asn.js';
+export {
+  createFingerprintSet,
+  describeMatch,
+  isWeak,
+  matchDnsAnswers,
+  matchHttpResponse,
+  matchesText,
+  mergeFingerprintSets,
+  type Fingerprint,
+  type FingerprintKind,
+  type FingerprintLocation,
+  type FingerprintMatch,
+  type FingerprintPatternType,
+  type FingerprintSet,
+} from './fingerprint.js';
+export {
+  detectFingerprintFormat,
+  formatFingerprintError,
+  parseFingerprints,
+  type FingerprintError,
+  type FingerprintFormat,
+  type ParsedFingerprints,
+} from './fingerprint-parse.js';
+export { CURATED_FINGERPRINT_LINES, curatedFingerprints, type FingerprintLine } from './data/curated-fingerprints.js';
 export { classifyVerdict, type ThrottlingHook, type VerdictOptions } from './verdict.js';
 
 /** Options of {@link classify}: the OONI analysis options plus the verdict options. */

@@ -7,7 +7,7 @@
  * `internal/minipipeline/*` (observations and analysis); restated in ooni-reference.md section 3.
  * Pure: no I/O, no clock.
  */
-import type { DnsConsistency, OoniAnalysis, ThResponse } from '../model/index.js';
+import type { DnsConsistency, Observations, OoniAnalysis, ThResponse } from '../model/index.js';
 import { isLoopback } from './bogon.js';
 import { isHttpDiff } from './http-diff.js';
 import type { AsnLookup, ClassifyInput } from './types.js';
@@ -30,23 +30,34 @@ export const NULL_NULL_FLAGS = {
 /** Options of {@link analyzeOoni}. */
 export interface AnalyzeOoniOptions {
   /**
-   * Optional IP-to-ASN hook (0 = unknown). When it returns 0 (or is absent) the ASN comes from the
-   * control's `ip_info` (non-zero entries only).
+   * Optional IP-to-ASN hook (0 = unknown), asked after the ASNs recorded in the answers and the
+   * control's `ip_info` (see {@link createAsnLookup}).
    */
   asnLookup?: AsnLookup;
 }
 
 /**
- * createAsnLookup returns the ASN lookup used by the DNS comparison: the hook first, then the
- * helper's `ip_info` (OONI uses its embedded GeoIP database; we only know what the helper told us).
+ * createAsnLookup returns the ASN lookup used by the DNS comparison, first non-zero answer wins:
+ * (1) the ASN recorded with the address in the probe's own DNS answers (`answers[].asn`: OONI
+ * records it, so re-analysing an OONI measurement uses the ASNs OONI used); (2) the helper's
+ * `ip_info`; (3) the hook (e.g. the `@ip-location-db/asn` database, `src/runner/asn-db.ts`).
+ * NAT64 (64:ff9b::/96) addresses are NOT unwrapped here (OONI does not); the verdict does.
  */
-export function createAsnLookup(control: ThResponse | null, hook?: AsnLookup): AsnLookup {
+export function createAsnLookup(control: ThResponse | null, hook?: AsnLookup, observations?: Observations): AsnLookup {
   const info = control?.ip_info ?? {};
+  const recorded = new Map<string, number>();
+  for (const q of observations?.queries ?? []) {
+    for (const a of q.answers) {
+      const ip = a.ipv4 ?? a.ipv6;
+      if (ip !== undefined && typeof a.asn === 'number' && a.asn > 0 && !recorded.has(ip)) recorded.set(ip, a.asn);
+    }
+  }
   return (ip: string): number => {
-    const fromHook = hook ? hook(ip) : 0;
-    if (fromHook > 0) return fromHook;
+    const fromAnswers = recorded.get(ip);
+    if (fromAnswers !== undefined) return fromAnswers;
     const entry = info[ip];
-    return entry && entry.asn > 0 ? entry.asn : 0;
+    if (entry && entry.asn > 0) return entry.asn;
+    return hook ? hook(ip) : 0;
   };
 }
 
@@ -237,7 +248,7 @@ function extFlags(wa: WebAnalysis): Pick<OoniAnalysis, 'x_dns_flags' | 'x_blocki
  */
 export function analyzeOoni(input: ClassifyInput, options: AnalyzeOoniOptions = {}): OoniAnalysis {
   const response = input.control.response;
-  const asn = createAsnLookup(response, options.asnLookup);
+  const asn = createAsnLookup(response, options.asnLookup, input.observations);
   const inputDomain = urlHostname(input.control.request?.http_request ?? input.url);
   const container = ingestObservations(input.observations, response, inputDomain);
   const ext = extFlags(analyzeWebObservations(container, asn));

@@ -12,22 +12,33 @@
  * answer pointing at a transparent proxy that served the genuine page is `dns` with
  * `accessible: true`; without a helper, only the DoH reference (`control.dns_reference`) or a
  * verified HTTPS success can decide, otherwise the verdict is `inconclusive` (an offline machine
- * never yields "blocked").
+ * never yields "blocked"). Evidence beyond OONI: a TLS failure is compared with the flow's repeated
+ * handshake to the same address with a harmless SNI (`sni_probe`: SNI filtering vs the address);
+ * a strong blockpage fingerprint (page or DNS answer) makes the verdict `confirmed`, even without a
+ * usable control; a false-positive fingerprint (CDN challenge, consent wall) keeps a differing page
+ * from being `http-diff` (peers-and-methods 1.4, 4.3; ooni/probe#2528); DNS answers are compared
+ * by address, then ASN (recorded answers, helper `ip_info`, then the `asnLookup` hook), NAT64
+ * answers unwrapped, and an https address verified by TLS (ours, or the helper's `ip_info` flag 8)
+ * is genuine.
  *
  * Pure: no I/O, no clock.
  */
-import type {
-  DnsQueryObservation,
-  HttpRequestObservation,
-  OoniAnalysis,
-  TcpConnectObservation,
-  ThResponse,
-  TlsHandshakeObservation,
-  Verdict,
-  VerdictBlocking,
-  VerdictStatus,
+import {
+  SNI_PROBE_TAG,
+  type DnsQueryObservation,
+  type HttpRequestObservation,
+  type OoniAnalysis,
+  type TcpConnectObservation,
+  type ThResponse,
+  type TlsHandshakeObservation,
+  type Verdict,
+  type VerdictBlocking,
+  type VerdictStatus,
 } from '../model/index.js';
+import { unwrapNat64 } from './asn.js';
 import { isBogon } from './bogon.js';
+import { curatedFingerprints } from './data/curated-fingerprints.js';
+import { describeMatch, matchDnsAnswers, matchHttpResponse, type FingerprintMatch, type FingerprintSet } from './fingerprint.js';
 import { compareHttpResponses, isHttpDiff, type HttpDiffMetrics } from './http-diff.js';
 import { createAsnLookup } from './ooni.js';
 import type { AsnLookup, ClassifyInput } from './types.js';
@@ -49,8 +60,16 @@ export type ThrottlingHook = (input: ClassifyInput) => string | null;
 export interface VerdictOptions {
   /** Throttling detector; default: none (throttling is a later task). */
   detectThrottling?: ThrottlingHook;
-  /** IP-to-ASN hook for the DNS comparison (0 = unknown); default: the helper's `ip_info` only. */
+  /**
+   * IP-to-ASN hook for the DNS comparison (0 = unknown), asked after the ASNs recorded in the
+   * answers and the helper's `ip_info`; default: none (e.g. pass `sharedAsnDatabase().lookup`).
+   */
   asnLookup?: AsnLookup;
+  /**
+   * Blockpage and false-positive fingerprints; default (undefined): the curated set
+   * (`data/curated-fingerprints.ts`); null: none.
+   */
+  fingerprints?: FingerprintSet | null;
 }
 
 /** What the control says about one hop of the chain (depth). */
@@ -69,6 +88,12 @@ class Walk {
   down = false;
   confirmed = false;
   accessible: boolean | null = null;
+  /** Ids of the fingerprints that matched (blockpages and false positives). */
+  fingerprints: string[] = [];
+  /** Records a fingerprint match (once per id). */
+  fingerprint(m: FingerprintMatch): void {
+    if (!this.fingerprints.includes(m.fingerprint.id)) this.fingerprints.push(m.fingerprint.id);
+  }
   diverge(layer: Layer, reason: string): void {
     if (!this.layers.includes(layer)) this.layers.push(layer);
     this.reasons.push(reason);
@@ -80,6 +105,48 @@ class Walk {
 
 function fmt(addrs: readonly string[]): string {
   return addrs.length === 0 ? 'no address' : addrs.join(', ');
+}
+
+/** `93.184.216.34 (AS15133), 10.0.0.1` : addresses with their ASN where known. */
+function fmtAsn(addrs: readonly string[], asn: AsnLookup): string {
+  if (addrs.length === 0) return 'no address';
+  return addrs.map((a) => {
+    const n = asn(unwrapNat64(a));
+    return n > 0 ? `${a} (AS${n})` : a;
+  }).join(', ');
+}
+
+/** How a TLS failure happened, in words: `reset after ClientHello`, ... */
+function tlsFailureWords(failure: string): string {
+  switch (failure) {
+    case 'connection_reset': return 'reset after ClientHello';
+    case 'eof_error': return 'closed (EOF) after ClientHello';
+    case 'generic_timeout_error': return 'timed out after ClientHello';
+    default: return `failed with ${failure}`;
+  }
+}
+
+/**
+ * The sentence about the repeated handshake with a harmless SNI (flows `sni_probe`), or null when
+ * none was made for `h`. A probe handshake that completed (even with a certificate not valid for
+ * the harmless name) shows the address answers TLS: the first failure was SNI-triggered.
+ */
+function sniProbeSentence(obs: ClassifyInput['observations'], h: TlsHandshakeObservation): { sentence: string; sniFiltering: boolean } | null {
+  const probe = obs.tls_handshakes.find((x) => hasTag(x.tags, SNI_PROBE_TAG) && x.address === h.address && x.depth === h.depth);
+  const failure = h.failure ?? '';
+  const head = `TLS handshake with ${h.address} ${tlsFailureWords(failure)} with SNI ${h.server_name}`;
+  if (probe === undefined) {
+    const tcp = obs.tcp_connect.find((c) => hasTag(c.tags, SNI_PROBE_TAG) && joinHostPort(c.ip, c.port) === h.address && c.depth === h.depth && c.status.failure !== null);
+    if (tcp === undefined) return null;
+    return { sentence: `${head}; a new connection to the same address for SNI comparison failed (${tcp.status.failure ?? ''})`, sniFiltering: false };
+  }
+  if (probe.failure === null || CERTIFICATE_FAILURES.has(probe.failure)) {
+    return { sentence: `${head}; same address with SNI ${probe.server_name} completed: SNI-based filtering`, sniFiltering: true };
+  }
+  return {
+    sentence: `${head}; same address with SNI ${probe.server_name} also failed (${probe.failure}): interference with the address for any SNI (IP-level)`,
+    sniFiltering: false,
+  };
 }
 
 function hasTag(tags: readonly string[], tag: string): boolean {
@@ -114,7 +181,7 @@ function lookupFailure(queries: readonly DnsQueryObservation[]): string | null {
 
 /** The probe's fetch endpoints at `depth`: not tagged `fetch_body=false`, and tagged `classic` or on a primary address. */
 function primaryEndpoints(connects: readonly TcpConnectObservation[], depth: number, addrs: readonly string[]): TcpConnectObservation[] {
-  const atDepth = connects.filter((c) => c.depth === depth && !hasTag(c.tags, 'fetch_body=false'));
+  const atDepth = connects.filter((c) => c.depth === depth && !hasTag(c.tags, 'fetch_body=false') && !hasTag(c.tags, SNI_PROBE_TAG));
   const primary = atDepth.filter((c) => hasTag(c.tags, 'classic') || addrs.includes(c.ip));
   if (primary.length > 0) return primary;
   // IP-literal URLs or redirects to addresses we did not resolve: every endpoint of the hop.
@@ -165,10 +232,38 @@ function describeDiff(d: HttpDiffMetrics, probe: HttpRequestObservation, control
     `title "${probe.response?.title ?? ''}" vs "${control.title}"`;
 }
 
-/** Verdict without a helper: DoH reference for DNS, a verified HTTPS success, else inconclusive. */
-function verdictWithoutHelper(input: ClassifyInput): Verdict {
+/**
+ * Verdict without a helper: a strong blockpage fingerprint (DNS answer or page) confirms even
+ * without a control (ooni/explorer#498); else the DoH reference for DNS, a verified HTTPS success,
+ * else inconclusive.
+ */
+function verdictWithoutHelper(input: ClassifyInput, fps: FingerprintSet | null): Verdict {
   const obs = input.observations;
   const reasons: string[] = [`no helper control (${input.control.failure ?? 'none requested'})`];
+  if (fps !== null) {
+    const dnsHit = matchDnsAnswers(fps, obs.queries.filter((q) => q.engine !== 'doh'));
+    if (dnsHit !== null && dnsHit.fingerprint.kind === 'blockpage' && !dnsHit.weak) {
+      reasons.push(`${dnsHit.where} is a known blockpage address: ${describeMatch(dnsHit)}`);
+      return { blocking: 'dns', accessible: false, status: 'confirmed', layers: ['dns'], reasons, fingerprints: [dnsHit.fingerprint.id] };
+    }
+    for (const r of obs.requests) {
+      const hit = matchHttpResponse(fps, r);
+      if (hit === null) continue;
+      if (hit.fingerprint.kind === 'blockpage' && !hit.weak) {
+        reasons.push(`the ${hit.where} is a known blockpage: ${describeMatch(hit)}`);
+        return { blocking: 'http-diff', accessible: false, status: 'confirmed', layers: ['http-diff'], reasons, fingerprints: [hit.fingerprint.id] };
+      }
+      if (hit.fingerprint.kind === 'false_positive') reasons.push(`the ${hit.where} matches ${describeMatch(hit)}: not censorship`);
+    }
+  }
+  for (const h of obs.tls_handshakes) {
+    if (hasTag(h.tags, SNI_PROBE_TAG) || h.failure === null) continue;
+    const sni = sniProbeSentence(obs, h);
+    if (sni !== null) {
+      reasons.push(sni.sentence);
+      break;
+    }
+  }
   const verifiedFinal = obs.requests.find((r) => r.failure === null && r.response !== null && isFinalCode(r.response.code) &&
     r.request.url.startsWith('https:') &&
     obs.tls_handshakes.some((h) => h.transaction_id === r.transaction_id && isVerified(h)));
@@ -200,21 +295,24 @@ function verdictWithoutHelper(input: ClassifyInput): Verdict {
  * classifyVerdict computes our {@link Verdict} from the observations, the control and the OONI keys
  * (used only to state where we deviate). `blocking` is the first diverging layer (`dns`, `tcp_ip`,
  * `tls`, `http-failure`, `http-diff`, `throttling` via {@link VerdictOptions.detectThrottling});
- * `status` is `ok`, `anomaly`, `confirmed` (forged certificate), `down` (the control failed the same
+ * `status` is `ok`, `anomaly`, `confirmed` (forged certificate, or a blockpage fingerprint matched:
+ * ids in `fingerprints`), `down` (the control failed the same
  * way: blocking null, accessible false) or `inconclusive` (no usable control). Never throws on
  * well-typed input.
  */
 export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, options: VerdictOptions = {}): Verdict {
   const resp = input.control.response;
-  if (resp === null) return verdictWithoutHelper(input);
+  const fps = options.fingerprints === undefined ? curatedFingerprints() : options.fingerprints;
+  if (resp === null) return verdictWithoutHelper(input, fps);
 
   const obs = input.observations;
   const host = urlHostname(input.url);
-  const asn = createAsnLookup(resp, options.asnLookup);
+  const asn = createAsnLookup(resp, options.asnLookup, obs);
   const depths = [...new Set([...obs.queries, ...obs.tcp_connect, ...obs.tls_handshakes, ...obs.requests].map((o) => o.depth))].sort((a, b) => a - b);
   if (depths.length === 0) depths.push(0);
   const finalDepth = depths[depths.length - 1] ?? 0;
   const w = new Walk();
+  let falsePositive: FingerprintMatch | null = null;
 
   for (const depth of depths) {
     const control = controlForHop(resp, depth, finalDepth);
@@ -250,12 +348,20 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
         break;
       }
       if (ctl !== null && addrs.length > 0) {
-        const shared = addrs.filter((a) => ctl.addrs.includes(a));
-        const probeAsns = new Set(addrs.map(asn).filter((n) => n > 0));
-        const sharedAsn = ctl.addrs.some((a) => probeAsns.has(asn(a)));
-        const allBogon = addrs.every((a) => isBogon(a));
+        // NAT64 (64:ff9b::/96) answers are compared as the IPv4 address they embed.
+        const plain = addrs.map(unwrapNat64);
+        const shared = plain.filter((a) => ctl.addrs.includes(a));
+        const allBogon = plain.every((a) => isBogon(a));
         const controlBogon = ctl.addrs.length > 0 && ctl.addrs.every((a) => isBogon(a));
-        if (ctl.failure !== null && ctl.failure !== 'dns_name_error' && ctl.failure !== 'dns_nxdomain_error') {
+        const dnsHit = fps === null ? null : matchDnsAnswers(fps, queries);
+        const blockpageAddr = dnsHit !== null && dnsHit.fingerprint.kind === 'blockpage' && !dnsHit.weak ? dnsHit : null;
+        if (blockpageAddr !== null) {
+          dnsDiverged = true;
+          w.confirmed = true;
+          w.fingerprint(blockpageAddr);
+          w.diverge('dns', `probe resolver returned ${fmtAsn(addrs, asn)} for ${hopHost}${where}; control ${ctl.addrs.length > 0 ? `resolved ${fmtAsn(ctl.addrs, asn)}` : `found no address (${ctl.failure ?? 'empty answer'})`}; ` +
+            `${blockpageAddr.where} is a known blockpage address: ${describeMatch(blockpageAddr)}`);
+        } else if (ctl.failure !== null && ctl.failure !== 'dns_name_error' && ctl.failure !== 'dns_nxdomain_error') {
           // The control's resolver had a problem of its own (legacy strings: dns_server_failure, unknown_error).
           w.reasons.push(`control's DNS failed with ${ctl.failure} for ${hopHost}${where}; probe resolved ${fmt(addrs)}: DNS not compared`);
         } else if (ctl.addrs.length === 0) {
@@ -263,22 +369,32 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
           w.diverge('dns', `probe resolver returned ${fmt(addrs)} for ${hopHost}${where}; control found no address (${ctl.failure ?? 'empty answer'})`);
         } else if (allBogon && !controlBogon) {
           dnsDiverged = true;
-          w.diverge('dns', `probe resolver returned ${fmt(addrs)} (bogon) for ${hopHost}${where}; control resolved ${fmt(ctl.addrs)}`);
+          w.diverge('dns', `probe resolver returned ${fmt(addrs)} (bogon) for ${hopHost}${where}; control resolved ${fmtAsn(ctl.addrs, asn)}`);
         } else if (allBogon && controlBogon && shared.length > 0) {
           w.down = true;
           w.accessible = false;
           w.reasons.push(`${hopHost} resolves to ${fmt(addrs)} (bogon) for the probe and the control alike: the site is misconfigured or down`);
           break;
-        } else if (shared.length === 0 && !sharedAsn) {
+        } else if (shared.length === 0) {
+          // ASNs only now (the database is loaded lazily on the first lookup, off the common path).
+          const probeAsns = new Set(plain.map(asn).filter((n) => n > 0));
+          const commonAsn = ctl.addrs.map(asn).find((n) => probeAsns.has(n));
           // Only on the fetch path (https): over http a verified handshake on 443 may be an SNI proxy.
           const verifiedAt = hopUrl.startsWith('https:') && obs.tls_handshakes.find((h) => h.depth === depth && isVerified(h) && h.server_name === hopHost &&
-            addrs.some((a) => h.address === joinHostPort(a, h.address.slice(h.address.lastIndexOf(':') + 1))));
-          if (verifiedAt) {
-            w.reasons.push(`probe resolver returned ${fmt(addrs)}, control resolved ${fmt(ctl.addrs)}, but the TLS handshake with ` +
-              `${verifiedAt.address} verified the certificate for ${hopHost}: a CDN, not DNS blocking`);
+            !hasTag(h.tags, SNI_PROBE_TAG) && addrs.some((a) => h.address === joinHostPort(a, h.address.slice(h.address.lastIndexOf(':') + 1))));
+          const helperVerified = depth === 0 && hopUrl.startsWith('https:') ? plain.find((a) => ((resp.ip_info?.[a]?.flags ?? 0) & 8) !== 0) : undefined;
+          if (commonAsn !== undefined) {
+            w.reasons.push(`probe resolver returned ${fmtAsn(addrs, asn)} for ${hopHost}${where}, control resolved ${fmtAsn(ctl.addrs, asn)}: ` +
+              `different addresses in the same network (AS${commonAsn}), consistent`);
+          } else if (verifiedAt) {
+            w.reasons.push(`probe resolver returned ${fmtAsn(addrs, asn)}, control resolved ${fmtAsn(ctl.addrs, asn)}, but the TLS handshake with ` +
+              `${verifiedAt.address} verified the certificate for ${hopHost}: the address serves the genuine site (a CDN, or a proxy passing TLS through), not DNS blocking`);
+          } else if (helperVerified !== undefined) {
+            w.reasons.push(`probe resolver returned ${fmtAsn(addrs, asn)}, control resolved ${fmtAsn(ctl.addrs, asn)}, but the helper's TLS handshake with ` +
+              `${helperVerified} verified the certificate for ${hopHost} (ip_info flag 8): the address serves the genuine site, not DNS blocking`);
           } else {
             dnsDiverged = true;
-            w.diverge('dns', `probe resolver returned ${fmt(addrs)} for ${hopHost}${where}; control resolved ${fmt(ctl.addrs)} (no common address or ASN)`);
+            w.diverge('dns', `probe resolver returned ${fmtAsn(addrs, asn)} for ${hopHost}${where}; control resolved ${fmtAsn(ctl.addrs, asn)} (no common address or ASN)`);
           }
         }
       }
@@ -310,7 +426,7 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
     const txids = new Set(endpoints.map((c) => c.transaction_id));
     // Scoped to the primary endpoints, except for IP-literal hops (no lookup, no primary endpoint).
     const scoped = endpoints.length > 0 || addrs.length > 0;
-    const handshakes = obs.tls_handshakes.filter((h) => h.depth === depth && (!scoped || txids.has(h.transaction_id)));
+    const handshakes = obs.tls_handshakes.filter((h) => h.depth === depth && !hasTag(h.tags, SNI_PROBE_TAG) && (!scoped || txids.has(h.transaction_id)));
     if (handshakes.length > 0 && !handshakes.some((h) => h.failure === null)) {
       const h = handshakes[0] as TlsHandshakeObservation;
       const failure = h.failure ?? '';
@@ -325,6 +441,8 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
         } else {
           w.diverge('tls', `TLS handshake with ${h.address} (SNI ${h.server_name})${where} failed with ${failure}; ` +
             `control's handshake with the same address and SNI succeeded (OONI calls this http-failure)`);
+          const sni = sniProbeSentence(obs, h);
+          if (sni !== null) w.reasons.push(sni.sentence);
         }
       } else if (ctl) {
         w.down = !dnsDiverged;
@@ -333,6 +451,8 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
         w.reasons.push(`TLS handshake with the diverging DNS answer ${h.address} failed with ${failure}`);
       } else if (resp.http_request.failure === null) {
         w.diverge('tls', `TLS handshake with ${h.address} (SNI ${h.server_name})${where} failed with ${failure}; no per-endpoint control, but the control fetched the page`);
+        const sni = sniProbeSentence(obs, h);
+        if (sni !== null) w.reasons.push(sni.sentence);
       } else {
         w.reasons.push(`TLS handshake with ${h.address}${where} failed with ${failure}; no control for this endpoint`);
       }
@@ -361,9 +481,24 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
     }
     const response = request.response;
     if (response === null) continue;
-    if (!isFinalCode(response.code)) continue; // a redirect: the next hop says more
     const overTls = request.request.url.startsWith('https:');
     const verified = overTls && obs.tls_handshakes.some((h) => h.transaction_id === request.transaction_id && isVerified(h));
+    // Fingerprints (not on a verified HTTPS response: that is the site's own content).
+    const hit = fps !== null && !verified ? matchHttpResponse(fps, request) : null;
+    if (hit !== null && hit.fingerprint.kind === 'blockpage' && !hit.weak) {
+      w.fingerprint(hit);
+      w.confirmed = true;
+      w.accessible = false;
+      if (dnsDiverged) {
+        w.reasons.push(`the diverging DNS answer ${request.address} served a known blockpage (${hit.where}): ${describeMatch(hit)}`);
+      } else {
+        w.diverge('http-diff', `the ${hit.where} is a known blockpage: ${describeMatch(hit)}`);
+      }
+      break;
+    }
+    if (hit !== null && hit.fingerprint.kind === 'false_positive') falsePositive ??= hit;
+    if (hit !== null && hit.weak) w.reasons.push(`the ${hit.where} matches ${describeMatch(hit)}: too vague to confirm on its own`);
+    if (!isFinalCode(response.code)) continue; // a redirect: the next hop says more
     const ctl = control.http ?? {
       failure: resp.http_request.failure, status_code: resp.http_request.status_code, body_length: resp.http_request.body_length,
       header_names: Object.keys(resp.http_request.headers), title: resp.http_request.title,
@@ -386,7 +521,13 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
       { status_code: response.code, body_length: response.body_length, body_is_truncated: response.body_is_truncated, header_names: Object.keys(response.headers), title: response.title },
       { ...ctl, body_is_truncated: false },
     );
-    if (isHttpDiff(diff)) {
+    if (isHttpDiff(diff) && falsePositive !== null && !dnsDiverged) {
+      // A page the site or its CDN serves itself (challenge, consent wall): not censorship.
+      w.fingerprint(falsePositive);
+      w.accessible = true;
+      w.reasons.push(`response to ${request.request.url} differs from the control (${describeDiff(diff, request, ctl)}) but the ` +
+        `${falsePositive.where} matches ${describeMatch(falsePositive)}: served by the site or its CDN, not censorship, so not http-diff (OONI reports http-diff)`);
+    } else if (isHttpDiff(diff)) {
       w.diverge('http-diff', `response to ${request.request.url} differs from the control: ${describeDiff(diff, request, ctl)}`);
       w.accessible = false;
     } else if (dnsDiverged) {
@@ -417,5 +558,7 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
   if (blocking !== null && ooni.blocking !== blocking && !(ooni.blocking === false && accessible === true)) {
     w.reasons.push(`deviation from OONI: OONI LTE reports blocking=${JSON.stringify(ooni.blocking)}, we name the first diverging step (${blocking})`);
   }
-  return { blocking, accessible, status, layers: w.layers, reasons: w.reasons };
+  const verdict: Verdict = { blocking, accessible, status, layers: w.layers, reasons: w.reasons };
+  if (w.fingerprints.length > 0) verdict.fingerprints = w.fingerprints;
+  return verdict;
 }

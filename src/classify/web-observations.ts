@@ -9,7 +9,7 @@
  * Optional fields follow Go's `optional.Value`: `undefined` = no information, `''` = success,
  * any other string = failure.
  */
-import type { Observations, ThResponse } from '../model/index.js';
+import { SNI_PROBE_TAG, type Observations, type ThResponse } from '../model/index.js';
 import { isBogon } from './bogon.js';
 
 /** The kind of the last operation of a flat observation; higher values sort first. */
@@ -138,12 +138,15 @@ function isFinalStatus(code: number): boolean {
  *
  * QUIRK kept from OONI: successful lookups get `failure: ''` so that the loopback rules (6, 7) can
  * match; an HTTP request without a TCP connect of the same transaction id is ignored.
+ * Observations tagged {@link SNI_PROBE_TAG} (our extra handshake with a harmless SNI) are left
+ * out: OONI never made them, so the OONI keys and x_* flags stay OONI's.
  */
 export function ingestObservations(
-  obs: Observations,
+  all: Observations,
   control: ThResponse | null,
   inputDomain: string,
 ): WebObservationsContainer {
+  const obs = withoutSniProbes(all);
   const c: WebObservationsContainer = {
     dnsLookupFailures: [],
     dnsLookupSuccesses: [],
@@ -246,6 +249,16 @@ export function ingestObservations(
   }
   if (control !== null) ingestControl(c, control, inputDomain);
   return c;
+}
+
+/** The observations minus those tagged {@link SNI_PROBE_TAG} (no copy when there are none). */
+function withoutSniProbes(obs: Observations): Observations {
+  if (!obs.tcp_connect.some((t) => t.tags.includes(SNI_PROBE_TAG)) && !obs.tls_handshakes.some((h) => h.tags.includes(SNI_PROBE_TAG))) return obs;
+  return {
+    ...obs,
+    tcp_connect: obs.tcp_connect.filter((t) => !t.tags.includes(SNI_PROBE_TAG)),
+    tls_handshakes: obs.tls_handshakes.filter((h) => !h.tags.includes(SNI_PROBE_TAG)),
+  };
 }
 
 /** OONI `IngestControlMessages`: DNS by domain, TCP by `IP:PORT`, TLS by `IP:PORT` + SNI, HTTP everywhere. */

@@ -5,11 +5,32 @@
  */
 import { Command, CommanderError } from 'commander';
 import { SOFTWARE_VERSION } from '../runner/version.js';
-import { helperCommand } from './commands/helper.js';
-import { runCommand } from './commands/run.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
 import { UsageError } from './options.js';
+
+/** A command's builder: its commander definition, given the process seams and the exit-code setter. */
+type CommandFactory = (io: Io, setExit: (code: number) => void) => Command;
+
+/**
+ * The commands, in help order. Each module is imported only when its command runs (or for the
+ * top-level help), so start-up does not pay for the measuring stack, the lab or the ASN data when
+ * they are not used (`censorprobe --version` <= 150 ms, issue 6). Adding a command: one line here.
+ */
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  helper: async () => (await import('./commands/helper.js')).helperCommand,
+  analyze: async () => (await import('./commands/analyze.js')).analyzeCommand,
+  lab: async () => (await import('./commands/lab.js')).labCommand,
+};
+
+/** The command modules `argv` needs: the named command only; none for --version; all otherwise (help, errors). */
+function commandsFor(argv: string[]): string[] {
+  const first = argv.find((a) => !a.startsWith('-'));
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return [first];
+  if (first === undefined && argv.length > 0 && argv.every((a) => a === '-V' || a === '--version')) return [];
+  return Object.keys(COMMANDS);
+}
 
 const EXAMPLES = `
 Examples:
@@ -17,6 +38,7 @@ Examples:
   $ censorprobe run https://www.bbc.com/news  measure one URL
   $ censorprobe run -i list.txt --control http://helper.example.org:8080/ -o out.jsonl
   $ censorprobe helper --listen 0.0.0.0:8080 run a control helper on an uncensored host
+  $ censorprobe lab run tlsBlockingConnectionResetWithConsistentDNS   watch the probe meet a censor, offline
 
 Run 'censorprobe <command> --help' for a command's options.`;
 
@@ -38,7 +60,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
     });
-  for (const cmd of [runCommand(io, setExit), helperCommand(io, setExit)]) {
+  const factories = await Promise.all(commandsFor(argv).map((name) => (COMMANDS[name] as () => Promise<CommandFactory>)()));
+  for (const cmd of factories.map((make) => make(io, setExit))) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
     program.addCommand(cmd);

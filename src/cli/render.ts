@@ -4,6 +4,8 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { RunEvent, RunSummary } from '../runner/run.js';
+import type { BaselineRound } from '../model/index.js';
+import { VANTAGE_TEXT } from '../outage/index.js';
 import { BLOCKED_LABELS, LABEL_TEXT, type VerdictLabel } from '../runner/labels.js';
 
 /** Creates a chalk instance for a stream: colour only on a TTY without NO_COLOR. */
@@ -25,6 +27,7 @@ export function renderEvent(e: RunEvent, c: ChalkInstance): string | null {
     const skipped = e.skipped > 0 ? ` (${e.skipped} already in the report, skipped)` : '';
     return `Measuring ${e.total} target${e.total === 1 ? '' : 's'}${skipped}...`;
   }
+  if (e.kind === 'baseline') return renderRound(e.round, c);
   const width = String(e.total).length;
   const counter = `[${String(e.done).padStart(width)}/${e.total}]`;
   const label = paint(c, e.label, LABEL_TEXT[e.label].padEnd(22));
@@ -44,6 +47,15 @@ export function renderSummary(s: RunSummary, reportPath: string | null, c: Chalk
     const n = s.counts[label];
     if (n) lines.push(`  ${paint(c, label, LABEL_TEXT[label].padEnd(22))} ${n}`);
   }
+  const last = s.rounds.filter((r) => r.when !== 'after').at(-1);
+  const after = s.rounds.find((r) => r.when === 'after');
+  if (last !== undefined && last.state !== 'normal') {
+    lines.push(c.yellow.bold(`  Network: ${VANTAGE_TEXT[last.state]} (${last.reason}).`));
+    lines.push(c.yellow('  Per-site verdicts from then on are "inconclusive": nothing here is evidence of blocking.'));
+  }
+  if (after !== undefined && after.state !== 'normal' && after.state !== last?.state) {
+    lines.push(c.yellow(`  After the run: ${VANTAGE_TEXT[after.state]} (${after.reason}); verdicts near the end may be affected.`));
+  }
   const inconclusive = s.counts.inconclusive ?? 0;
   if (inconclusive > 0 && inconclusive === s.measured) {
     lines.push(c.yellow('  Every verdict is inconclusive: no control answered (offline, or no helper configured and DoH unreachable). Nothing here is evidence of blocking.'));
@@ -51,4 +63,11 @@ export function renderSummary(s: RunSummary, reportPath: string | null, c: Chalk
   if (reportPath) lines.push(`Report: ${reportPath}`);
   if (s.interrupted && reportPath) lines.push(`Resume with: censorprobe run --resume -o ${reportPath} (and the same targets)`);
   return lines.join('\n');
+}
+
+/** One line for a baseline round: `Baseline checks (before): 8/9 OK, normal` (plus the reason when not normal). */
+export function renderRound(r: BaselineRound, c: ChalkInstance): string {
+  const ok = r.results.filter((x) => x.ok).length;
+  const head = `Baseline checks (${r.when}): ${ok}/${r.results.length} OK, ${VANTAGE_TEXT[r.state]}`;
+  return r.state === 'normal' ? c.dim(head) : c.yellow(`${head}: ${r.reason}`);
 }

@@ -12,8 +12,9 @@
  * (1 MiB), every step has a timeout and the whole measurement a budget, and load is shed with 503
  * beyond `maxInFlight` concurrent measurements (OONI sheds at 25).
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { ControlHop, ThRequest, ThResponse, ThIpInfo } from '../model/index.js';
+import type { ControlHop, HttpRequestObservation, ThRequest, ThResponse, ThIpInfo } from '../model/index.js';
 import { createClock, tcpConnect, tlsHandshake } from '../net/index.js';
 import type { FlowOptions, HopResult } from '../flows/index.js';
 import { measureUrl } from '../flows/index.js';
@@ -41,8 +42,10 @@ export interface HelperOptions {
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /**
- * Creates (does not listen) the helper's HTTP server. GET answers a health check; POST with a
- * {@link ThRequest} JSON body answers a {@link ThResponse}; anything else 400/405/413/503.
+ * Creates (does not listen) the helper's HTTP server. GET `/x/reference-stream?bytes=N` serves
+ * the throttling test's reference stream ({@link serveReferenceStream}); any other GET answers a
+ * health check; POST with a {@link ThRequest} JSON body answers a {@link ThResponse}; anything
+ * else 400/405/413/503.
  */
 export function createHelperServer(opts: HelperOptions): http.Server {
   let inFlight = 0;
@@ -54,6 +57,7 @@ export function createHelperServer(opts: HelperOptions): http.Server {
       res.end(text);
       opts.onRequest?.({ status, ms: Date.now() - started });
     };
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === REFERENCE_STREAM_PATH) return serveReferenceStream(req, res);
     if (req.method === 'GET') return reply(200, { message: 'Hello OONItarian!' });
     if (req.method !== 'POST') return reply(405, { error: 'use POST with a test-helper request' });
     if (inFlight >= opts.maxInFlight) return reply(503, { error: 'too many requests in flight' });
@@ -149,6 +153,9 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
     maxBodyBytes: opts.maxBodyBytes,
     maxRedirects: opts.maxRedirects,
     dialFilter: (ip: string) => !isBogon(ip),
+    // The control wants the genuine answer, not injected late replies: no 500 ms listening window
+    // after the first reply (that window is a probe-side test; oohelperd has none).
+    lateReplyWindowMs: 0,
     ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
   });
   const first = m.hops[0];
@@ -178,6 +185,7 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
       }
       const t = await tlsHandshake(c.socket, {
         serverName: host, clock, timeoutMs: opts.timeouts.tlsMs, transactionId: 0, depth: 0, tags: [], address: key,
+        recordPeerCertificates: false, // only the failure is kept
         ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
       });
       t.socket?.destroy();
@@ -239,6 +247,63 @@ function toControlHop(h: HopResult): ControlHop {
             title: r.response?.title ?? '',
             headers: r.response ? firstValues(r.response.headers_list) : {},
             location: h.location,
+            goodput_bps: helperGoodput(r),
           },
   };
 }
+
+/** Body bytes below which the helper reports no goodput (too short to measure a rate). */
+const GOODPUT_MIN_BODY_BYTES = 32 * 1024;
+
+/**
+ * helperGoodput: 8 × body bytes / (end − first response byte), bits/s, for the attribution rule of
+ * the throttling test (peers-and-methods 3.5 rule 7: "if the control is also slow, the server is
+ * slow"); null for bodies under 32 KiB or without timings.
+ */
+function helperGoodput(r: HttpRequestObservation): number | null {
+  const body = r.response?.body_length ?? 0;
+  if (body < GOODPUT_MIN_BODY_BYTES || r.t_first_byte == null || r.t <= r.t_first_byte) return null;
+  return Math.round((8 * body) / (r.t - r.t_first_byte));
+}
+
+/** Default and largest size of the reference stream, bytes. */
+export const REFERENCE_STREAM_DEFAULT_BYTES = 1024 * 1024;
+export const REFERENCE_STREAM_MAX_BYTES = 16 * 1024 * 1024;
+/** Path of the reference stream on the helper (issue 5: the throttling test's reference arm). */
+export const REFERENCE_STREAM_PATH = '/x/reference-stream';
+
+/**
+ * serveReferenceStream answers `GET /x/reference-stream?bytes=N` with 200 and N pseudo-random
+ * bytes (application/octet-stream, Content-Length; default 1 MiB, at most 16 MiB; 400 when N is not
+ * an integer in 1..16 MiB). The Host header is ignored, so a probe can request the same bytes
+ * with the target's Host and with a harmless Host (Host-keyed throttling, peers-and-methods 3.5
+ * arm B1). Random bytes defeat compression; one 64 KiB block is reused so the helper spends no CPU.
+ */
+export function serveReferenceStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const q = new URL(req.url ?? '/', 'http://helper.invalid').searchParams;
+  const n = Number(q.get('bytes') ?? REFERENCE_STREAM_DEFAULT_BYTES);
+  if (!Number.isInteger(n) || n < 1 || n > REFERENCE_STREAM_MAX_BYTES) {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: `bytes must be an integer in 1..${REFERENCE_STREAM_MAX_BYTES}` }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': n, 'cache-control': 'no-store' });
+  let left = n;
+  const write = (): void => {
+    while (left > 0) {
+      const chunk = REFERENCE_BLOCK.subarray(0, Math.min(left, REFERENCE_BLOCK.length));
+      left -= chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', write);
+        return;
+      }
+    }
+    res.end();
+  };
+  res.on('close', () => {
+    left = 0;
+  });
+  write();
+}
+
+const REFERENCE_BLOCK = randomBytes(64 * 1024);

@@ -26,6 +26,19 @@ export const FIRST_CONNECTION_TRANSACTION_ID = 40_001;
 export const REDIRECT_STATUS_CODES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 /**
+ * The harmless SNI of the repeated handshake after a TLS failure (`sni_probe`): a reserved
+ * documentation name (RFC 2606) that no censor has reason to filter. `example.com` is used instead
+ * when the target itself is example.org or one of its subdomains.
+ */
+export const DEFAULT_SNI_PROBE_SERVER_NAME = 'example.org';
+
+/**
+ * TLS failures after which the flow repeats the handshake with the harmless SNI: the signatures of
+ * interference after the ClientHello (RST, FIN, blackhole). Certificate failures are not repeated.
+ */
+export const SNI_PROBE_FAILURES: ReadonlySet<string> = new Set(['connection_reset', 'eof_error', 'generic_timeout_error']);
+
+/**
  * DEFAULTS: the values above as one object, for the CLI's option defaults. Timeouts in ms, body
  * cap in bytes.
  */

@@ -19,8 +19,8 @@ import {
   type LookupResult,
 } from '../net/index.js';
 import { TOO_MANY_REDIRECTS, type Failure, type Operation } from '../model/failure.js';
-import type { HttpRequestObservation, Observations, TcpConnectObservation, TlsHandshakeObservation } from '../model/observations.js';
-import { FIRST_CONNECTION_TRANSACTION_ID, FIRST_DNS_TRANSACTION_ID, REDIRECT_STATUS_CODES } from './defaults.js';
+import { SNI_PROBE_TAG, type HttpRequestObservation, type Observations, type TcpConnectObservation, type TlsHandshakeObservation } from '../model/observations.js';
+import { FIRST_CONNECTION_TRANSACTION_ID, FIRST_DNS_TRANSACTION_ID, REDIRECT_STATUS_CODES, SNI_PROBE_FAILURES } from './defaults.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
 
@@ -44,6 +44,13 @@ export type ResolverSpec = { kind: 'system' } | { kind: 'udp'; ip: string; port:
  *   (the helper uses it to refuse bogons).
  * - `lateReplyWindowMs` (optional, UDP resolver only, default 500 ms).
  * - `getaddrinfo` (optional, system resolver only): the getaddrinfo seam (tests).
+ * - `sniProbeServerName` (optional, default: none = off): after a TLS handshake fails with
+ *   `connection_reset`, `eof_error` or `generic_timeout_error`, repeat it ONCE on a fresh
+ *   connection to the same address with this harmless SNI (the probe passes
+ *   `DEFAULT_SNI_PROBE_SERVER_NAME`, example.org; example.com when the target is under
+ *   example.org). Recorded as an extra tcp_connect + tls_handshakes pair tagged `sni_probe` and
+ *   `depth=N` (not `classic`, not `fetch_body`: the OONI analysis ignores it); the connect and TLS
+ *   timeouts apply; never used to fetch. Skipped for IP-literal hosts (no SNI to compare).
  */
 export interface FlowOptions {
   resolver: ResolverSpec;
@@ -58,6 +65,7 @@ export interface FlowOptions {
   dialFilter?: (ip: string) => boolean;
   lateReplyWindowMs?: number;
   getaddrinfo?: GetaddrinfoFn;
+  sniProbeServerName?: string | null;
 }
 
 /**
@@ -212,6 +220,7 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
       ep.handshake = t.observation;
       state.observations.tls_handshakes.push(t.observation);
       ep.socket = t.socket;
+      if (t.observation.failure !== null && SNI_PROBE_FAILURES.has(t.observation.failure)) await sniProbe(state, ep.ip, port, depth, host);
     }),
   );
   hop.connects = endpoints.map((ep) => ({ address: ep.address, failure: ep.connect?.status.failure ?? null }));
@@ -269,6 +278,36 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
     hop.failed_operation = 'http_round_trip';
   }
   return hop;
+}
+
+/**
+ * sniProbe repeats a failed handshake once, on a fresh connection to `ip:port`, with the harmless
+ * SNI (see FlowOptions.sniProbeServerName). The observations are tagged `sni_probe`; the socket is
+ * always closed.
+ */
+async function sniProbe(state: FlowState, ip: string, port: number, depth: number, host: string): Promise<void> {
+  const { opts } = state;
+  const name = opts.sniProbeServerName;
+  if (name === undefined || name === null || isIP(host) !== 0) return;
+  const harmless = host === name || host.endsWith(`.${name}`) ? (name === 'example.com' ? 'example.org' : 'example.com') : name;
+  const transactionId = state.nextConnId++;
+  const tags = [SNI_PROBE_TAG, `depth=${depth}`];
+  const c = await tcpConnect(ip, port, { clock: opts.clock, timeoutMs: opts.timeouts.connectMs, transactionId, depth, tags, ...signalOf(opts) });
+  state.observations.tcp_connect.push(c.observation);
+  if (c.socket === null) return;
+  const t = await tlsHandshake(c.socket, {
+    serverName: harmless,
+    clock: opts.clock,
+    timeoutMs: opts.timeouts.tlsMs,
+    transactionId,
+    depth,
+    tags,
+    address: formatEndpoint(ip, port),
+    ...(opts.extraCa !== undefined ? { extraCa: opts.extraCa } : {}),
+    ...signalOf(opts),
+  });
+  state.observations.tls_handshakes.push(t.observation);
+  t.socket?.destroy();
 }
 
 async function resolve(state: FlowState, host: string, depth: number): Promise<{ addresses: string[]; failure: Failure | null }> {

@@ -4,7 +4,8 @@
  * records (none in the standard world, so an empty NOERROR); a CNAME is added and not chased; a query
  * with no question, several questions or a class other than IN gets REFUSED;
  * `whoami.v4.powerdns.org` answers the querier's own address. DNS censor rules (scenario `dns`
- * rules) forge the answer for queries coming from the probe's address only.
+ * rules) forge the answer for queries coming from the probe's address only, and the genuine answer
+ * follows RACE_DELAY_MS later (on-path injection racing the real resolver).
  */
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
@@ -48,6 +49,31 @@ function reply(query: Packet, rcode: number, answers: Answer[] = []): Buffer {
     questions: query.questions ?? [],
     answers,
   });
+}
+
+/**
+ * RACE_DELAY_MS: how long after the forged reply the genuine reply is sent, ms (world.md section 11:
+ * "the genuine answer arrives a couple of milliseconds later"), so a UDP client that keeps listening
+ * records it as a late reply.
+ */
+export const RACE_DELAY_MS = 2;
+
+/**
+ * isForged says whether a DNS censor rule of `opts` applies to the raw query `raw` from `from`
+ * (the probe's address and a single question whose name has a rule). Pure; false for unparsable bytes.
+ */
+export function isForged(raw: Buffer, from: string, opts: DnsServerOptions): boolean {
+  if (opts.probeAddress === undefined || from !== opts.probeAddress || !opts.censor?.length) return false;
+  let query: Packet;
+  try {
+    query = dnsPacket.decode(raw);
+  } catch {
+    return false;
+  }
+  const q = query.questions?.[0];
+  if (query.questions?.length !== 1 || q === undefined) return false;
+  const name = normaliseName(q.name);
+  return opts.censor.some((r) => normaliseName(r.name) === name);
 }
 
 /**
@@ -95,9 +121,17 @@ export function answerQuery(raw: Buffer, from: string, opts: DnsServerOptions): 
  */
 export function startDnsServer(opts: DnsServerOptions): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4');
+  const genuineOpts: DnsServerOptions = { ...opts, censor: [] };
   socket.on('message', (msg, rinfo) => {
     const out = answerQuery(msg, rinfo.address, opts);
-    if (out) socket.send(out, rinfo.port, rinfo.address);
+    if (!out) return;
+    socket.send(out, rinfo.port, rinfo.address);
+    if (isForged(msg, rinfo.address, opts)) {
+      // On-path injection races the resolver: the forged reply (above) arrives first and the
+      // genuine one RACE_DELAY_MS later, as netem's SpoofDNSResponse does (world.md section 11).
+      const genuine = answerQuery(msg, rinfo.address, genuineOpts);
+      if (genuine) setTimeout(() => socket.send(genuine, rinfo.port, rinfo.address), RACE_DELAY_MS);
+    }
   });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);

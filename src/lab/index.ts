@@ -35,7 +35,9 @@ export type {
   Scenario,
   WorldChanges,
 } from './scenario.js';
-export { listScenarios, runScenario } from './scenario-runner.js';
+export { listScenarios, probeCommand, runScenario, startHelper } from './scenario-runner.js';
 export type { RunScenarioOptions, ScenarioRun } from './scenario-runner.js';
 export { CLEAN_RESOLVER, HELPER_ADDRESS, HOSTS, ISP_RESOLVER } from './world-hosts.js';
 export type { DnsRecord, DnsTable } from './world-hosts.js';
+export { decideLabAccess, probeLabAccess, USERNS_ENV, USERNS_SETUP } from './access.js';
+export type { LabAccess, LabAccessFacts } from './access.js';

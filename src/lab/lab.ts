@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ipaddr from 'ipaddr.js';
 import { createLabCa, issueLeaf } from './lab-ca.js';
 import type { MiddleboxPort, MiddleboxRule } from './middlebox.js';
 import { mustRun, runCommand, runSync, type CommandResult, type RunOptions } from './netns.js';
@@ -21,6 +22,7 @@ import {
   createDefaultDnsTable,
   HELPER_ADDRESS,
   ISP_RESOLVER,
+  PUBLIC_RESOLVERS,
   WORLD_ADDRESSES,
   type DnsTable,
 } from './world-hosts.js';
@@ -158,6 +160,17 @@ export function applyDnsChanges(table: DnsTable, changes: DnsChanges | undefined
   return out;
 }
 
+/** worldIpv6Addresses lists, once each, the valid IPv6 addresses of every AAAA record in `tables`. Pure. */
+export function worldIpv6Addresses(...tables: DnsTable[]): string[] {
+  const out = new Set<string>();
+  for (const table of tables) {
+    for (const record of Object.values(table)) {
+      for (const addr of record.aaaa ?? []) if (ipaddr.IPv6.isValid(addr)) out.add(ipaddr.IPv6.parse(addr).toString());
+    }
+  }
+  return [...out];
+}
+
 /**
  * planMiddlebox groups the scenario's DPI rules by destination (in order of first appearance) and
  * gives each destination a middlebox port on `worldAddress`. Pure.
@@ -250,6 +263,19 @@ function killAndWait(child: ChildProcess, graceMs: number): Promise<void> {
   });
 }
 
+/** killNamespacePids SIGKILLs every process running in network namespace `name` (`ip netns pids`). Never throws. */
+function killNamespacePids(name: string): void {
+  const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' });
+  for (const p of (pids.stdout ?? '').split('\n').filter(Boolean)) {
+    if (Number(p) === process.pid) continue;
+    try {
+      process.kill(Number(p), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
 /**
  * cleanupStaleLabs deletes lab namespaces (`cpw-<pid>-…`, `cpp-<pid>-…`) left by processes that no
  * longer exist (a crashed or SIGKILLed test run), killing whatever still runs inside them, their
@@ -270,14 +296,7 @@ export function cleanupStaleLabs(): string[] {
       alive = (e as NodeJS.ErrnoException).code === 'EPERM';
     }
     if (alive) continue;
-    const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' });
-    for (const p of (pids.stdout ?? '').split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(p), 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    killNamespacePids(name);
     spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
     rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
     const id = name.slice('cpw-'.length);
@@ -334,6 +353,8 @@ export async function startLab(scenario: Scenario, opts: StartLabOptions = {}): 
         /* gone */
       }
     }
+    killNamespacePids(probeNs);
+    killNamespacePids(worldNs);
     runSync(['ip', 'netns', 'exec', worldNs, 'nft', 'delete', 'table', 'inet', NFT_TABLE]);
     runSync(['ip', 'netns', 'del', worldNs]);
     runSync(['ip', 'netns', 'del', probeNs]);
@@ -348,6 +369,9 @@ export async function startLab(scenario: Scenario, opts: StartLabOptions = {}): 
     stopping ??= (async () => {
       await Promise.all([...children].map((c) => killAndWait(c, 1000)));
       if (world) await killAndWait(world, 1000);
+      // Whatever still runs inside (a probe started by execInProbe, a user's `lab exec` command).
+      killNamespacePids(probeNs);
+      killNamespacePids(worldNs);
       await runCommand(['ip', 'netns', 'exec', worldNs, 'nft', 'delete', 'table', 'inet', NFT_TABLE], { timeoutMs: 5000 });
       await runCommand(['ip', 'netns', 'del', worldNs], { timeoutMs: 5000 });
       await runCommand(['ip', 'netns', 'del', probeNs], { timeoutMs: 5000 });
@@ -370,10 +394,14 @@ export async function startLab(scenario: Scenario, opts: StartLabOptions = {}): 
         '',
       ].join('\n'),
     });
+    const ispTable = applyDnsChanges(applyDnsChanges(createDefaultDnsTable(), scenario.world?.dns?.global), scenario.world?.dns?.isp);
+    const globalTable = applyDnsChanges(createDefaultDnsTable(), scenario.world?.dns?.global);
     await mustRun(['ip', '-n', worldNs, '-batch', '-'], {
       input: [
         'link set lo up',
         ...WORLD_ADDRESSES.map((addr) => `addr add ${addr}/32 dev lo`),
+        // IPv6 addresses named by AAAA records live on the world's lo too (the probe has no IPv6 route).
+        ...worldIpv6Addresses(globalTable, ispTable).map((addr) => `addr add ${addr}/128 dev lo nodad`),
         `addr add ${worldAddress}/30 dev ${worldIf}`,
         `link set ${worldIf} up`,
         '',
@@ -387,7 +415,8 @@ export async function startLab(scenario: Scenario, opts: StartLabOptions = {}): 
 
     const { ports, redirects } = planMiddlebox(scenario, worldAddress);
     const nftRules = scenario.censor.filter((r): r is NftRule => r.kind === 'nft');
-    await mustRun(['ip', 'netns', 'exec', worldNs, 'nft', '-f', '-'], { input: renderRuleset(worldIf, nftRules, redirects) });
+    await mustRun(['ip', 'netns', 'exec', worldNs, 'nft', '-f', '-'], { input: renderRuleset(worldIf, nftRules, redirects, { resolver: CLEAN_RESOLVER, exempt: [ISP_RESOLVER, CLEAN_RESOLVER, ...PUBLIC_RESOLVERS] }),
+    });
 
     const { tls } = await tlsPromise;
     const spec: WorldSpec = {
@@ -397,8 +426,8 @@ export async function startLab(scenario: Scenario, opts: StartLabOptions = {}): 
       tls,
       dns: {
         // The ISP table follows the real world (global changes) unless the ISP overrides a name.
-        isp: applyDnsChanges(applyDnsChanges(createDefaultDnsTable(), scenario.world?.dns?.global), scenario.world?.dns?.isp),
-        global: applyDnsChanges(createDefaultDnsTable(), scenario.world?.dns?.global),
+        isp: ispTable,
+        global: globalTable,
         censor: scenario.censor.filter((r): r is DnsRule => r.kind === 'dns'),
       },
       middlebox: ports,

@@ -1,6 +1,7 @@
 /**
  * nft-ruleset: renders the censor's nftables ruleset (table `inet censorprobe_lab`, loaded in the
- * world namespace) from the scenario's rules. Pure. Every rule matches only packets arriving on
+ * world namespace) from the scenario's rules. Pure. `dnsCatchAll` (optional) adds the DNAT of UDP/53
+ * queries to unknown resolvers onto a lab resolver. Every rule matches only packets arriving on
  * the probe's veth (`iifname`), so the helper and the middlebox (which reach servers over the
  * world's `lo`) are never censored.
  *
@@ -43,11 +44,23 @@ function nftStatement(rule: NftRule): string {
 }
 
 /**
+ * DnsCatchAll: the probe's UDP/53 queries to any address NOT in `exempt` (the lab's own resolvers)
+ * are DNATed to `resolver`, so every resolver the probe may name answers, and DNS forgery applies
+ * to queries to any resolver on UDP port 53 (world.md section 11); conntrack keeps the reply's
+ * source the address the probe asked.
+ */
+export interface DnsCatchAll {
+  resolver: string;
+  exempt: readonly string[];
+}
+
+/**
  * renderRuleset returns the nft script (for `nft -f -`) defining the lab table: `iface` is the
- * world-side veth name, `rules` the scenario's nft rules in order, `redirects` the DPI DNATs.
+ * world-side veth name, `rules` the scenario's nft rules in order, `redirects` the DPI DNATs,
+ * `dnsCatchAll` the optional UDP/53 catch-all (see DnsCatchAll).
  * Throws on a reject_tcp_reset rule with protocol udp (programmer error: the schema allows it).
  */
-export function renderRuleset(iface: string, rules: NftRule[], redirects: DpiRedirect[]): string {
+export function renderRuleset(iface: string, rules: NftRule[], redirects: DpiRedirect[], dnsCatchAll?: DnsCatchAll): string {
   for (const r of rules) {
     if (r.action === 'reject_tcp_reset' && r.protocol === 'udp') throw new Error(`nft rule for ${r.ip}: a tcp reset cannot answer udp`);
   }
@@ -61,6 +74,7 @@ export function renderRuleset(iface: string, rules: NftRule[], redirects: DpiRed
     '  chain dpi_redirect {',
     '    type nat hook prerouting priority dstnat; policy accept;',
     ...redirects.map((d) => `    ${on} ip daddr ${d.dst.ip} tcp dport ${d.dst.port} dnat ip to ${d.to.ip}:${d.to.port}`),
+    ...(dnsCatchAll ? [`    ${on} ip daddr != { ${dnsCatchAll.exempt.join(', ')} } udp dport 53 dnat ip to ${dnsCatchAll.resolver}:53`] : []),
     '  }',
     '}',
   ];

@@ -24,6 +24,10 @@ export interface RunScenarioOptions extends StartLabOptions {
   timeoutMs?: number;
   /** How long to wait for the helper to accept connections, ms. Optional; default 10000. */
   helperStartMs?: number;
+  /** More `censorprobe run` arguments, after the scenario's `probe_args` (later wins). Optional. */
+  extraProbeArgs?: string[];
+  /** Called once the lab is up (e.g. so a signal handler can stop it). Optional. */
+  onLab?: (lab: Lab) => void;
 }
 
 /** ScenarioRun: the CLI's exit code and output, and the first report line parsed (null if none). */
@@ -57,40 +61,11 @@ async function waitForHelper(lab: Lab, helperExited: () => string | null, budget
  */
 export async function runScenario(scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioRun> {
   const lab = await startLab(scenario, opts);
+  opts.onLab?.(lab);
   let helperStderr = '';
   try {
-    const helper = lab.spawnInWorld([
-      process.execPath,
-      opts.cli,
-      'helper',
-      '--listen',
-      `${lab.helperAddress}:80`,
-      '--resolver',
-      `udp://${lab.cleanResolver}:53`,
-      '--ca-file',
-      lab.caFile,
-    ]);
-    helper.stderr?.on('data', (d: Buffer) => {
-      helperStderr += d.toString('utf8');
-    });
-    helper.stdout?.resume();
-    await waitForHelper(lab, () => (helper.exitCode !== null ? `exit ${helper.exitCode}: ${helperStderr.trim()}` : null), opts.helperStartMs ?? 10_000);
-    const res = await lab.execInProbe(
-      [
-        process.execPath,
-        opts.cli,
-        'run',
-        scenario.input,
-        '--json',
-        '--control',
-        `http://${lab.helperAddress}/`,
-        '--ca-file',
-        lab.caFile,
-        '--no-doh-default',
-        ...(scenario.probe_args ?? []),
-      ],
-      { timeoutMs: opts.timeoutMs ?? 60_000 },
-    );
+    if ((scenario.helper ?? 'run') === 'run') await startHelper(lab, opts.cli, opts.helperStartMs ?? 10_000, (d) => (helperStderr += d));
+    const res = await lab.execInProbe(probeCommand(lab, scenario, opts.cli, opts.extraProbeArgs ?? []), { timeoutMs: opts.timeoutMs ?? 60_000 });
     const firstLine = res.stdout.split('\n').find((l) => l.trim() !== '');
     let record: ReportRecord | null = null;
     if (firstLine !== undefined) {
@@ -104,4 +79,52 @@ export async function runScenario(scenario: Scenario, opts: RunScenarioOptions):
   } finally {
     await lab.stop();
   }
+}
+
+/**
+ * probeCommand is the argv (node first) of `censorprobe run` for `scenario` in `lab`: JSON on
+ * stdout, the lab helper as control, the lab CA, no DoH, then the scenario's `probe_args` and
+ * `extra`. Pure.
+ */
+export function probeCommand(lab: Pick<Lab, 'helperAddress' | 'caFile'>, scenario: Scenario, cli: string, extra: string[] = []): string[] {
+  return [
+    process.execPath,
+    cli,
+    'run',
+    scenario.input,
+    '--json',
+    '--control',
+    `http://${lab.helperAddress}/`,
+    '--ca-file',
+    lab.caFile,
+    '--no-doh-default',
+    ...(scenario.probe_args ?? []),
+    ...extra,
+  ];
+}
+
+/**
+ * startHelper starts `censorprobe helper` in the lab's world on 68.183.70.80:80 (clean resolver, lab
+ * CA) and resolves once it listens; `onStderr` receives its stderr. Rejects if it exits first or does
+ * not listen within `budgetMs`.
+ */
+export async function startHelper(lab: Lab, cli: string, budgetMs: number, onStderr: (chunk: string) => void = () => undefined): Promise<void> {
+  let helperStderr = '';
+  const helper = lab.spawnInWorld([
+    process.execPath,
+    cli,
+    'helper',
+    '--listen',
+    `${lab.helperAddress}:80`,
+    '--resolver',
+    `udp://${lab.cleanResolver}:53`,
+    '--ca-file',
+    lab.caFile,
+  ]);
+  helper.stderr?.on('data', (d: Buffer) => {
+    helperStderr += d.toString('utf8');
+    onStderr(d.toString('utf8'));
+  });
+  helper.stdout?.resume();
+  await waitForHelper(lab, () => (helper.exitCode !== null ? `exit ${helper.exitCode}: ${helperStderr.trim()}` : null), budgetMs);
 }

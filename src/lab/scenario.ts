@@ -155,11 +155,27 @@ export interface Scenario {
   censor: CensorRule[];
   /** Extra arguments for `censorprobe run` in this scenario. Optional; default none. */
   probe_args?: string[];
+  /**
+   * Whether the lab starts `censorprobe helper` at 0.th.ooni.org (68.183.70.80:80): `run` (default)
+   * or `none` (nothing listens there, so the probe's control request is refused: a helper that is
+   * down; block a running helper with a censor rule on 68.183.70.80:80 instead). Optional.
+   */
+  helper?: 'run' | 'none';
   expected: {
     ooni: ExpectedOoni;
     /** Optional: OONI's extra flags for the scenario. */
     ooni_extra?: ExpectedOoniExtra;
     verdict: ExpectedVerdict;
+    /**
+     * Optional: whether some UDP DNS query of the probe records a late reply (`late_replies`, the
+     * genuine answer arriving after a forged one). Checked only when given.
+     */
+    dns_late_replies?: boolean;
+    /**
+     * Optional: failure strings that must each appear in some probe observation (`queries`,
+     * `tcp_connect`, `tls_handshakes`, `requests`), e.g. `network_unreachable` for a broken IPv6.
+     */
+    observed_failures?: string[];
   };
 }
 
@@ -289,6 +305,7 @@ export const SCENARIO_SCHEMA = {
       },
     },
     probe_args: { type: 'array', items: { type: 'string' } },
+    helper: { enum: ['run', 'none'] },
     expected: {
       type: 'object',
       additionalProperties: false,
@@ -333,6 +350,8 @@ export const SCENARIO_SCHEMA = {
             x_null_null_flags: { type: 'integer' },
           },
         },
+        dns_late_replies: { type: 'boolean' },
+        observed_failures: { type: 'array', items: { type: 'string', minLength: 1 } },
         verdict: {
           type: 'object',
           additionalProperties: false,

@@ -16,6 +16,7 @@ import { createLabCa, issueLeaf, type PemPair } from './lab-ca.js';
 import { ispHttpProxyHandler, ispSniProxyServer } from './isp-proxy.js';
 import { serveHttp, type LabHandler, type LabRequest, type LabResponse, type SyncLabHandler } from './http-responder.js';
 import { HOSTS } from './world-hosts.js';
+import { createRateLimit } from './shapers.js';
 import type { WorldSpec } from './world-spec.js';
 
 /** The fixed Date header of every world response (world.md section 3). */
@@ -137,17 +138,33 @@ function randomStream(total: number): Readable {
   });
 }
 
-/** largefileHandler: every request → 200 with 32 MiB of random bytes, chunked, no Content-Length (world.md section 3). */
+/**
+ * largefileHandler: every request → 200 with 32 MiB of random bytes, chunked, no Content-Length (world.md section 3).
+ * Lab extension (issue 5, a server that is slow for everyone, the control included): the query
+ * `?bytes=N` (1..33554432) sends N bytes instead, and `?rate=R` (bytes/s, >= 1) paces them
+ * (createRateLimit), e.g. `https://largefile.com/?bytes=262144&rate=65536`.
+ */
 export function largefileHandler(): SyncLabHandler {
-  return () => ({
+  return (req: LabRequest) => {
+    const q = new URLSearchParams(req.target.split('?')[1] ?? '');
+    const bytes = Number(q.get('bytes') ?? LARGE_FILE_BYTES);
+    const rate = Number(q.get('rate') ?? 0);
+    const total = Number.isInteger(bytes) && bytes >= 1 && bytes <= LARGE_FILE_BYTES ? bytes : LARGE_FILE_BYTES;
+    const pace = Number.isFinite(rate) && rate >= 1 ? rate : null;
+    return largefileResponse(total, pace);
+  };
+}
+
+function largefileResponse(total: number, pace: number | null): LabResponse {
+  return {
     status: 200,
     headers: [
       ['Alt-Svc', ALT_SVC],
       ['Content-Type', 'application/octet-stream'],
       ['Date', WORLD_DATE],
     ],
-    body: () => randomStream(LARGE_FILE_BYTES),
-  });
+    body: () => (pace === null ? randomStream(total) : randomStream(total).pipe(createRateLimit(pace))),
+  };
 }
 
 const CLOUDFLARE_HEADERS: [string, string][] = [
@@ -254,27 +271,65 @@ export function badsslServer(spec: WorldSpec): tls.Server {
 }
 
 /**
- * startWebServers starts every web server of the world on its real address and ports. Resolves to
- * the servers; rejects with the first listen error (e.g. EADDRNOTAVAIL if an address is not on lo).
+ * ipv6Aliases maps each IPv4 address of `table` to the IPv6 addresses listed beside it (a record
+ * with both `a` and `aaaa`), so a server on the IPv4 address also listens on those IPv6 addresses
+ * (a dual-stack host). Pure.
+ */
+export function ipv6Aliases(table: Record<string, { a?: string[]; aaaa?: string[] }>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const record of Object.values(table)) {
+    for (const v4 of record.a ?? []) {
+      const list = out.get(v4) ?? [];
+      for (const v6 of record.aaaa ?? []) if (!list.includes(v6)) list.push(v6);
+      out.set(v4, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * newsHandler: the dynamic news site (ours): every request gets 200 and a fresh page whose title
+ * carries an update number and whose body alternates between 12 and 60 headlines (so two fetches
+ * differ in body length by far more than OONI's 0.7 proportion and in title), with the same headers.
+ */
+export function newsHandler(): SyncLabHandler {
+  let n = 0;
+  return () => {
+    n += 1;
+    const items = n % 2 === 1 ? 12 : 60;
+    const lines = Array.from({ length: items }, (_, i) => `<li id="h${n}-${i}">Headline ${i + 1} of update ${n}: ${randomBytes(12).toString('hex')}</li>`);
+    const body = Buffer.from(`<!doctype html>\n<html><head><title>Live news, update ${n}</title></head>\n<body><ul>\n${lines.join('\n')}\n</ul></body></html>\n`);
+    return page(200, body, [['Cache-Control', 'no-store']]);
+  };
+}
+
+/**
+ * startWebServers starts every web server of the world on its real address and ports, and on the
+ * IPv6 addresses the global DNS table lists beside that address (ipv6Aliases; world changes may add
+ * AAAA records). Resolves to the servers; rejects with the first listen error (e.g. EADDRNOTAVAIL if
+ * an address is not on lo).
  */
 export async function startWebServers(spec: WorldSpec, pages: Pages): Promise<net.Server[]> {
   const p = spec.probeAddress;
-  const plan: [net.Server, string, number][] = [
-    [httpServer(exampleHandler(pages)), HOSTS.example, 80],
-    [httpsServer(spec.tls.example, exampleHandler(pages)), HOSTS.example, 443],
-    [httpServer(blockpageHandler(pages)), HOSTS.blockpage, 80],
-    [httpsServer(spec.tls.bitly, bitlyHandler()), HOSTS.bitly, 443],
-    [badsslServer(spec), HOSTS.badssl, 443],
-    [httpServer(yandexHandler(pages)), HOSTS.yandex, 80],
-    [httpsServer(spec.tls.yandex, yandexHandler(pages)), HOSTS.yandex, 443],
-    [httpServer(largefileHandler()), HOSTS.largefile, 80],
-    [httpsServer(spec.tls.largefile, largefileHandler()), HOSTS.largefile, 443],
-    [httpServer(cloudflareHandler(pages, p)), HOSTS.cloudflareCache, 80],
-    [httpsServer(spec.tls.cloudflareCache, cloudflareHandler(pages, p)), HOSTS.cloudflareCache, 443],
-    [httpServer(httpbinHandler(p)), HOSTS.httpbin, 80],
-    [httpsServer(spec.tls.httpbin, httpbinHandler(p)), HOSTS.httpbin, 443],
-    [httpServer(ispHttpProxyHandler(spec.dns.global, WORLD_DATE)), HOSTS.ispProxy, 80],
-    [ispSniProxyServer(spec.dns.global), HOSTS.ispProxy, 443],
+  const plan: [() => net.Server, string, number][] = [
+    [() => httpServer(exampleHandler(pages)), HOSTS.example, 80],
+    [() => httpsServer(spec.tls.example, exampleHandler(pages)), HOSTS.example, 443],
+    [() => httpServer(blockpageHandler(pages)), HOSTS.blockpage, 80],
+    [() => httpsServer(spec.tls.bitly, bitlyHandler()), HOSTS.bitly, 443],
+    [() => badsslServer(spec), HOSTS.badssl, 443],
+    [() => httpServer(yandexHandler(pages)), HOSTS.yandex, 80],
+    [() => httpsServer(spec.tls.yandex, yandexHandler(pages)), HOSTS.yandex, 443],
+    [() => httpServer(largefileHandler()), HOSTS.largefile, 80],
+    [() => httpsServer(spec.tls.largefile, largefileHandler()), HOSTS.largefile, 443],
+    [() => httpServer(cloudflareHandler(pages, p)), HOSTS.cloudflareCache, 80],
+    [() => httpsServer(spec.tls.cloudflareCache, cloudflareHandler(pages, p)), HOSTS.cloudflareCache, 443],
+    [() => httpServer(httpbinHandler(p)), HOSTS.httpbin, 80],
+    [() => httpsServer(spec.tls.httpbin, httpbinHandler(p)), HOSTS.httpbin, 443],
+    [() => httpServer(newsHandler()), HOSTS.news, 80],
+    [() => httpServer(ispHttpProxyHandler(spec.dns.global, WORLD_DATE)), HOSTS.ispProxy, 80],
+    [() => ispSniProxyServer(spec.dns.global), HOSTS.ispProxy, 443],
   ];
-  return Promise.all(plan.map(([server, host, port]) => listenTcp(server, host, port)));
+  const aliases = ipv6Aliases(spec.dns.global);
+  const listeners = plan.flatMap(([make, host, port]) => [host, ...(aliases.get(host) ?? [])].map((addr) => listenTcp(make(), addr, port)));
+  return Promise.all(listeners);
 }

@@ -74,6 +74,12 @@ export interface ControlHop {
     headers: Record<string, string>;
     /** The absolute redirect target when the response was a followed redirect. */
     location: string | null;
+    /**
+     * Goodput of the helper's fetch in BITS per second: 8 × body bytes / (end − first byte), when
+     * at least 32 KiB of body arrived, else null (issue 5: attribution of slowness to the server).
+     * Optional (helpers before schema 1.1.0 do not send it).
+     */
+    goodput_bps?: number | null;
   } | null;
 }
 

@@ -6,3 +6,4 @@ export * from './failure.js';
 export * from './observations.js';
 export * from './control.js';
 export * from './measurement.js';
+export * from './throttling.js';

@@ -4,9 +4,10 @@
  */
 import type { ThRequest, ThResponse } from './control.js';
 import type { Observations } from './observations.js';
+import type { ThrottlingRecord, VantageRecord } from './throttling.js';
 
 /** Version of the report line format; bump the major on breaking changes. See `schema/report-line.schema.json`. */
-export const SCHEMA_VERSION = '1.0.0';
+export const SCHEMA_VERSION = '1.2.0';
 
 /** A target to measure, after normalisation (targets/). */
 export interface Target {
@@ -61,6 +62,11 @@ export interface Verdict {
   layers: Exclude<VerdictBlocking, null>[];
   /** Short human sentences with the numbers behind the verdict. */
   reasons: string[];
+  /**
+   * Ids of the blockpage or false-positive fingerprints that matched (e.g.
+   * `censorprobe.fp_cloudflare_challenge`); absent when none did. Since 1.2.0, optional.
+   */
+  fingerprints?: string[];
 }
 
 /** Where the control came from. */
@@ -116,6 +122,29 @@ export interface ReportRecord {
   control: ControlRecord;
   ooni: OoniAnalysis;
   verdict: Verdict;
+  /** Throttling screening (every measurement) and escalation (suspicious or `--throttling`); since 1.1.0, optional. */
+  throttling?: ThrottlingRecord;
+  /** The vantage point's state from the baseline checks (absent with `--no-baselines`); since 1.1.0, optional. */
+  vantage?: VantageRecord;
+  /** For a measurement imported from OONI: its origin (since 1.2.0, optional). */
+  ooni_source?: OoniSourceRecord;
+}
+
+/**
+ * Where an imported OONI measurement came from (`censorprobe analyze --from-ooni`): OONI's ids and
+ * times as OONI wrote them (`measurement_start_time` like `2023-08-24 14:35:29`, UTC) and the
+ * analysis keys OONI recorded in `test_keys` (blocking, accessible, dns_consistency, ...).
+ */
+export interface OoniSourceRecord {
+  report_id: string | null;
+  measurement_uid?: string | null;
+  measurement_start_time: string | null;
+  probe_asn?: string | null;
+  probe_cc?: string | null;
+  software_name?: string | null;
+  software_version?: string | null;
+  test_version?: string | null;
+  recorded?: Partial<OoniAnalysis>;
 }
 
 /** The measurement options echoed in the report. */

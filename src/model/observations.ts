@@ -8,9 +8,18 @@
  * - `failure` is `null` on success, else a {@link Failure};
  * - `transaction_id` groups the events of one flow (one resolver query, one connection);
  * - `depth` is the redirect depth (0 = the input URL), also written as the tag `depth=N`;
- * - `tags` carry OONI's tags (`depth=N`, `fetch_body=true|false`, `classic`).
+ * - `tags` carry OONI's tags (`depth=N`, `fetch_body=true|false`, `classic`) and ours
+ *   ({@link SNI_PROBE_TAG}).
  */
 import type { Failure } from './failure.js';
+
+/**
+ * Tag of the extra TCP connect + TLS handshake the flow makes after a handshake failed with
+ * `connection_reset`, `eof_error` or `generic_timeout_error`: the same address, a harmless SNI.
+ * Such observations are evidence for our verdict only (SNI filtering vs interference with the
+ * address); the OONI analysis ignores them, and they are never tagged `classic` or `fetch_body`.
+ */
+export const SNI_PROBE_TAG = 'sni_probe';
 
 /** Binary data in a report (OONI's `{format: "base64", data}`). */
 export interface BinaryData {

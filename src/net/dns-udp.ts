@@ -131,8 +131,14 @@ function udpQuery(hostname: string, type: QueryType, opts: UdpLookupOptions): Pr
       }
       late.push({ t, rcode: reply.rcode, answers: reply.answers, raw_response: toBinary(msg) });
     });
-    socket.connect(server.port, server.ip, () => {
+    // QUIRK: on a failed connect (e.g. ENETUNREACH with no route) Node calls this callback WITH the
+    // error instead of emitting 'error'; sending then would throw ERR_SOCKET_BAD_PORT.
+    socket.connect(server.port, server.ip, (...args: unknown[]) => {
       if (done) return;
+      if (args[0] instanceof Error) {
+        fail(args[0]);
+        return;
+      }
       socket.send(query, (err) => {
         if (err) fail(err);
       });

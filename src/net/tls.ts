@@ -42,6 +42,18 @@ export interface TlsHandshakeOptions {
   tags?: string[];
   address: string;
   signal?: AbortSignal;
+  /**
+   * Skip certificate verification (optional, default false). ONLY for timing references whose
+   * content is never trusted (the throttling test's harmless-SNI arm); recorded as `no_tls_verify: true`.
+   */
+  noVerify?: boolean;
+  /**
+   * Record the peer chain (optional, default true): `peer_certificates` (DER) and their summaries.
+   * False skips both (they are then `[]`; verification still runs on the leaf): for callers that
+   * keep only the failure, such as the helper's per-address TLS checks. Reading the detailed chain
+   * and parsing each certificate cost ~0.2 ms per certificate (`npm run bench`, issue 6).
+   */
+  recordPeerCertificates?: boolean;
 }
 
 /** The result of {@link tlsHandshake}: the observation and the TLS socket (null on failure). */
@@ -118,7 +130,7 @@ export function tlsHandshake(socket: net.Socket, opts: TlsHandshakeOptions): Pro
           address: opts.address,
           server_name: serverName,
           alpn,
-          no_tls_verify: false,
+          no_tls_verify: opts.noVerify === true,
           negotiated_protocol: peerCertificates !== null && typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : null,
           tls_version: peerCertificates !== null ? (tlsSocket.getProtocol() ?? null) : null,
           cipher_suite: cipher !== null ? (cipher.standardName ?? cipher.name) : null,
@@ -144,39 +156,58 @@ export function tlsHandshake(socket: net.Socket, opts: TlsHandshakeOptions): Pro
     tlsSocket.once('close', onClose);
     deadline.aborted.catch((reason: unknown) => onError(reason as Error));
     tlsSocket.once('secureConnect', () => {
-      const chain = peerChain(tlsSocket);
-      peerCertificates = chain.map((der) => ({ format: 'base64', data: der.toString('base64') }));
-      summaries = chain.flatMap((der) => {
+      const chain = opts.recordPeerCertificates === false ? [] : peerChain(tlsSocket);
+      peerCertificates = chain.map(({ der }) => ({ format: 'base64', data: der.toString('base64') }));
+      summaries = chain.flatMap(({ der, fingerprint256 }, i) => {
         try {
-          return [summarizeCertificate(der)];
+          return [i === 0 ? summarizeCertificate(der) : caSummary(der, fingerprint256)];
         } catch {
           return [];
         }
       });
-      const verdict = verify(tlsSocket, serverName, chain);
+      const verdict = opts.noVerify === true ? null : verify(tlsSocket, serverName);
       settle(verdict?.failure ?? null, verdict?.detail ?? null);
     });
   });
 }
 
+/** At most this many CA (non-leaf) certificate summaries are kept by {@link caSummary}. */
+const CA_SUMMARY_CACHE_SIZE = 512;
+const caSummaries = new Map<string, CertificateSummary>();
+
+/**
+ * caSummary summarizes an intermediate or root certificate, cached by its SHA-256 fingerprint: a
+ * batch run meets the same few CAs again and again, and parsing one costs ~0.2 ms. Leaves are
+ * always summarized afresh. The cache is cleared when full (bounded memory).
+ */
+function caSummary(der: Buffer, fingerprint256: string): CertificateSummary {
+  let summary = caSummaries.get(fingerprint256);
+  if (summary === undefined) {
+    summary = summarizeCertificate(der);
+    if (caSummaries.size >= CA_SUMMARY_CACHE_SIZE) caSummaries.clear();
+    caSummaries.set(fingerprint256, summary);
+  }
+  return summary;
+}
+
 /** peerChain returns the DER chain, leaf first, walking `issuerCertificate` until a self-signed one. */
-function peerChain(s: tls.TLSSocket): Buffer[] {
-  const out: Buffer[] = [];
+function peerChain(s: tls.TLSSocket): { der: Buffer; fingerprint256: string }[] {
+  const out: { der: Buffer; fingerprint256: string }[] = [];
   let cert: tls.DetailedPeerCertificate | undefined = s.getPeerCertificate(true);
   const seen = new Set<string>();
   while (cert !== undefined && cert.raw !== undefined && Object.keys(cert).length > 0) {
     const fp = cert.fingerprint256;
     if (seen.has(fp)) break;
     seen.add(fp);
-    out.push(cert.raw);
+    out.push({ der: cert.raw, fingerprint256: fp });
     cert = cert.issuerCertificate;
   }
   return out;
 }
 
-function verify(s: tls.TLSSocket, serverName: string, chain: Buffer[]): { failure: Failure; detail: string } | null {
+function verify(s: tls.TLSSocket, serverName: string): { failure: Failure; detail: string } | null {
   const leaf = s.getPeerCertificate(false);
-  if (chain.length === 0 || leaf === undefined || Object.keys(leaf).length === 0) {
+  if (leaf === undefined || Object.keys(leaf).length === 0) {
     return { failure: 'ssl_failed_handshake', detail: 'no peer certificate' };
   }
   const now = Date.now();

@@ -18,6 +18,7 @@ import type {
   NetworkEvent,
   Observations,
   OoniAnalysis,
+  OoniSourceRecord,
   TcpConnectObservation,
   ThRequest,
   ThResponse,
@@ -32,6 +33,16 @@ export interface ImportedOoniMeasurement {
   control: ControlRecord;
   /** The analysis keys OONI wrote in `test_keys` (only those present). */
   recorded: Partial<OoniAnalysis>;
+  /** OONI's ids and times (report_id, measurement_start_time, probe_cc/asn, versions) and the recorded keys. */
+  source: OoniSourceRecord;
+  /** OONI's `test_start_time` as written (`YYYY-MM-DD hh:mm:ss`, UTC), or null. */
+  test_start_time: string | null;
+  /** OONI's `test_runtime` in seconds, or null. */
+  test_runtime: number | null;
+}
+
+function strOrNull(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
 }
 
 type Json = Record<string, unknown>;
@@ -242,7 +253,14 @@ export function importOoniMeasurement(m: unknown): ImportedOoniMeasurement {
   const helpers = isObject(m['test_helpers']) ? m['test_helpers'] : {};
   const backend = isObject(helpers['backend']) ? helpers['backend'] : {};
   const response = isObject(tk['control']) ? (tk['control'] as unknown as ThResponse) : null;
-  const request = isObject(tk['x_control_request']) ? (tk['x_control_request'] as unknown as ThRequest) : null;
+  const rawRequest = isObject(tk['x_control_request']) ? tk['x_control_request'] : null;
+  // QUIRK: Go writes nil slices and maps as null (e.g. `tcp_connect: null` when DNS failed).
+  const request: ThRequest | null = rawRequest === null ? null : {
+    ...(rawRequest as unknown as ThRequest),
+    http_request: str(rawRequest['http_request']),
+    http_request_headers: isObject(rawRequest['http_request_headers']) ? (rawRequest['http_request_headers'] as ThRequest['http_request_headers']) : {},
+    tcp_connect: tags(rawRequest['tcp_connect']),
+  };
   const control: ControlRecord = {
     source: 'helper',
     address: typeof backend['address'] === 'string' ? backend['address'] : null,
@@ -255,5 +273,20 @@ export function importOoniMeasurement(m: unknown): ImportedOoniMeasurement {
   };
   const recorded: Record<string, unknown> = {};
   for (const key of RECORDED_KEYS) if (key in tk) recorded[key] = tk[key];
-  return { url: str(m['input']), observations, control, recorded: recorded as Partial<OoniAnalysis> };
+  const source: OoniSourceRecord = {
+    report_id: strOrNull(m['report_id']),
+    measurement_uid: strOrNull(m['measurement_uid']),
+    measurement_start_time: strOrNull(m['measurement_start_time']),
+    probe_asn: strOrNull(m['probe_asn']),
+    probe_cc: strOrNull(m['probe_cc']),
+    software_name: strOrNull(m['software_name']),
+    software_version: strOrNull(m['software_version']),
+    test_version: strOrNull(m['test_version']),
+    recorded: recorded as Partial<OoniAnalysis>,
+  };
+  return {
+    url: str(m['input']), observations, control, recorded: recorded as Partial<OoniAnalysis>, source,
+    test_start_time: strOrNull(m['test_start_time']),
+    test_runtime: typeof m['test_runtime'] === 'number' ? m['test_runtime'] : null,
+  };
 }

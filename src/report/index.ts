@@ -15,6 +15,6 @@ export { createReportWriter, defaultReportPath, serializeRecord } from './writer
 export type { ReportDestination, ReportWriter, ReportWriterOptions } from './writer.js';
 export { readReport, measuredInputs } from './read.js';
 export type { ReportLine } from './read.js';
-export { scrubRecord, SCRUBBED } from './scrub.js';
+export { needsScrubbing, scrubRecord, SCRUBBED } from './scrub.js';
 export { validateRecord, loadReportSchema, reportSchemaPath, findPackageRoot, REPORT_SCHEMA_RELATIVE_PATH } from './schema.js';
 export type { ValidationResult } from './schema.js';

@@ -29,6 +29,34 @@ export function scrubRecord(record: ReportRecord, probeAddresses: string[]): Rep
   return scrubValue(record, scrubString) as ReportRecord;
 }
 
+/**
+ * needsScrubbing says whether any string (value or object key) of `record` holds one of
+ * `probeAddresses`, with exactly {@link scrubRecord}'s matching. It walks the record without
+ * copying it, so the common case (nothing to scrub) costs no allocation: the runner calls
+ * scrubRecord only when this is true (deep-copying every line was about a tenth of a run's
+ * allocations, `npm run bench`, issue 6). Same errors as scrubRecord.
+ */
+export function needsScrubbing(record: ReportRecord, probeAddresses: string[]): boolean {
+  const patterns = probeAddresses.filter((a) => a !== '').map(addressPattern);
+  if (patterns.length === 0) return false;
+  const matches = (s: string): boolean =>
+    patterns.some((re) => {
+      re.lastIndex = 0;
+      return re.test(s);
+    });
+  const walk = (value: unknown): boolean => {
+    if (typeof value === 'string') return matches(value);
+    if (Array.isArray(value)) return value.some(walk);
+    if (typeof value === 'object' && value !== null) {
+      for (const key in value) {
+        if (matches(key) || walk((value as Record<string, unknown>)[key])) return true;
+      }
+    }
+    return false;
+  };
+  return walk(record);
+}
+
 /** Deep-copies a JSON value, passing every string (values and keys) through `scrub`. */
 function scrubValue(value: unknown, scrub: (s: string) => string): unknown {
   if (typeof value === 'string') return scrub(value);

@@ -2,6 +2,9 @@
  * The frozen configuration of one run, built by the CLI from flags (the core never reads argv or
  * the environment). Times in ms, sizes in bytes.
  */
+import type { AsnLookup, FingerprintSet } from '../classify/index.js';
+import type { BaselineCheck } from '../outage/index.js';
+import type { ThrottlingConfig } from './throttling-check.js';
 import type { FlowOptions } from '../flows/index.js';
 
 /** Everything that shapes how targets are measured and controlled. */
@@ -19,4 +22,19 @@ export interface RunConfig {
   dohResolvers: string[];
   /** Targets measured at once. */
   concurrency: number;
+  /**
+   * Fingerprints for the verdict (optional): the curated set merged with `--fingerprints` files;
+   * default (absent): the curated set only.
+   */
+  fingerprints?: FingerprintSet;
+  /** IP-to-ASN hook for the DNS comparison (optional; the CLI passes the lazy `@ip-location-db/asn` database). */
+  asnLookup?: AsnLookup;
+  /** Throttling screening/escalation (optional; absent: screening only, no escalation). See throttling-check.ts. */
+  throttling?: ThrottlingConfig;
+  /**
+   * Baseline checks for outage detection (optional; absent or empty: none). `checks` are parsed
+   * specs (outage/baselines.ts), `timeoutMs` per check, `streak`: consecutive not-accessible
+   * targets that trigger a new round (0: never).
+   */
+  baselines?: { checks: BaselineCheck[]; timeoutMs: number; streak: number };
 }

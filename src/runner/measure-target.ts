@@ -7,11 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { ControlRecord, ReportRecord, Target } from '../model/index.js';
 import { SCHEMA_VERSION } from '../model/index.js';
 import { createClock } from '../net/index.js';
-import { measureUrl } from '../flows/index.js';
+import { DEFAULT_SNI_PROBE_SERVER_NAME, measureUrl } from '../flows/index.js';
 import { buildThRequest, queryHelper } from '../control/th-client.js';
 import { resolveReference } from '../control/dns-reference.js';
 import { classify } from '../classify/index.js';
 import type { RunConfig } from './config.js';
+import { throttlingReason } from '../throttling/index.js';
+import { checkThrottling, DEFAULT_THROTTLING } from './throttling-check.js';
 import { SOFTWARE_VERSION } from './version.js';
 
 /** Identity of the run a measurement belongs to. */
@@ -19,6 +21,8 @@ export interface RunContext {
   runId: string;
   /** ISO-8601 UTC. */
   testStartTime: string;
+  /** Throttling escalations still allowed in this run (shared by the workers); absent: none. */
+  throttlingBudget?: { left: number };
 }
 
 /** Creates a run context with a random run id. */
@@ -46,12 +50,29 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     maxRedirects: config.maxRedirects,
     extraCa: config.extraCa,
     onDepth0Addresses: (addrs) => startControl(addrs),
+    sniProbeServerName: DEFAULT_SNI_PROBE_SERVER_NAME,
     ...(signal ? { signal } : {}),
   });
   // If the flow ended before reporting depth-0 addresses (e.g. an invalid URL), start it now.
   startControl([]);
   const control = await controlPromise;
-  const { ooni, verdict } = classify({ url: target.url, observations: m.observations, control });
+  const throttling = await checkThrottling(m.observations, control, {
+    config: config.throttling ?? { ...DEFAULT_THROTTLING, mode: 'off' },
+    controlUrl: config.controlUrl,
+    httpTimeoutMs: config.timeouts.httpMs,
+    extraCa: config.extraCa,
+    budget: run.throttlingBudget ?? { left: 0 },
+    ...(signal ? { signal } : {}),
+  });
+  const escalation = throttling.escalation;
+  const detectThrottling = escalation?.decision.throttled === true ? () => throttlingReason(escalation.decision, escalation.seed) : undefined;
+  const { ooni, verdict } = classify({ url: target.url, observations: m.observations, control }, {
+    ...(detectThrottling !== undefined ? { detectThrottling } : {}),
+    ...(config.fingerprints !== undefined ? { fingerprints: config.fingerprints } : {}),
+    ...(config.asnLookup !== undefined ? { asnLookup: config.asnLookup } : {}),
+  });
+  // A throttling test that ran and found nothing still says so (with its numbers).
+  if (escalation !== null && !escalation.decision.throttled) verdict.reasons.push(`throttling test (${escalation.pairs} pairs, seed ${escalation.seed}): ${escalation.decision.reasons[0] ?? escalation.decision.outcome}`);
   return {
     schema_version: SCHEMA_VERSION,
     software_name: 'censorprobe',
@@ -76,6 +97,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     control,
     ooni,
     verdict,
+    throttling,
   };
 }
 

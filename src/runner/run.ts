@@ -3,16 +3,24 @@
  * target finishes (lines are whole; the report is streamed, memory does not grow with the number of
  * targets), and emits typed progress events that only the CLI renders.
  */
+import { setMaxListeners } from 'node:events';
+import { networkInterfaces } from 'node:os';
 import type { ReportRecord, Target } from '../model/index.js';
+import { needsScrubbing, scrubRecord } from '../report/index.js';
 import type { RunConfig } from './config.js';
 import type { RunContext } from './measure-target.js';
 import { measureTarget } from './measure-target.js';
 import { verdictLabel, type VerdictLabel } from './labels.js';
+import type { BaselineRound } from '../model/index.js';
+import { DEFAULT_BASELINE_TIMEOUT_MS } from '../outage/index.js';
+import { createOutageGate } from './outage-gate.js';
 
 /** Progress events of a run. */
 export type RunEvent =
   | { kind: 'start'; total: number; skipped: number }
-  | { kind: 'measured'; index: number; done: number; total: number; record: ReportRecord; label: VerdictLabel };
+  | { kind: 'measured'; index: number; done: number; total: number; record: ReportRecord; label: VerdictLabel }
+  /** A round of baseline checks finished (outage detection: before, after a failing streak, after). */
+  | { kind: 'baseline'; round: BaselineRound };
 
 /** Where finished lines go. */
 export interface RecordSink {
@@ -25,6 +33,8 @@ export interface RunSummary {
   total: number;
   interrupted: boolean;
   counts: Partial<Record<VerdictLabel, number>>;
+  /** Baseline rounds in order (empty without baselines). */
+  rounds: BaselineRound[];
 }
 
 /** Options of {@link runTargets}. */
@@ -37,6 +47,20 @@ export interface RunTargetsOptions {
   signal?: AbortSignal;
   /** Targets already measured (for the start event). */
   skipped?: number;
+  /** The probe's own addresses, scrubbed from every line; default: this host's interface addresses. */
+  probeAddresses?: string[];
+}
+
+/**
+ * The addresses of this host's non-loopback interfaces: the probe's own addresses, which must
+ * never appear in a report (a global IPv6 address is public). OONI scrubs its public IP the same way
+ * (`model.ScrubMeasurement`).
+ */
+export function localAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined && !i.internal)
+    .map((i) => (i as { address: string }).address.replace(/%.*$/, ''));
 }
 
 /**
@@ -45,24 +69,50 @@ export interface RunTargetsOptions {
  */
 export async function runTargets(targets: readonly Target[], opts: RunTargetsOptions): Promise<RunSummary> {
   const total = targets.length;
-  const summary: RunSummary = { measured: 0, total, interrupted: false, counts: {} };
+  const summary: RunSummary = { measured: 0, total, interrupted: false, counts: {}, rounds: [] };
   opts.onEvent?.({ kind: 'start', total, skipped: opts.skipped ?? 0 });
+  opts.context.throttlingBudget ??= { left: opts.config.throttling?.maxEscalations ?? 0 };
+  // Baseline rounds and paired transfers add many short-lived abort listeners to the run's signal.
+  if (opts.signal !== undefined) setMaxListeners(200, opts.signal);
+  const baselines = opts.config.baselines;
+  const gate = createOutageGate({
+    checks: baselines?.checks ?? [],
+    timeoutMs: baselines?.timeoutMs ?? DEFAULT_BASELINE_TIMEOUT_MS,
+    streak: baselines?.streak ?? 0,
+    extraCa: opts.config.extraCa,
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    onRound: (round) => opts.onEvent?.({ kind: 'baseline', round }),
+  });
+  if ((baselines?.checks.length ?? 0) > 0) await gate.before();
+  const indexOf = new Map<string, number>();
+  const emit = async (lines: ReportRecord[]): Promise<void> => {
+    for (const line of lines) {
+      await opts.sink.write(line);
+      summary.measured++;
+      const label = verdictLabel(line.verdict);
+      summary.counts[label] = (summary.counts[label] ?? 0) + 1;
+      opts.onEvent?.({ kind: 'measured', index: indexOf.get(line.input) ?? 0, done: summary.measured, total, record: line, label });
+    }
+  };
+  const probeAddresses = opts.probeAddresses ?? localAddresses();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < total && !opts.signal?.aborted) {
       const index = next++;
       const target = targets[index] as Target;
-      const record = await measureTarget(target, opts.config, opts.context, opts.signal);
+      const measured = await measureTarget(target, opts.config, opts.context, opts.signal);
+      // Copy-and-scrub only the lines that mention one of our addresses (most mention none).
+      const record = needsScrubbing(measured, probeAddresses) ? scrubRecord(measured, probeAddresses) : measured;
       if (opts.signal?.aborted) return;
-      await opts.sink.write(record);
-      summary.measured++;
-      const label = verdictLabel(record.verdict);
-      summary.counts[label] = (summary.counts[label] ?? 0) + 1;
-      opts.onEvent?.({ kind: 'measured', index, done: summary.measured, total, record, label });
+      indexOf.set(record.input, index);
+      await emit(await gate.accept(record));
     }
   };
   const n = Math.max(1, Math.min(opts.config.concurrency, total));
   await Promise.all(Array.from({ length: n }, worker));
+  const finished = await gate.finish(opts.signal?.aborted !== true);
+  await emit(finished.lines);
+  summary.rounds = [...gate.rounds];
   summary.interrupted = opts.signal?.aborted === true && summary.measured < total;
   return summary;
 }

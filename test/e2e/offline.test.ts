@@ -1,7 +1,8 @@
 /**
  * The default run on a machine with no network at all: inside a fresh, empty network namespace
  * (only loopback, up), `censorprobe run` with no arguments must end quickly with a valid report
- * and an honest summary: every verdict inconclusive, none blocked.
+ * and an honest summary: every verdict inconclusive, none blocked, and the run says the local network
+ * is offline (every baseline check failed).
  * Nothing can leave the namespace: it has no interface but loopback.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -42,7 +43,12 @@ describe('censorprobe run on an offline machine', () => {
       expect(rec.verdict.blocking).toBeNull();
       expect(rec.verdict.status).toBe('inconclusive');
       expect(rec.ooni.blocking === null || rec.ooni.blocking === false).toBe(true);
+      // Outage detection (issue 5): every baseline check failed before the run.
+      expect(rec.vantage?.state).toBe('local_offline');
+      expect(rec.vantage?.round.results.every((x: { ok: boolean }) => !x.ok)).toBe(true);
+      expect(rec.verdict.reasons[0]).toMatch(/^local network offline: every baseline check failed/);
     }
+    expect(r.stdout).toMatch(/Network: local network offline/);
     expect(r.stdout).toMatch(/Every verdict is inconclusive/);
     expect(r.stdout).toMatch(new RegExp(`Report: .*${reports[0]}`));
   });

@@ -68,7 +68,7 @@ describe('scenario files', () => {
     const s = loadScenario(name);
     expect(s.name).toBe(name);
     expect(Object.keys(s.expected.ooni)).toHaveLength(10);
-    expect(s.expected.verdict.status).toMatch(/^(ok|anomaly|down)$/);
+    expect(s.expected.verdict.status).toMatch(/^(ok|anomaly|confirmed|down)$/);
   });
 
   it('maps the verdicts of field-notes section 2', () => {
@@ -77,7 +77,7 @@ describe('scenario files', () => {
     expect(v('dnsBlockingBOGON')).toEqual({ blocking: 'dns', accessible: false, status: 'anomaly' });
     expect(v('tcpBlockingConnectTimeout')).toEqual({ blocking: 'tcp_ip', accessible: false, status: 'anomaly' });
     expect(v('httpBlockingConnectionReset')).toEqual({ blocking: 'http-failure', accessible: false, status: 'anomaly' });
-    expect(v('httpDiffWithConsistentDNS')).toEqual({ blocking: 'http-diff', accessible: false, status: 'anomaly' });
+    expect(v('httpDiffWithConsistentDNS')).toEqual({ blocking: 'http-diff', accessible: false, status: 'confirmed' });
     expect(v('websiteDownNXDOMAIN')).toEqual({ blocking: null, accessible: false, status: 'down' });
   });
 

@@ -35,9 +35,11 @@ const ALLOWED: Record<string, string[]> = {
   flows: ['model', 'net'],
   ooni: ['model', 'classify'],
   control: ['model', 'net', 'flows', 'classify'],
-  runner: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report'],
+  throttling: ['model'],
+  outage: ['model', 'net', 'flows'],
+  runner: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'throttling', 'outage'],
   lab: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner'],
-  cli: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner', 'lab', 'ooni'],
+  cli: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner', 'lab', 'ooni', 'throttling', 'outage'],
 };
 
 function files(dir: string): string[] {

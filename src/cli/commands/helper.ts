@@ -3,8 +3,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { createHelperServer } from '../../control/helper-server.js';
-import { DEFAULTS } from '../../flows/index.js';
+// The helper server (net, flows, undici) is imported when the action runs: fast --help/--version.
+import { DEFAULTS } from '../../flows/defaults.js';
 import type { FlowOptions } from '../../flows/index.js';
 import { SOFTWARE_VERSION } from '../../runner/version.js';
 import type { Io } from '../io.js';
@@ -49,6 +49,7 @@ export function helperCommand(io: Io, setExit: (code: number) => void): Command 
 }
 
 async function helperAction(flags: HelperFlags, io: Io): Promise<number> {
+  const { createHelperServer } = await import('../../control/helper-server.js');
   const extraCa: string[] = [];
   for (const file of flags.caFile) {
     try {

@@ -3,15 +3,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { setFlagsFromString } from 'node:v8';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Target } from '../../model/index.js';
-import { loadTargets } from '../../targets/index.js';
-import { createReportWriter, defaultReportPath, measuredInputs } from '../../report/index.js';
 import type { RunConfig } from '../../runner/config.js';
-import { createRunContext } from '../../runner/measure-target.js';
-import { runTargets } from '../../runner/run.js';
-import { DEFAULT_DOH_RESOLVERS } from '../../control/dns-reference.js';
-import { DEFAULTS } from '../../flows/index.js';
+import { DEFAULT_THROTTLING } from '../../runner/throttling-check.js';
+import { MIN_PAIRS } from '../../throttling/index.js';
+import { DEFAULT_BASELINES, DEFAULT_BASELINE_TIMEOUT_MS, parseBaseline, type BaselineCheck } from '../../outage/index.js';
+// Only the option defaults are loaded with the command; the measuring stack (net, undici, report
+// schema, targets) is imported when the action runs, so `censorprobe --version`/`--help` start fast
+// (issue 6: start-up <= 150 ms).
+import { DEFAULTS } from '../../flows/defaults.js';
 import type { FlowOptions } from '../../flows/index.js';
 import type { Io } from '../io.js';
 import { readAll } from '../io.js';
@@ -38,6 +40,19 @@ interface RunFlags {
   maxBody: number;
   maxRedirects: number;
   skipInvalid?: boolean;
+  fingerprints: string[];
+  throttling?: boolean;
+  throttlingEscalations: number;
+  throttlingPairs: number;
+  throttlingBytes: number;
+  throttlingTimeout: number;
+  throttlingGap: number;
+  throttlingSeed?: number;
+  throttlingReference?: string;
+  baseline: string[];
+  baselines: boolean;
+  baselineTimeout: number;
+  baselineStreak: number;
   quiet?: boolean;
 }
 
@@ -77,6 +92,22 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--max-body <bytes>', 'body bytes kept per response', intOption('--max-body', 0, 64 * 1024 * 1024), DEFAULTS.maxBodyBytes)
     .option('--max-redirects <n>', 'redirects followed', intOption('--max-redirects', 0, 50), DEFAULTS.maxRedirects)
     .option('--skip-invalid', 'measure the valid targets even when some input lines are invalid')
+    .option('--throttling', 'run the paired-transfer throttling test on every target (default: only on suspicious ones)')
+    .option('--throttling-escalations <n>', 'throttling tests per run at most (0: screening only)', intOption('--throttling-escalations', 0, 100_000), DEFAULT_THROTTLING.maxEscalations)
+    .option('--throttling-pairs <n>', 'pairs of transfers per throttling test (target vs reference)', intOption('--throttling-pairs', MIN_PAIRS, 50), DEFAULT_THROTTLING.pairs)
+    .option('--throttling-bytes <bytes>', 'body bytes per throttling transfer', intOption('--throttling-bytes', 32 * 1024, 64 * 1024 * 1024), DEFAULT_THROTTLING.maxBytes)
+    .option('--throttling-timeout <ms>', 'budget of each step of a throttling transfer, ms', intOption('--throttling-timeout', 100, 600_000), DEFAULT_THROTTLING.timeoutMs)
+    .option('--throttling-gap <ms>', 'pause between throttling transfers, ms', intOption('--throttling-gap', 0, 600_000), DEFAULT_THROTTLING.gapMs)
+    .option('--throttling-seed <n>', 'seed of the transfer order (default: random; always recorded)', intOption('--throttling-seed', 0, 2 ** 31 - 1))
+    .option('--throttling-reference <name>', 'harmless SNI/Host of the reference arm (default: example.org)', (v: string) => {
+      if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(v)) throw new InvalidArgumentError(`--throttling-reference '${v}' is not a host name`);
+      return v.toLowerCase();
+    })
+    .option('--baseline <check>', 'baseline check for outage detection, replacing the defaults: tcp://IP:PORT, dns://IP/NAME, system-dns:NAME or a URL, optionally prefixed domestic: (repeatable)', collect, [])
+    .option('--no-baselines', 'no baseline checks (no outage detection)')
+    .option('--baseline-timeout <ms>', 'timeout of each baseline check, ms', intOption('--baseline-timeout', 100, 600_000), DEFAULT_BASELINE_TIMEOUT_MS)
+    .option('--baseline-streak <n>', 'consecutive not-accessible targets that trigger a new baseline round (0: never)', intOption('--baseline-streak', 0, 100_000), 5)
+    .option('--fingerprints <file>', 'add blockpage/false-positive fingerprints to the curated set (our JSONL, OONI CSV or Censored Planet JSONL; repeatable)', collect, [])
     .option('-q, --quiet', 'no per-target lines, only the summary')
     .addHelpText('after', EXAMPLES)
     .action(async (urls: string[], flags: RunFlags) => {
@@ -85,6 +116,18 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
 }
 
 async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<number> {
+  const [{ loadTargets }, { createReportWriter, defaultReportPath, measuredInputs }, { createRunContext }, { runTargets }, { DEFAULT_DOH_RESOLVERS }] = await Promise.all([
+    import('../../targets/index.js'),
+    import('../../report/index.js'),
+    import('../../runner/measure-target.js'),
+    import('../../runner/run.js'),
+    import('../../control/dns-reference.js'),
+  ]);
+  // A run keeps little alive (~25 MB) but allocates fast, and V8 then lets the old generation grow
+  // to up to 4x the live set, so peak RSS rose with the run's length (145 MB at 1000 targets, 193 MB
+  // at 5000). Growing it by at most 50% after each full GC keeps the peak flat (142 vs 147 MB) at no
+  // measurable CPU cost (`npm run bench`, issue 6). V8 reads this flag at every heap-limit update.
+  setFlagsFromString('--heap-growing-percent=50');
   // Human output goes to stdout, or to stderr when stdout carries the JSONL report (--json).
   const human = flags.json ? io.stderr : io.stdout;
   const err = chalkFor(human, io.env);
@@ -130,7 +173,11 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     skipped = before - targets.length;
   }
 
+  const [{ loadFingerprintFiles }, { sharedAsnDatabase }] = await Promise.all([import('../fingerprints.js'), import('../../runner/asn-db.js')]);
+  const fingerprints = await loadFingerprintFiles(flags.fingerprints);
   const config: RunConfig = Object.freeze({
+    fingerprints,
+    asnLookup: sharedAsnDatabase().lookup,
     resolver: flags.resolver,
     timeouts: { dnsMs: flags.dnsTimeout, connectMs: flags.connectTimeout, tlsMs: flags.tlsTimeout, httpMs: flags.httpTimeout, controlMs: flags.controlTimeout },
     maxBodyBytes: flags.maxBody,
@@ -139,6 +186,17 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     controlUrl: flags.control ?? null,
     dohResolvers: flags.doh.length > 0 ? flags.doh : flags.dohDefault ? [...DEFAULT_DOH_RESOLVERS] : [],
     concurrency: flags.concurrency,
+    throttling: {
+      mode: flags.throttling ? ('always' as const) : ('auto' as const),
+      pairs: flags.throttlingPairs,
+      maxBytes: flags.throttlingBytes,
+      timeoutMs: flags.throttlingTimeout,
+      gapMs: flags.throttlingGap,
+      seed: flags.throttlingSeed ?? null,
+      referenceName: flags.throttlingReference ?? null,
+      maxEscalations: flags.throttling && flags.throttlingEscalations === DEFAULT_THROTTLING.maxEscalations ? 100_000 : flags.throttlingEscalations,
+    },
+    baselines: { checks: baselineChecks(flags), timeoutMs: flags.baselineTimeout, streak: flags.baselineStreak },
   });
 
   const reportPath = flags.json ? null : path.resolve(io.cwd, flags.output ?? defaultReportPath(new Date(), '.'));
@@ -182,4 +240,18 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   } finally {
     unsubscribe();
   }
+}
+
+/** The baseline checks of a run: none with --no-baselines; the --baseline ones, else the defaults; plus the helper's health check. */
+function baselineChecks(flags: RunFlags): BaselineCheck[] {
+  if (!flags.baselines) return [];
+  const specs = flags.baseline.length > 0 ? flags.baseline : [...DEFAULT_BASELINES];
+  if (flags.control !== undefined) specs.push(flags.control);
+  return specs.map((spec) => {
+    try {
+      return parseBaseline(spec);
+    } catch (e) {
+      throw new UsageError(`--baseline: ${(e as Error).message}`);
+    }
+  });
 }

@@ -34,6 +34,8 @@ export interface EndpointSpec {
   classic?: boolean;
   tcpFailure?: string | null;
   tls?: { serverName?: string; failure?: string | null; noTlsVerify?: boolean; issuer?: string };
+  /** The flow's repeated handshake with a harmless SNI after a TLS failure (tagged sni_probe). */
+  sniProbe?: { serverName?: string; failure?: string | null; tcpFailure?: string | null };
   http?: {
     url?: string;
     failure?: string | null;
@@ -42,6 +44,7 @@ export interface EndpointSpec {
     truncated?: boolean;
     title?: string;
     headers?: Record<string, string>;
+    body?: string;
   } | null;
 }
 
@@ -114,6 +117,16 @@ export class MeasurementBuilder {
         failure, t0: 0.2, t: 0.3, transaction_id: txid, depth, tags,
       };
       this.observations.tls_handshakes.push(h);
+      if (failure !== null && spec.sniProbe) {
+        const ptx = this.txid++;
+        const ptags = ['sni_probe', `depth=${depth}`];
+        const ptcp = (spec.sniProbe.tcpFailure ?? null) as Failure | null;
+        this.observations.tcp_connect.push({ ip: spec.ip, port, status: { success: ptcp === null, failure: ptcp }, t0: 0.4, t: 0.5, transaction_id: ptx, depth, tags: ptags });
+        if (ptcp === null) {
+          const pf = (spec.sniProbe.failure ?? null) as Failure | null;
+          this.observations.tls_handshakes.push({ ...h, server_name: spec.sniProbe.serverName ?? 'example.org', failure: pf, transaction_id: ptx, tags: ptags, t0: 0.5, t: 0.6 });
+        }
+      }
       if (failure !== null) return this;
     }
     if (spec.http === undefined || spec.http === null) return this;
@@ -123,7 +136,7 @@ export class MeasurementBuilder {
       network: 'tcp', address,
       request: { method: 'GET', url: spec.http.url ?? this.url, headers: {}, headers_list: [], body: '', body_is_truncated: false, x_transport: 'tcp' },
       response: failure !== null ? null : {
-        code: spec.http.code ?? 200, headers, headers_list: Object.entries(headers), body: '',
+        code: spec.http.code ?? 200, headers, headers_list: Object.entries(headers), body: spec.http.body ?? '',
         body_is_truncated: spec.http.truncated ?? false, body_length: spec.http.bodyLength ?? 1533, title: spec.http.title ?? 'Default Web Page',
       },
       failure, t0: 0.3, t: 0.5, transaction_id: txid, depth, tags,

@@ -12,16 +12,16 @@ const EXPECTED: Record<string, [Verdict['blocking'], Verdict['accessible'], Verd
   'generated/badSSLWithExpiredCertificate': [null, false, 'down'],
   'generated/badSSLWithUnknownAuthorityWithConsistentDNS': [null, false, 'down'],
   'generated/badSSLWithWrongServerName': [null, false, 'down'],
-  'generated/cloudflareCAPTCHAWithHTTP': ['http-diff', false, 'anomaly'], // false-positive fingerprints come later
+  'generated/cloudflareCAPTCHAWithHTTP': [null, true, 'ok'], // false-positive fingerprint (Cloudflare challenge); OONI: http-diff
   'generated/controlFailureWithSuccessfulHTTPWebsite': [null, null, 'inconclusive'],
   'generated/dnsBlockingBOGON': ['dns', false, 'anomaly'],
   'generated/dnsBlockingNXDOMAIN': ['dns', false, 'anomaly'],
   'generated/dnsHijackingToLocalhostWithHTTP': ['dns', false, 'anomaly'],
   'generated/dnsHijackingToLocalhostWithHTTPS': ['dns', false, 'anomaly'],
   'generated/dnsHijackingToProxyWithHTTPURL': ['dns', true, 'anomaly'], // transparent proxy
-  'generated/ghostDNSBlockingWithHTTP': ['dns', false, 'anomaly'],
+  'generated/ghostDNSBlockingWithHTTP': ['dns', false, 'confirmed'], // 83.224.65.41: known blockpage address
   'generated/httpBlockingConnectionReset': ['http-failure', false, 'anomaly'],
-  'generated/httpDiffWithConsistentDNS': ['http-diff', false, 'anomaly'],
+  'generated/httpDiffWithConsistentDNS': ['http-diff', false, 'confirmed'], // the "Access Denied" blockpage fingerprint
   'generated/idnaWithoutCensorshipLowercase': [null, true, 'ok'],
   'generated/largeFileWithHTTP': [null, true, 'ok'],
   'generated/localhostWithHTTP': [null, false, 'down'],

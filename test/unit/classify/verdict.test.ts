@@ -85,7 +85,7 @@ describe('our verdict with a helper', () => {
     const { verdict, ooni } = classify(measurement(HTTPS).lookup({ addrs: [cdn] }).endpoint({ ip: cdn, tls: {}, http: {} }).helper(okHelper(HTTPS)).build());
     expect(ooni.dns_consistency).toBe('inconsistent');
     expect(verdict).toMatchObject({ blocking: null, accessible: true, status: 'ok', layers: [] });
-    expect(verdict.reasons.join(' ')).toContain('a CDN, not DNS blocking');
+    expect(verdict.reasons.join(' ')).toContain('the address serves the genuine site (a CDN, or a proxy passing TLS through), not DNS blocking');
   });
 
   it('calls a DNS answer pointing at a transparent proxy that served the genuine page dns with accessible true', () => {

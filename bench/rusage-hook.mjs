@@ -1,0 +1,35 @@
+// Preloaded with `node --import ./bench/rusage-hook.mjs …` by bench/run.ts: at exit, writes this
+// process's resource usage as JSON to $CENSORPROBE_BENCH_RUSAGE: `maxRssKb` (getrusage ru_maxrss,
+// KiB: the peak resident set, = /proc/self/status VmHWM), `vmHwmKb` (VmHWM read directly),
+// `sampledPeak` (the largest RSS sampled every 100 ms, with V8's heapTotal and external then),
+// `liveHeapKb` (heap used + external after a full GC, when node runs with --expose-gc),
+// `userUs` / `systemUs` (CPU time, microseconds) and `uptimeMs` (from process start).
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const out = process.env.CENSORPROBE_BENCH_RUSAGE;
+if (out) {
+  // Every 100 ms: the largest RSS seen and how it split at that moment (V8 heap vs the rest).
+  let peak = { rssKb: 0, heapTotalKb: 0, externalKb: 0 };
+  setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss / 1024 > peak.rssKb) peak = { rssKb: Math.round(m.rss / 1024), heapTotalKb: Math.round(m.heapTotal / 1024), externalKb: Math.round(m.external / 1024) };
+  }, 100).unref();
+  process.on('exit', () => {
+    const ru = process.resourceUsage();
+    let vmHwmKb = null;
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+      vmHwmKb = m ? Number(m[1]) : null;
+    } catch {
+      /* not Linux */
+    }
+    // With --expose-gc: the live heap after a full collection (what the process really retains).
+    let liveHeapKb = null;
+    if (typeof globalThis.gc === 'function') {
+      globalThis.gc();
+      const m = process.memoryUsage();
+      liveHeapKb = Math.round((m.heapUsed + m.external) / 1024);
+    }
+    writeFileSync(out, JSON.stringify({ maxRssKb: ru.maxRSS, vmHwmKb, liveHeapKb, sampledPeak: peak, userUs: ru.userCPUTime, systemUs: ru.systemCPUTime, uptimeMs: Math.round(process.uptime() * 1000) }));
+  });
+}

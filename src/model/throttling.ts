@@ -1,0 +1,170 @@
+/**
+ * Throttling and outage records of the report (issue 5; peers-and-methods.md sections 3.5 and 5.2).
+ * Units are in the names: `_ms` milliseconds, `_bytes` bytes, `_bps` BITS per second (goodput, as
+ * rate limits are quoted: "150 kbit/s"), `_kbps` kilobits per second.
+ */
+
+/** The arm of a transfer: the measurement itself, the target arm or the reference arm of the pairs. */
+export type TransferArm = 'main' | 'target' | 'reference';
+
+/**
+ * TransferMetrics: timings and the byte curve of one transfer (one fresh connection, one GET).
+ * - `t_connect_ms`, `t_tls_ms` (null for plain HTTP or when not reached), `t_ttfb_ms` (request
+ *   start to first response byte; null when none);
+ * - `bytes`: response bytes received (head + body, plaintext as read from the HTTP connection);
+ * - `wire_bytes`: bytes read from the TCP socket (TLS records and handshake included), null when
+ *   not known (the main measurement);
+ * - `duration_ms`: request start to the end of the read;
+ * - `goodput_bps`: bits/s over the bytes after the first 16 KiB; null when fewer than
+ *   {@link MIN_GOODPUT_BYTES}-worth arrived after them (see src/throttling/metrics.ts);
+ * - `samples`: bytes received per 250 ms bin from the request start (at most 240 bins);
+ * - `max_gap_ms`: longest time without a read between the first byte and the end;
+ * - `stall_after_bytes`: bytes received before a final silence that ended in a timeout or EOF
+ *   (a freeze), else null: `wire_bytes` when known (a freeze counts TCP bytes: the plaintext of a
+ *   TLS record cut in the middle never arrives), else `bytes`;
+ * - `completed`: the body ended (EOF) or reached the byte cap without failure;
+ * - `failure`, `failed_operation`: our failure vocabulary (null on success).
+ */
+export interface TransferMetrics {
+  arm: TransferArm;
+  /** 0-based index of the pair (0 for the main measurement). */
+  trial: number;
+  /** `IP:PORT`. */
+  address: string;
+  /** SNI sent, null for plain HTTP. */
+  sni: string | null;
+  /** Host header sent. */
+  host: string;
+  t_connect_ms: number | null;
+  t_tls_ms: number | null;
+  t_ttfb_ms: number | null;
+  bytes: number;
+  wire_bytes: number | null;
+  duration_ms: number;
+  goodput_bps: number | null;
+  samples: number[];
+  max_gap_ms: number;
+  stall_after_bytes: number | null;
+  completed: boolean;
+  failure: string | null;
+  failed_operation: string | null;
+}
+
+/** Why a target was escalated to paired transfers (peers-and-methods 3.5 "Escalation" a-d). */
+export type EscalationTrigger = 'slow_handshake' | 'low_goodput' | 'stall_mid_body' | 'requested';
+
+/** The outcome of the throttling decision (peers-and-methods 3.5 "Decision", rules 1-7). */
+export type ThrottlingOutcome =
+  | 'throttled'
+  | 'throttled_severe'
+  | 'throttled_freeze'
+  | 'throttled_handshake'
+  | 'blocked'
+  | 'not_throttled'
+  | 'server_slow'
+  | 'inconclusive';
+
+/** The decision with every figure behind it. */
+export interface ThrottlingDecision {
+  outcome: ThrottlingOutcome;
+  /** True for the `throttled*` outcomes: the verdict is then `throttling`. */
+  throttled: boolean;
+  /** Median goodput per arm (bits/s), null when the arm had too few usable transfers; control from the helper. */
+  goodput_bps: { target: number | null; reference: number | null; control: number | null };
+  /** median(target) / median(reference); null when not computable. */
+  ratio: number | null;
+  /** One-sided Mann-Whitney U test (target slower than reference) on per-trial goodput. */
+  mann_whitney_u: number | null;
+  p_value: number | null;
+  /** Two-sample Kolmogorov-Smirnov p-value on the pooled non-zero 250 ms samples. */
+  ks_p_value: number | null;
+  /** Median bytes before the repeatable freeze; null when no freeze. */
+  freeze_after_bytes: number | null;
+  /** Median TLS handshake time per arm (ms), for the handshake-only rule. */
+  handshake_ms: { target: number | null; reference: number | null };
+  /** p-value of the one-sided test "target handshakes slower". */
+  handshake_p_value: number | null;
+  /** Usable transfers per arm. */
+  trials: { target: number; reference: number };
+  /** Who is slow when it is not throttling: the server (control slow too) or the whole network. */
+  attribution: 'server_slow' | 'network_degraded' | null;
+  /** Mechanism hint (does not change the outcome): a flat low plateau is a policer. */
+  mechanism: 'policer' | 'congestion' | null;
+  /** Median target goodput in kbit/s when a policer is likely. */
+  plateau_kbps: number | null;
+  /** Sentences with the numbers, most important first. */
+  reasons: string[];
+}
+
+/** The cheap screening done on every measurement, from the main transfer's events. */
+export interface ThrottlingScreening {
+  transfer: TransferMetrics | null;
+  /** Which escalation triggers fired (empty: not suspicious). */
+  suspicious: EscalationTrigger[];
+}
+
+/** The paired-transfer test of an escalated target. */
+export interface ThrottlingEscalation {
+  triggers: EscalationTrigger[];
+  /** How the reference was made: same server address with a harmless SNI/Host, or the helper's reference stream. */
+  reference: 'same_address' | 'helper_stream';
+  /** Harmless SNI (https) or Host (http) of the reference arm. */
+  reference_name: string;
+  /** Seed of the interleaving order (reproducible runs). */
+  seed: number;
+  pairs: number;
+  /** Arm of each transfer, in the order run. */
+  order: ('target' | 'reference')[];
+  /** Budgets of each transfer. */
+  max_bytes: number;
+  timeout_ms: number;
+  transfers: TransferMetrics[];
+  decision: ThrottlingDecision;
+}
+
+/** The `throttling` object of a report line. */
+export interface ThrottlingRecord {
+  screening: ThrottlingScreening;
+  /** Null when the target was not escalated (or escalation is disabled). */
+  escalation: ThrottlingEscalation | null;
+}
+
+/** The state of the probe's vantage point (peers-and-methods 5.2). */
+export type VantageState = 'normal' | 'local_offline' | 'international_cut' | 'allowlist_only' | 'general_degradation';
+
+/** Scope of a baseline check: the local network (system resolver), a domestic or an international host. */
+export type BaselineScope = 'local' | 'domestic' | 'international';
+
+/** One baseline check's result. */
+export interface BaselineResult {
+  /** The check as given, e.g. `tcp://1.1.1.1:443`, `http://captive.apple.com/`, `system-dns:www.google.com`, `helper`. */
+  check: string;
+  scope: BaselineScope;
+  ok: boolean;
+  failure: string | null;
+  /** Time the check took, ms. */
+  duration_ms: number;
+}
+
+/** One round of baseline checks and the state it implies. */
+export interface BaselineRound {
+  /** Why the round ran: before the run, after a streak of failing targets, after the run. */
+  when: 'before' | 'streak' | 'after';
+  /** ISO-8601 UTC. */
+  time: string;
+  state: VantageState;
+  /** One sentence saying why. */
+  reason: string;
+  results: BaselineResult[];
+}
+
+/**
+ * The `vantage` object of a report line: the state of the probe's network when this target was
+ * classified, and the baseline round that decided it. When `state` is not `normal` the verdict is
+ * `inconclusive` and its first reason says why.
+ */
+export interface VantageRecord {
+  state: VantageState;
+  reason: string;
+  round: BaselineRound;
+}

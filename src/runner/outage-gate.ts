@@ -1,0 +1,98 @@
+/**
+ * The outage gate between the measurements and the report (issue 5; peers-and-methods 5.2):
+ * baseline rounds before the run, after a streak of failing targets and after the run; while the
+ * vantage is not normal every line's verdict is rewritten (`applyVantage`). Lines of a failing
+ * streak are held back (at most `streak` of them) until the next round says whether the network or
+ * the sites are to blame, so no line is ever written "blocked" and then contradicted.
+ */
+import type { BaselineRound, ReportRecord, VantageRecord } from '../model/index.js';
+import { applyVantage, runBaselineRound, type BaselineCheck } from '../outage/index.js';
+
+/** Options of {@link createOutageGate}. */
+export interface OutageGateOptions {
+  checks: BaselineCheck[];
+  /** Per-check timeout, ms. */
+  timeoutMs: number;
+  /** Consecutive not-accessible targets that trigger a round; 0 = never. */
+  streak: number;
+  extraCa?: string[];
+  signal?: AbortSignal;
+  /** Called after every round (console). */
+  onRound?: (round: BaselineRound) => void;
+}
+
+/** The gate: `before()` once, `accept(record)` per finished target (returns the lines to write now), `finish()` at the end. */
+export interface OutageGate {
+  before(): Promise<BaselineRound>;
+  accept(record: ReportRecord): Promise<ReportRecord[]>;
+  /** Flushes held lines and runs the after-run round (skipped when `runAfter` is false, e.g. interrupted). */
+  finish(runAfter: boolean): Promise<{ lines: ReportRecord[]; after: BaselineRound | null }>;
+  /** Every round so far. */
+  readonly rounds: BaselineRound[];
+  /** The current vantage (null before the first round). */
+  readonly vantage: VantageRecord | null;
+}
+
+/** Creates an {@link OutageGate}. With no checks it is a pass-through (no `vantage` field is added). */
+export function createOutageGate(opts: OutageGateOptions): OutageGate {
+  const rounds: BaselineRound[] = [];
+  let vantage: VantageRecord | null = null;
+  let held: ReportRecord[] = [];
+  let chain: Promise<unknown> = Promise.resolve();
+  const enabled = opts.checks.length > 0;
+  const round = async (when: BaselineRound['when']): Promise<BaselineRound> => {
+    const r = await runBaselineRound(opts.checks, when, {
+      timeoutMs: opts.timeoutMs,
+      ...(opts.extraCa !== undefined ? { extraCa: opts.extraCa } : {}),
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    });
+    rounds.push(r);
+    opts.onRound?.(r);
+    return r;
+  };
+  const stamp = (rec: ReportRecord): ReportRecord => (vantage === null ? rec : applyVantage(rec, vantage));
+  // Serialise accept() calls: workers finish concurrently, rounds must not overlap.
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = chain.then(fn);
+    chain = p.catch(() => undefined);
+    return p;
+  };
+  return {
+    rounds,
+    get vantage() {
+      return vantage;
+    },
+    async before() {
+      const r = await round('before');
+      vantage = { state: r.state, reason: r.reason, round: r };
+      return r;
+    },
+    accept(record) {
+      return serial(async () => {
+        if (!enabled) return [record];
+        const failing = record.verdict.accessible !== true;
+        const normal = vantage === null || vantage.state === 'normal';
+        if (!failing || !normal || opts.streak <= 0) {
+          const out = [...held, record].map(stamp);
+          held = [];
+          return out;
+        }
+        held.push(record);
+        if (held.length < opts.streak) return [];
+        const r = await round('streak');
+        vantage = { state: r.state, reason: r.reason, round: r };
+        const out = held.map(stamp);
+        held = [];
+        return out;
+      });
+    },
+    finish(runAfter) {
+      return serial(async () => {
+        const lines = held.map(stamp);
+        held = [];
+        const after = enabled && runAfter ? await round('after') : null;
+        return { lines, after };
+      });
+    },
+  };
+}

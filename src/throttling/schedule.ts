@@ -1,0 +1,37 @@
+/**
+ * The interleaving of paired transfers: A,B,B,A,A,B,... with a random start, from a recorded seed
+ * so that a run can be reproduced (peers-and-methods 3.5 "Schedule"). Pure.
+ */
+
+/** Default number of pairs (3.5: 5 pairs, minimum 3; 5 vs 5 is the smallest design where MWU reaches p <= 0.01). */
+export const DEFAULT_PAIRS = 5;
+/** Fewest pairs accepted. */
+export const MIN_PAIRS = 3;
+
+/** mulberry32: a small seeded PRNG (public domain, Tommy Ettinger); returns floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * pairOrder returns the arms of `2 × pairs` transfers: each pair is AB or BA, the first pair's
+ * order drawn from `seed` and each next pair mirrored (A,B,B,A,A,B,...), so that neither arm
+ * systematically goes first. Throws RangeError when pairs < 1.
+ */
+export function pairOrder(pairs: number, seed: number): ('target' | 'reference')[] {
+  if (!Number.isInteger(pairs) || pairs < 1) throw new RangeError(`pairOrder: pairs must be a positive integer, got ${pairs}`);
+  const targetFirst = seededRandom(seed)() < 0.5;
+  const out: ('target' | 'reference')[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const first = (i % 2 === 0) === targetFirst ? 'target' : 'reference';
+    out.push(first, first === 'target' ? 'reference' : 'target');
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+/**
+ * Issue 5 end to end: the throttling and outage scenarios of fixtures/scenarios/throttling/, each
+ * run through the built CLI in a fresh lab (censor in the world namespace, helper in the world,
+ * probe in its namespace). Checks the report line against the JSON Schema, OONI's keys (except for
+ * the outage scenarios: OONI has no notion of an outage), our verdict, and the figures of the
+ * throttling test or the vantage state. The scenarios live in a subfolder so that the generic
+ * scenarios.test.ts does not run them a second time.
+ *
+ * The scenarios run three at a time (each spends most of its time waiting on throttled transfers).
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario, runScenario, SCENARIOS_DIR, type ScenarioRun } from '../../src/lab/index.js';
+import type { ReportRecord, ThrottlingDecision } from '../../src/model/index.js';
+import { validateRecord } from '../../src/report/schema.js';
+import { CLI } from './cli-path.js';
+
+const DIR = path.join(SCENARIOS_DIR, 'throttling');
+const names = readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+
+/** At most this many labs at once. */
+const PARALLEL = 3;
+let running = 0;
+const waiting: (() => void)[] = [];
+async function limited<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= PARALLEL) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await fn();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+const decisionOf = (r: ReportRecord): ThrottlingDecision | null => r.throttling?.escalation?.decision ?? null;
+
+/** What each scenario must show beyond the verdict. */
+const EXTRA: Record<string, (r: ReportRecord) => void> = {
+  throttlingSniRateLimitHTTPS: (r) => {
+    const d = decisionOf(r);
+    expect(d?.outcome).toBe('throttled_severe');
+    expect(d?.ratio).toBeLessThan(0.1);
+    expect(d?.p_value).toBeLessThanOrEqual(0.01);
+    expect(d?.goodput_bps.target).toBeGreaterThan(100_000);
+    expect(d?.goodput_bps.target).toBeLessThan(200_000); // the 150 kbit/s policer
+    expect(d?.trials).toEqual({ target: 5, reference: 5 });
+    expect(r.throttling?.escalation?.seed).toBe(42);
+    expect(r.throttling?.escalation?.reference).toBe('same_address');
+    expect(r.verdict.reasons.join(' ')).toMatch(/ratio .* p=0\.004/);
+  },
+  throttlingHostRateLimitHTTP: (r) => {
+    const d = decisionOf(r);
+    expect(r.throttling?.escalation?.reference).toBe('helper_stream');
+    expect(d?.outcome).toBe('throttled_severe');
+    expect(d?.p_value).toBeLessThanOrEqual(0.01);
+    expect(d?.ratio).toBeLessThan(0.1);
+  },
+  throttlingFreezeAfter16KiB: (r) => {
+    const d = decisionOf(r);
+    expect(d?.outcome).toBe('throttled_freeze');
+    expect(d?.freeze_after_bytes).toBeGreaterThanOrEqual(12 * 1024);
+    expect(d?.freeze_after_bytes).toBeLessThanOrEqual(20 * 1024);
+    expect(r.verdict.reasons[0]).toMatch(/froze after \d+ bytes/);
+  },
+  throttlingHandshake: (r) => {
+    const d = decisionOf(r);
+    expect(r.throttling?.screening.suspicious).toContain('slow_handshake');
+    expect(d?.outcome).toBe('throttled_handshake');
+    expect(d?.handshake_ms.target).toBeGreaterThan(1000);
+    expect(d?.handshake_p_value).toBeLessThanOrEqual(0.01);
+  },
+  throttlingWithHTTPS: (r) => {
+    const d = decisionOf(r);
+    expect(d?.throttled).toBe(true);
+    expect(d?.ratio).toBeLessThan(0.1);
+    expect(d?.p_value).toBeLessThanOrEqual(0.01);
+  },
+  uniformlySlowNetwork: (r) => {
+    const d = decisionOf(r);
+    expect(r.throttling?.escalation?.triggers).toContain('requested');
+    expect(d?.throttled).toBe(false);
+    expect(d?.attribution).toBe('network_degraded');
+    expect(d?.ratio).toBeGreaterThan(0.7);
+  },
+  slowServerControlAlsoSlow: (r) => {
+    const d = decisionOf(r);
+    expect(r.throttling?.screening.suspicious).toContain('low_goodput');
+    expect(d?.throttled).toBe(false);
+    expect(d?.attribution).toBe('server_slow');
+  },
+  outageAllTrafficDropped: (r) => {
+    expect(r.vantage?.state).toBe('local_offline');
+    expect(r.verdict.reasons[0]).toMatch(/^local network offline/);
+  },
+  outageInternationalCut: (r) => {
+    expect(r.vantage?.state).toBe('international_cut');
+    expect(r.verdict.reasons[0]).toMatch(/^international connectivity cut/);
+  },
+  uncensoredLargeDownload: (r) => {
+    expect(r.throttling?.screening.suspicious).toEqual([]);
+    expect(r.throttling?.escalation).toBeNull();
+    expect(r.throttling?.screening.transfer?.bytes).toBeGreaterThan(512 * 1024);
+  },
+};
+
+describe('throttling and outage scenarios through the CLI', () => {
+  it('has the ten scenarios of issue 5', () => {
+    expect(names).toEqual(Object.keys(EXTRA).sort());
+  });
+
+  for (const name of names) {
+    it.concurrent(`${name}: gives the expected verdict and figures`, { timeout: 240_000 }, async () => {
+      const scenario = loadScenario(path.join(DIR, `${name}.json`));
+      const result: ScenarioRun = await limited(() => runScenario(scenario, { cli: CLI, timeoutMs: 120_000 }));
+      expect(result.code, result.stderr).toBe(0);
+      const record = result.record;
+      expect(validateRecord(record)).toEqual({ ok: true });
+      const observed: Record<string, unknown> = {};
+      const expected: Record<string, unknown> = {};
+      if (!name.startsWith('outage')) {
+        for (const [k, v] of Object.entries({ ...scenario.expected.ooni, ...(scenario.expected.ooni_extra ?? {}) })) {
+          expected[`ooni.${k}`] = v;
+          observed[`ooni.${k}`] = (record.ooni as unknown as Record<string, unknown>)[k];
+        }
+      }
+      for (const [k, v] of Object.entries(scenario.expected.verdict)) {
+        expected[`verdict.${k}`] = v;
+        observed[`verdict.${k}`] = (record.verdict as unknown as Record<string, unknown>)[k];
+      }
+      expect(observed, `reasons: ${record.verdict.reasons.join(' | ')}`).toEqual(expected);
+      EXTRA[name]?.(record);
+      if (record.verdict.blocking === 'throttling') expect(record.verdict.reasons[0]).toMatch(/seed \d+/);
+    });
+  }
+});

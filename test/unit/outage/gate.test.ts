@@ -1,0 +1,79 @@
+/** The runner's outage gate: rounds before, after a failing streak and after the run (loopback checks only). */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBaseline } from '../../../src/outage/index.js';
+import { createOutageGate } from '../../../src/runner/outage-gate.js';
+import type { ReportRecord } from '../../../src/model/index.js';
+
+const rec = (input: string, accessible: boolean): ReportRecord =>
+  ({
+    input,
+    verdict: accessible
+      ? { blocking: null, accessible: true, status: 'ok', layers: [], reasons: ['ok'] }
+      : { blocking: 'tcp_ip', accessible: false, status: 'anomaly', layers: ['tcp_ip'], reasons: ['connect timed out'] },
+  }) as unknown as ReportRecord;
+
+let silent: dgram.Socket;
+let server: net.Server;
+let silentPort = 0;
+let tcpPort = 0;
+let up = true; // whether the TCP check answers (the "network")
+beforeAll(async () => {
+  silent = dgram.createSocket('udp4');
+  await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+  silentPort = silent.address().port;
+  server = net.createServer((s) => (up ? s.destroy() : undefined));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  tcpPort = (server.address() as AddressInfo).port;
+});
+afterAll(() => {
+  silent.close();
+  server.close();
+});
+
+describe('the outage gate', () => {
+  it('passes lines through with the vantage when the baselines work', async () => {
+    const gate = createOutageGate({ checks: [parseBaseline(`tcp://127.0.0.1:${tcpPort}`)], timeoutMs: 300, streak: 3 });
+    expect((await gate.before()).state).toBe('normal');
+    const out = await gate.accept(rec('http://a.test/', true));
+    expect(out).toHaveLength(1);
+    expect(out[0]?.vantage?.state).toBe('normal');
+  });
+  it('holds a failing streak, then rewrites it when the next round says the network is offline', async () => {
+    const checks = [parseBaseline(`dns://127.0.0.1:${silentPort}/x.test`)];
+    const gate = createOutageGate({ checks, timeoutMs: 200, streak: 2 });
+    expect(await gate.accept(rec('http://a.test/', false))).toEqual([]);
+    const out = await gate.accept(rec('http://b.test/', false));
+    expect(out.map((r) => r.input)).toEqual(['http://a.test/', 'http://b.test/']);
+    for (const r of out) {
+      expect(r.verdict.status).toBe('inconclusive');
+      expect(r.verdict.blocking).toBeNull();
+      expect(r.vantage?.round.when).toBe('streak');
+    }
+    // From now on every line is rewritten at once.
+    const later = await gate.accept(rec('http://c.test/', false));
+    expect(later[0]?.verdict.reasons[0]).toMatch(/^local network offline/);
+    const end = await gate.finish(true);
+    expect(end.after?.state).toBe('local_offline');
+    expect(gate.rounds.map((r) => r.when)).toEqual(['streak', 'after']);
+  });
+  it('flushes a held streak unchanged when an accessible target follows, and at the end', async () => {
+    const gate = createOutageGate({ checks: [parseBaseline(`tcp://127.0.0.1:${tcpPort}`)], timeoutMs: 300, streak: 5 });
+    expect(await gate.accept(rec('http://a.test/', false))).toEqual([]);
+    const out = await gate.accept(rec('http://b.test/', true));
+    expect(out.map((r) => [r.input, r.verdict.status])).toEqual([['http://a.test/', 'anomaly'], ['http://b.test/', 'ok']]);
+    await gate.accept(rec('http://c.test/', false));
+    const end = await gate.finish(false);
+    expect(end.lines.map((r) => r.input)).toEqual(['http://c.test/']);
+    expect(end.after).toBeNull();
+  });
+  it('is a pass-through without checks', async () => {
+    const gate = createOutageGate({ checks: [], timeoutMs: 300, streak: 2 });
+    const r = rec('http://a.test/', false);
+    expect(await gate.accept(r)).toEqual([r]);
+    expect(await gate.accept(r)).toEqual([r]);
+    expect((await gate.finish(true)).after).toBeNull();
+  });
+});
