@@ -103,6 +103,17 @@ class Walk {
   }
 }
 
+/**
+ * Failures that are a resolver's answer about the name (NXDOMAIN, no data, SERVFAIL, REFUSED; the
+ * helper's legacy `dns_name_error` / `dns_server_failure`), as opposed to not reaching a resolver
+ * (timeouts, refused or unreachable transport, getaddrinfo's ambiguous EAI_AGAIN).
+ */
+const RESOLVER_ANSWERS: ReadonlySet<string> = new Set(['dns_nxdomain_error', 'dns_no_answer', 'dns_servfail_error', 'dns_refused_error', 'dns_name_error', 'dns_server_failure']);
+
+function isResolverAnswer(failure: string): boolean {
+  return RESOLVER_ANSWERS.has(failure);
+}
+
 function fmt(addrs: readonly string[]): string {
   return addrs.length === 0 ? 'no address' : addrs.join(', ');
 }
@@ -338,6 +349,11 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
           break;
         }
         if (ctl.failure !== null || ctl.addrs.length === 0) {
+          if (!isResolverAnswer(failure) || (ctl.failure !== null && !isResolverAnswer(ctl.failure))) {
+            // A resolver that could not be reached says nothing about the name: not "down".
+            w.reasons.push(`probe resolver failed with ${failure} for ${hopHost}${where}; control failed with ${ctl.failure ?? 'no address'}: a resolver could not be reached, so nothing is known about the name`);
+            break;
+          }
           w.down = true;
           w.accessible = false;
           w.reasons.push(`probe resolver failed with ${failure} for ${hopHost}${where}; control failed too (${ctl.failure ?? 'no address'}): the name does not resolve`);

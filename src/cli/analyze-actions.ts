@@ -12,6 +12,7 @@ import { findOoniFiles, readOoniFile } from '../ooni/read.js';
 import { compareWithRecorded, ooniToRecord } from '../ooni/to-record.js';
 import { createReportWriter, readReport } from '../report/index.js';
 import { sharedAsnDatabase } from '../runner/asn-db.js';
+import { throttlingHook } from '../throttling/index.js';
 import { LABEL_TEXT, verdictLabel, type VerdictLabel } from '../runner/labels.js';
 import { SOFTWARE_VERSION } from '../runner/version.js';
 import { loadFingerprintFiles } from './fingerprints.js';
@@ -98,7 +99,8 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
         counts.measurements++;
         let verdict = stored;
         if (flags.reclassify) {
-          verdict = classify({ url: record.input, observations: record.observations, control: record.control }, options).verdict;
+          const detectThrottling = throttlingHook(record.throttling);
+          verdict = classify({ url: record.input, observations: record.observations, control: record.control }, { ...options, ...(detectThrottling ? { detectThrottling } : {}) }).verdict;
           if (!sameVerdict(stored, verdict)) {
             counts.changed++;
             if (flags.json) {

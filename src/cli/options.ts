@@ -66,6 +66,13 @@ export function parseHttpUrl(what: string): (v: string) => string {
   };
 }
 
+/** Parses a DNS-over-HTTPS resolver URL (`--doh`): https only (RFC 8484). */
+export function parseDohUrl(v: string): string {
+  const url = parseHttpUrl('--doh')(v);
+  if (!url.startsWith('https://')) throw new InvalidArgumentError(`--doh '${v}' must be an https:// URL (DNS-over-HTTPS)`);
+  return url;
+}
+
 /** Parses `--listen ADDR:PORT` (IPv6 in brackets). */
 export function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(v.trim());

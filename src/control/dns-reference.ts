@@ -25,7 +25,8 @@ export interface DnsReferenceOptions {
 
 /**
  * Resolves `hostname` with every DoH resolver in parallel and returns the first answer, in list
- * order, that is not a transport failure (an NXDOMAIN answer counts: it is what the resolver says).
+ * order, that the resolver itself gave (a DNS reply with an rcode; an NXDOMAIN reply counts: it is
+ * what the resolver says). A transport failure is `unknown_failure: DoH resolver unreachable (<failure>)`.
  * When every resolver failed, returns the last one's result (its `failure` says why); null when
  * `resolvers` is empty.
  */
@@ -33,12 +34,18 @@ export async function resolveReference(hostname: string, resolvers: readonly str
   // All resolvers are asked at once (an offline machine must not wait for each in turn); the
   // first one in list order that answered wins.
   const results = await Promise.all(
-    resolvers.map(async (url): Promise<DnsReference> => {
+    resolvers.map(async (url): Promise<{ ref: DnsReference; answered: boolean }> => {
       const r = await dohLookup(hostname, { url, clock: opts.clock, timeoutMs: opts.timeoutMs, transactionId: 30001, depth: 0, ...(opts.extraCa ? { extraCa: opts.extraCa } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
-      return { resolver_address: url, failure: r.failure, addrs: r.addresses };
+      // Only a reply that carries an rcode is the resolver's answer: an NXDOMAIN met while the
+      // probe looked up the DoH server's own name (a censor blocking dns.google) is a transport
+      // failure of that resolver, never an answer about the target.
+      const answered = r.observations.some((o) => typeof o.rcode === 'number');
+      const failure = r.failure !== null && !answered ? `unknown_failure: DoH resolver unreachable (${r.failure})` : r.failure;
+      return { ref: { resolver_address: url, failure, addrs: r.addresses }, answered };
     }),
   );
-  return results.find((r) => r.failure === null || isAnswer(r.failure)) ?? results[results.length - 1] ?? null;
+  const usable = results.find((r) => r.answered && (r.ref.failure === null || isAnswer(r.ref.failure)));
+  return (usable ?? results[results.length - 1])?.ref ?? null;
 }
 
 /** Failures that are an answer of the resolver rather than a failure to reach it. */

@@ -73,12 +73,13 @@ export function isForged(raw: Buffer, from: string, opts: DnsServerOptions): boo
   const q = query.questions?.[0];
   if (query.questions?.length !== 1 || q === undefined) return false;
   const name = normaliseName(q.name);
-  return opts.censor.some((r) => normaliseName(r.name) === name);
+  return opts.censor.some((r) => normaliseName(r.name) === name && r.action !== 'drop');
 }
 
 /**
  * answerQuery computes the reply bytes for one raw DNS query (pure, no I/O). `from` is the
- * querier's IPv4 address. Returns null when the bytes are too short to carry an id (no reply).
+ * querier's IPv4 address. Returns null (no reply) when the bytes are too short to carry an id, or
+ * when a `drop` rule matches the probe's query.
  */
 export function answerQuery(raw: Buffer, from: string, opts: DnsServerOptions): Buffer | null {
   let query: Packet;
@@ -101,6 +102,8 @@ export function answerQuery(raw: Buffer, from: string, opts: DnsServerOptions): 
   if (opts.probeAddress !== undefined && from === opts.probeAddress) {
     const rule = opts.censor?.find((r) => normaliseName(r.name) === name);
     if (rule) {
+      // A censor that silently drops the query: no reply at all (the probe times out).
+      if (rule.action === 'drop') return null;
       if (rule.action === 'nxdomain') return reply(query, RCODE_NXDOMAIN);
       const forged = q.type === 'A' ? (rule.a ?? []).map((data): Answer => ({ ...base, type: 'A', data })) : [];
       return reply(query, RCODE_NOERROR, forged);

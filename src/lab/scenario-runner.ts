@@ -4,16 +4,20 @@
  * line. Used by test/e2e and, later, by `censorprobe lab`.
  */
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ReportRecord } from '../model/index.js';
 import { startLab, type Lab, type StartLabOptions } from './lab.js';
 import { SCENARIOS_DIR, type Scenario } from './scenario.js';
 
 /** listScenarios returns the names of the scenario files in fixtures/scenarios/ (without `.json`), sorted. */
-export function listScenarios(): string[] {
-  return readdirSync(SCENARIOS_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .sort();
+export function listScenarios(opts: { all?: boolean } = {}): string[] {
+  const names = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
+  const top = names(SCENARIOS_DIR);
+  if (opts.all !== true) return top.sort();
+  // Grouped scenarios (e.g. fixtures/scenarios/throttling/) have their own test files; `lab list`
+  // shows them too, and loadScenario finds them by name.
+  const groups = readdirSync(SCENARIOS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory());
+  return [...top, ...groups.flatMap((g) => names(join(SCENARIOS_DIR, g.name)))].sort();
 }
 
 /** RunScenarioOptions: how to run the CLI. */

@@ -4,7 +4,7 @@
  * censor does to the probe's traffic, and which OONI keys and verdict the probe must produce.
  * The format is described for humans in src/lab/README.md.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -96,14 +96,14 @@ export interface DpiRule {
 
 /**
  * DnsRule: DNS forgery for the probe's UDP queries to any lab resolver whose single question name
- * equals `name` (case-insensitive): `nxdomain`, or `answer` with the forged A records `a` (AAAA gets
- * an empty NOERROR). Models netem's SpoofDNSResponse; applied by the lab's DNS servers to queries
+ * equals `name` (case-insensitive): `nxdomain`, `answer` with the forged A records `a` (AAAA gets
+ * an empty NOERROR), or `drop` (the query is silently dropped: no reply, the probe times out). Models netem's SpoofDNSResponse; applied by the lab's DNS servers to queries
  * from the probe's address only.
  */
 export interface DnsRule {
   kind: 'dns';
   name: string;
-  action: 'nxdomain' | 'answer';
+  action: 'nxdomain' | 'answer' | 'drop';
   /** Forged A records; required when `action` is `answer`. */
   a?: string[];
 }
@@ -294,7 +294,7 @@ export const SCENARIO_SCHEMA = {
               properties: {
                 kind: {},
                 name: { type: 'string', minLength: 1 },
-                action: { enum: ['nxdomain', 'answer'] },
+                action: { enum: ['nxdomain', 'answer', 'drop'] },
                 a: { type: 'array', items: ipv4 },
               },
               if: { properties: { action: { const: 'answer' } } },
@@ -428,15 +428,27 @@ export function parseScenario(data: unknown, origin = '<scenario>'): Scenario {
 /** SCENARIOS_DIR is the absolute path of `fixtures/scenarios/` (same depth from src/lab and dist/lab). */
 export const SCENARIOS_DIR = resolve(fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url)));
 
+/** The file of a scenario name: `fixtures/scenarios/NAME.json`, else `fixtures/scenarios/<group>/NAME.json`. */
+function scenarioFileByName(name: string): string {
+  const top = join(SCENARIOS_DIR, `${name}.json`);
+  if (existsSync(top)) return top;
+  for (const d of readdirSync(SCENARIOS_DIR, { withFileTypes: true })) {
+    const f = join(SCENARIOS_DIR, d.name, `${name}.json`);
+    if (d.isDirectory() && existsSync(f)) return f;
+  }
+  return top;
+}
+
 /**
  * loadScenario reads and validates a scenario. `pathOrName` is a file path (contains `/` or ends in
  * `.json`; relative to the working directory) or a bare name looked up as
- * `fixtures/scenarios/<name>.json`. Returns the Scenario; throws ScenarioError with a one-line
+ * `fixtures/scenarios/<name>.json`, then in its
+ * group folders (`fixtures/scenarios/<group>/<name>.json`). Returns the Scenario; throws ScenarioError with a one-line
  * message naming the file and the problem (unreadable file, invalid JSON, schema violation).
  */
 export function loadScenario(pathOrName: string): Scenario {
   const isPath = pathOrName.includes('/') || pathOrName.endsWith('.json');
-  const file = isPath ? (isAbsolute(pathOrName) ? pathOrName : resolve(pathOrName)) : join(SCENARIOS_DIR, `${pathOrName}.json`);
+  const file = isPath ? (isAbsolute(pathOrName) ? pathOrName : resolve(pathOrName)) : scenarioFileByName(pathOrName);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -12,7 +12,7 @@ import { buildThRequest, queryHelper } from '../control/th-client.js';
 import { resolveReference } from '../control/dns-reference.js';
 import { classify } from '../classify/index.js';
 import type { RunConfig } from './config.js';
-import { throttlingReason } from '../throttling/index.js';
+import { throttlingHook } from '../throttling/index.js';
 import { checkThrottling, DEFAULT_THROTTLING } from './throttling-check.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -65,7 +65,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     ...(signal ? { signal } : {}),
   });
   const escalation = throttling.escalation;
-  const detectThrottling = escalation?.decision.throttled === true ? () => throttlingReason(escalation.decision, escalation.seed) : undefined;
+  const detectThrottling = throttlingHook(throttling);
   const { ooni, verdict } = classify({ url: target.url, observations: m.observations, control }, {
     ...(detectThrottling !== undefined ? { detectThrottling } : {}),
     ...(config.fingerprints !== undefined ? { fingerprints: config.fingerprints } : {}),

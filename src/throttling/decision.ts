@@ -3,7 +3,7 @@
  * rule wins): validity, blocking beats throttling, freeze, rate (ratio of medians + one-sided
  * Mann-Whitney U + KS on 250 ms samples), handshake-only, mechanism hint, attribution. Pure.
  */
-import type { ThrottlingDecision, TransferMetrics } from '../model/index.js';
+import type { ThrottlingDecision, ThrottlingRecord, TransferMetrics } from '../model/index.js';
 import { coefficientOfVariation, ksTwoSample, mannWhitneyLess, median } from './stats.js';
 import { BIN_MS } from './metrics.js';
 
@@ -140,7 +140,7 @@ export function decideThrottling(input: DecisionInput): ThrottlingDecision {
     const r = mB > 0 ? mA / mB : 1;
     const mwu = mannWhitneyLess(gA, gB);
     const ks = ksTwoSample(binRates(uA), binRates(uB));
-    d.ratio = Math.round(r * 1e4) / 1e4;
+    d.ratio = Number(r.toPrecision(3));
     d.mann_whitney_u = mwu.statistic;
     d.p_value = mwu.p;
     d.ks_p_value = ks.p;
@@ -195,4 +195,17 @@ export function throttlingReason(d: ThrottlingDecision, seed: number): string {
   parts.push(`trials ${d.trials.target}+${d.trials.reference}, seed ${seed}`);
   if (d.mechanism === 'policer' && d.plateau_kbps !== null) parts.push(`flat plateau ~${d.plateau_kbps} kbit/s: a policer is likely`);
   return parts.join('; ');
+}
+
+/**
+ * throttlingHook returns the classifier's `detectThrottling` hook for a measurement's throttling
+ * record: the decision is re-derived from the recorded paired transfers with the current rules (so
+ * the probe and `analyze --reclassify` decide the same way), keeping the recorded control goodput.
+ * Undefined when no escalation ran or the transfers do not show throttling.
+ */
+export function throttlingHook(record: ThrottlingRecord | null | undefined): (() => string) | undefined {
+  const e = record?.escalation;
+  if (e === null || e === undefined) return undefined;
+  const d = decideThrottling({ transfers: e.transfers, controlGoodputBps: e.decision.goodput_bps.control });
+  return d.throttled ? () => throttlingReason(d, e.seed) : undefined;
 }

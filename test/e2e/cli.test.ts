@@ -4,7 +4,7 @@
  * probe runs in an offline namespace, so measurements end fast and nothing leaves the machine.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,11 +73,34 @@ describe('bad arguments and input', () => {
     [['run', '--resume'], /--resume needs --output FILE/],
     [['run', '--ca-file', '/nonexistent.pem', 'https://example.org/'], /--ca-file \/nonexistent\.pem: cannot read/],
     [['helper', '--listen', 'nowhere'], /is not ADDR:PORT/],
+    [['run', '--doh', 'http://dns.example/', 'https://example.org/'], /--doh 'http:\/\/dns\.example\/' must be an https:\/\/ URL/],
+    [['run', '--json', '-o', 'x.jsonl', 'https://example.org/'], /use either --json or -o FILE/],
+    [['run', '-o', '/nonexistent/dir/x.jsonl', 'https://example.org/'], /-o \/nonexistent\/dir\/x\.jsonl: cannot write \(ENOENT\)/],
+    [['run', '-o', '/tmp', 'https://example.org/'], /-o \/tmp: is a directory/],
   ])('%j fails with a clear one-line error and exit 2', (args, message) => {
     const r = cli(args as string[]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('inputs and outputs checked before measuring', () => {
+  it('an existing report is not appended to without --resume', () => {
+    const out = path.join(dir, 'existing.jsonl');
+    writeFileSync(out, '{"old": true}\n');
+    const r = cli(['run', '-o', out, 'https://example.org/']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the file exists; add --resume to continue that report, or choose another file/);
+    expect(readFileSync(out, 'utf8')).toBe('{"old": true}\n');
+  });
+  it('an empty list is an error, not an empty run', () => {
+    const empty = path.join(dir, 'empty.txt');
+    writeFileSync(empty, '# nothing here\n\n');
+    const r = cli(['run', '-i', empty]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no targets in .*empty\.txt: nothing to measure/);
+    expect(cli(['run', '-i', '-'], '').stderr).toMatch(/no targets in stdin/);
   });
 });
 

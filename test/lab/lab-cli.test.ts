@@ -31,10 +31,10 @@ describe('censorprobe lab list', () => {
     const r = cli(['lab', 'list']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(listScenarios().length + 1);
+    expect(lines).toHaveLength(listScenarios({ all: true }).length + 1);
     expect(r.stdout).toMatch(/^tlsBlockingConnectionResetWithConsistentDNS\s+catalog\s+The DPI box resets TLS handshakes whose SNI is www\.example\.com\.$/m);
     expect(r.stdout).toMatch(/^ownTlsResetOnSNI\s+ours\s+\S/m);
-    expect(lines.at(-1)).toBe(`${listScenarios().length} scenarios. Run one: censorprobe lab run NAME`);
+    expect(lines.at(-1)).toBe(`${listScenarios({ all: true }).length} scenarios. Run one: censorprobe lab run NAME`);
   });
 
   it('explains itself in --help with examples', () => {

@@ -92,7 +92,7 @@ async function ensureAccess(io: Io): Promise<number | null> {
 }
 
 function listAction(io: Io): number {
-  const names = listScenarios();
+  const names = listScenarios({ all: true });
   const width = Math.max(...names.map((n) => n.length));
   for (const name of names) {
     const s = loadScenario(name);

@@ -17,7 +17,7 @@ import { DEFAULTS } from '../../flows/defaults.js';
 import type { FlowOptions } from '../../flows/index.js';
 import type { Io } from '../io.js';
 import { readAll } from '../io.js';
-import { collect, intOption, parseHttpUrl, parseResolver, parseShard, UsageError } from '../options.js';
+import { collect, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShard, UsageError } from '../options.js';
 import { chalkFor, renderEvent, renderSummary } from '../render.js';
 
 interface RunFlags {
@@ -78,7 +78,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'write report lines to standard output instead of a file (progress goes to stderr)')
     .option('--resume', 'skip targets already measured in the --output report and append to it')
     .option('--control <url>', 'test helper URL (OONI test-helper protocol, e.g. a `censorprobe helper`)', parseHttpUrl('--control'))
-    .option('--doh <url>', 'DoH resolver for the DNS-only control when no --control is given (repeatable)', collect, [])
+    .option('--doh <url>', 'DoH resolver (https:// URL) for the DNS-only control when no --control is given (repeatable)', (v: string, prev: string[]) => [...prev, parseDohUrl(v)], [])
     .option('--no-doh-default', 'do not use the default DoH resolvers (no control at all without --control/--doh)')
     .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
     .option('--ca-file <file>', 'also trust the CA certificates in FILE (PEM), e.g. a lab CA; verification is never disabled (repeatable)', collect, [])
@@ -115,6 +115,23 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     });
 }
 
+/**
+ * Checks, before anything is measured, that the report file can be written: a directory, an
+ * unwritable place or (without --resume) an existing non-empty file is a usage error, so no
+ * measurement is ever lost at the end of a run.
+ */
+async function checkReportPath(p: string, shown: string, resume: boolean): Promise<void> {
+  const { open, stat } = await import('node:fs/promises');
+  const st = await stat(p).catch(() => null);
+  if (st?.isDirectory()) throw new UsageError(`-o ${shown}: is a directory`);
+  if (st !== null && st.size > 0 && !resume) throw new UsageError(`-o ${shown}: the file exists; add --resume to continue that report, or choose another file`);
+  try {
+    await (await open(p, 'a')).close();
+  } catch (e) {
+    throw new UsageError(`-o ${shown}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
 async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<number> {
   const [{ loadTargets }, { createReportWriter, defaultReportPath, measuredInputs }, { createRunContext }, { runTargets }, { DEFAULT_DOH_RESOLVERS }] = await Promise.all([
     import('../../targets/index.js'),
@@ -139,6 +156,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   };
   if (flags.resume && !flags.output) throw new UsageError('--resume needs --output FILE (the report to continue)');
   if (flags.resume && flags.json) throw new UsageError('--resume cannot be used with --json');
+  if (flags.json && flags.output) throw new UsageError('--json writes the report to standard output: use either --json or -o FILE');
 
   const extraCa: string[] = [];
   for (const file of flags.caFile) {
@@ -156,9 +174,16 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   if (loaded.errors.length > 0) {
     for (const e of loaded.errors) complain(e.line > 0 ? `${e.source}:${e.line}: ${e.reason}` : `${e.source}: ${e.reason}`);
     if (!flags.skipInvalid || loaded.targets.length === 0) {
-      complain(`${loaded.errors.length} invalid target${loaded.errors.length === 1 ? '' : 's'}: fix ${loaded.errors.length === 1 ? 'it' : 'them'}, or pass --skip-invalid to measure the rest.`);
+      const n = loaded.errors.length;
+      const what = loaded.errors.every((e) => e.line === 0) ? `unreadable input${n === 1 ? '' : 's'}` : `invalid input${n === 1 ? '' : 's'}`;
+      complain(`${n} ${what}: fix ${n === 1 ? 'it' : 'them'}, or pass --skip-invalid to measure the rest.`);
       return 2;
     }
+  }
+  if (loaded.targets.length === 0) {
+    const from = flags.inputFile.map((f) => (f === '-' ? 'stdin' : f)).join(', ');
+    complain(`no targets in ${from || 'the arguments'}: nothing to measure.`);
+    return 2;
   }
   let targets: Target[] = [...loaded.targets];
   if (flags.shard) {
@@ -200,6 +225,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   });
 
   const reportPath = flags.json ? null : path.resolve(io.cwd, flags.output ?? defaultReportPath(new Date(), '.'));
+  if (reportPath !== null) await checkReportPath(reportPath, flags.output ?? reportPath, flags.resume === true);
   const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
   const progress = flags.quiet ? null : err;
   if (!flags.json && human.isTTY && !flags.quiet) {

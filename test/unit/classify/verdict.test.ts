@@ -36,6 +36,17 @@ describe('our verdict with a helper', () => {
     expect(verdict.reasons[0]).toContain('connection_refused_error');
   });
 
+  it('calls a name that neither side resolves down only when both resolvers answered', () => {
+    const bothAnswered = classify(measurement(HTTPS).lookup({ failure: 'dns_nxdomain_error' })
+      .helper({ dns: { failure: 'dns_name_error', addrs: [] }, http: { failure: 'dns_lookup_error' } }).build());
+    expect(bothAnswered.verdict).toMatchObject({ blocking: null, accessible: false, status: 'down' });
+    // An unreachable resolver (timeout, refused) says nothing about the name.
+    const unreachable = classify(measurement(HTTPS).lookup({ failure: 'generic_timeout_error' })
+      .helper({ dns: { failure: 'dns_name_error', addrs: [] }, http: { failure: 'dns_lookup_error' } }).build());
+    expect(unreachable.verdict).toMatchObject({ blocking: null, status: 'inconclusive' });
+    expect(unreachable.verdict.reasons[0]).toContain('a resolver could not be reached');
+  });
+
   it('calls a TCP connect that only the probe could not make tcp_ip', () => {
     const { verdict } = classify(measurement(HTTPS).lookup({ addrs: [EXAMPLE_IP] }).endpoint({ ip: EXAMPLE_IP, tcpFailure: 'generic_timeout_error' }).helper(okHelper(HTTPS)).build());
     expect(verdict).toMatchObject({ blocking: 'tcp_ip', accessible: false, status: 'anomaly' });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decideThrottling, throttlingReason, THRESHOLDS } from '../../../src/throttling/index.js';
+import { decideThrottling, throttlingHook, throttlingReason, THRESHOLDS } from '../../../src/throttling/index.js';
 import type { ThrottlingRecord } from '../../../src/model/index.js';
 import { pairs, transfer } from './build.js';
 
@@ -144,5 +144,18 @@ describe('the other rules', () => {
   it('the verdict sentence carries the figures, the trials and the seed', () => {
     const d = decideThrottling({ transfers: pairs([150e3, 151e3, 149e3, 150e3, 150e3], [1e7, 1.1e7, 0.9e7, 1e7, 1e7]), controlGoodputBps: null });
     expect(throttlingReason(d, 42)).toMatch(/150\.0 kbit\/s vs reference 10\.00 Mbit\/s .*ratio 0\.015.*p=0\.00[45].*trials 5\+5, seed 42; flat plateau ~150 kbit\/s/);
+  });
+});
+
+describe('throttlingHook (what the probe and `analyze --reclassify` both use)', () => {
+  const load = (name: string): { throttling: ThrottlingRecord } => JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
+  it('re-decides a stored throttled record as throttling, with the figures in the reason', () => {
+    const hook = throttlingHook(load('throttlingSniRateLimitHTTPS').throttling);
+    expect(hook).toBeDefined();
+    expect(hook?.()).toMatch(/ratio/);
+  });
+  it('gives no hook for a record that is not throttled, or has no escalation', () => {
+    expect(throttlingHook(load('uniformlySlowNetwork').throttling)).toBeUndefined();
+    expect(throttlingHook(null)).toBeUndefined();
   });
 });
