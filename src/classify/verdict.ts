@@ -23,6 +23,7 @@
  *
  * Pure: no I/O, no clock.
  */
+import { isIP } from 'node:net';
 import {
   SNI_PROBE_TAG,
   type DnsQueryObservation,
@@ -36,7 +37,7 @@ import {
   type VerdictStatus,
 } from '../model/index.js';
 import { unwrapNat64 } from './asn.js';
-import { isBogon } from './bogon.js';
+import { isBogon, isLoopback } from './bogon.js';
 import { curatedFingerprints } from './data/curated-fingerprints.js';
 import { describeMatch, matchDnsAnswers, matchHttpResponse, type FingerprintMatch, type FingerprintSet } from './fingerprint.js';
 import { compareHttpResponses, isHttpDiff, type HttpDiffMetrics } from './http-diff.js';
@@ -312,6 +313,26 @@ function verdictWithoutHelper(input: ClassifyInput, fps: FingerprintSet | null):
  * well-typed input.
  */
 export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, options: VerdictOptions = {}): Verdict {
+  const verdict = classifyVerdictOf(input, ooni, options);
+  const loopback = undialedLoopback(input);
+  if (loopback !== null) verdict.reasons.unshift(loopback);
+  return verdict;
+}
+
+/**
+ * The sentence for a target whose addresses are all loopback, so that nothing was dialed (the probe
+ * never connects to loopback: OONI `ipfiltering.go`); null otherwise.
+ */
+function undialedLoopback(input: ClassifyInput): string | null {
+  const obs = input.observations;
+  if (obs.tcp_connect.length > 0) return null;
+  const host = urlHostname(input.url);
+  const addrs = isIP(host) !== 0 ? [host] : answerAddrs(primaryQueries(obs.queries, 0));
+  if (addrs.length === 0 || !addrs.every((a) => isLoopback(a))) return null;
+  return `${fmt(addrs)} ${addrs.length === 1 ? 'is a loopback address' : 'are loopback addresses'}: the probe does not connect to loopback, so nothing was measured there`;
+}
+
+function classifyVerdictOf(input: ClassifyInput, ooni: OoniAnalysis, options: VerdictOptions): Verdict {
   const resp = input.control.response;
   const fps = options.fingerprints === undefined ? curatedFingerprints() : options.fingerprints;
   if (resp === null) return verdictWithoutHelper(input, fps);

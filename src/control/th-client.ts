@@ -96,7 +96,15 @@ export async function queryHelper(helperUrl: string, req: ThRequest, opts: Query
     });
     const text = await readCapped(res.body, opts.maxResponseBytes ?? 8 * 1024 * 1024);
     if (res.statusCode !== 200) {
-      return { ...base, failure: `unknown_failure: helper answered HTTP ${res.statusCode}`, t: opts.clock.now() };
+      // Our helper explains a refusal in `{error}` (e.g. a private target): keep it, one line.
+      let why = '';
+      try {
+        const e = (JSON.parse(text) as { error?: unknown }).error;
+        if (typeof e === 'string') why = `: ${e.replace(/\s+/g, ' ').slice(0, 200)}`;
+      } catch {
+        // not JSON: the status says enough
+      }
+      return { ...base, failure: `unknown_failure: helper answered HTTP ${res.statusCode}${why}`, t: opts.clock.now() };
     }
     const parsed = parseThResponse(text);
     if (parsed === null) return { ...base, failure: 'unknown_failure: helper answered invalid JSON', t: opts.clock.now() };

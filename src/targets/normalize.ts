@@ -9,6 +9,9 @@ export type NormalizeResult = { ok: true; url: string } | { ok: false; reason: s
 /** A scheme at the start of the input (RFC 3986 section 3.1: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`). */
 const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
 
+/** Longest accepted target URL, characters. */
+export const MAX_URL_LENGTH = 8192;
+
 /** The reason given for a bare host such as `example.com` or `example.com:8080/path`. */
 const MISSING_SCHEME = 'missing scheme (write http://example.com/ or https://example.com/)';
 
@@ -28,11 +31,16 @@ const MISSING_SCHEME = 'missing scheme (write http://example.com/ or https://exa
  * - the path defaults to `/`, the port is kept only when it is not the scheme's default, the query is
  *   kept, the fragment is dropped (it is never sent to the server).
  *
+ * - a URL longer than {@link MAX_URL_LENGTH} characters is rejected.
+ *
  * Never throws: every malformed input yields `{ ok: false, reason }`.
  */
 export function normalizeUrl(raw: string): NormalizeResult {
   const input = raw.trim();
   if (input === '') return { ok: false, reason: 'empty URL' };
+  // Browsers and servers commonly cap URLs near 8 KiB; a longer line is not a target (and would
+  // flood the console and the report).
+  if (input.length > MAX_URL_LENGTH) return { ok: false, reason: `URL longer than ${MAX_URL_LENGTH} characters (${input.length})` };
   if (input.startsWith('//')) return { ok: false, reason: MISSING_SCHEME };
 
   const schemeMatch = SCHEME_RE.exec(input);

@@ -162,3 +162,11 @@ describe('our verdict when the control has DNS problems of its own', () => {
     expect(verdict.reasons[0]).toContain('DNS not compared');
   });
 });
+
+describe('targets that are never dialed', () => {
+  it('says that a loopback target was not measured, instead of only blaming the control', () => {
+    const { verdict } = classify(measurement('http://127.0.0.1:18080/').build());
+    expect(verdict.status).toBe('inconclusive');
+    expect(verdict.reasons[0]).toBe('127.0.0.1 is a loopback address: the probe does not connect to loopback, so nothing was measured there');
+  });
+});

@@ -57,3 +57,10 @@ describe('normalizeUrl', () => {
     }
   });
 });
+
+describe('normalizeUrl limits', () => {
+  it('rejects a URL longer than 8192 characters with its length', () => {
+    const r = normalizeUrl(`https://example.org/${'a'.repeat(9000)}`);
+    expect(r).toEqual({ ok: false, reason: 'URL longer than 8192 characters (9020)' });
+  });
+});
