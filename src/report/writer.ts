@@ -84,8 +84,6 @@ function createFileWriter(path: string, mode: number): ReportWriter {
     return open(path, 'a', mode);
   })();
   opened.catch(() => undefined); // surfaced by write()/close(), never unhandled
-  let chain: Promise<void> = Promise.resolve();
-  let closed = false;
 
   const writeLine = async (line: string): Promise<void> => {
     const handle = await opened;
@@ -99,30 +97,9 @@ function createFileWriter(path: string, mode: number): ReportWriter {
     }
   };
 
-  return {
-    path,
-    write(record) {
-      if (closed) return Promise.reject(new Error(`report writer for ${path} is closed`));
-      let line: string;
-      try {
-        line = serializeRecord(record);
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new TypeError(String(err)));
-      }
-      const done = chain.then(() => writeLine(line));
-      chain = done.catch(() => undefined);
-      return done;
-    },
-    async close() {
-      if (closed) return chain;
-      closed = true;
-      chain = chain.then(async () => {
-        const handle = await opened;
-        await handle.close();
-      });
-      return chain;
-    },
-  };
+  return serialWriter(path, `report writer for ${path} is closed`, writeLine, async () => {
+    await (await opened).close();
+  });
 }
 
 /** True when `path` exists, is not empty and its last byte is not `\n`. */
@@ -148,18 +125,26 @@ async function endsWithoutNewline(path: string): Promise<boolean> {
 
 /** A writer on a caller-owned stream. */
 function createStreamWriter(stream: NodeJS.WritableStream, endStream: boolean): ReportWriter {
-  let chain: Promise<void> = Promise.resolve();
-  let closed = false;
-
   const writeLine = (line: string): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       stream.write(line, (err?: Error | null) => (err ? reject(err) : resolve()));
     });
+  return serialWriter(null, 'report writer is closed', writeLine, () =>
+    endStream ? new Promise<void>((resolve) => { stream.end(() => resolve()); }) : Promise.resolve(),
+  );
+}
 
+/**
+ * The writer both destinations share: each record serialised to one line, lines written one after
+ * another in call order (a failed write rejects its own call only), close after the last write.
+ */
+function serialWriter(path: string | null, closedMessage: string, writeLine: (line: string) => Promise<void>, finish: () => Promise<void>): ReportWriter {
+  let chain: Promise<void> = Promise.resolve();
+  let closed = false;
   return {
-    path: null,
+    path,
     write(record) {
-      if (closed) return Promise.reject(new Error('report writer is closed'));
+      if (closed) return Promise.reject(new Error(closedMessage));
       let line: string;
       try {
         line = serializeRecord(record);
@@ -173,9 +158,7 @@ function createStreamWriter(stream: NodeJS.WritableStream, endStream: boolean): 
     async close() {
       if (closed) return chain;
       closed = true;
-      chain = chain.then(() =>
-        endStream ? new Promise<void>((resolve) => { stream.end(() => resolve()); }) : undefined,
-      );
+      chain = chain.then(finish);
       return chain;
     },
   };
