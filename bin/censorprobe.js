@@ -10,28 +10,42 @@ const args = process.argv.slice(2);
 // DNS queries for some names keeps those threads busy long after our DNS timeout, and healthy
 // names queued behind them would time out too (false "DNS tampering"). The pool size is read when
 // the pool starts, which happens before this file runs, so the measuring commands re-run
-// themselves once with a larger pool. The child gets its own process group (signals reach it once,
-// forwarded from here); an interactive `run -i -` on a terminal is left alone.
+// themselves once with a larger pool, and with glibc's resolver retries bounded to OONI's 4 s DNS
+// budget (RES_OPTIONS timeout:2 attempts:2 instead of 5 s x 2) so that a dropped lookup does not
+// outlive the measurement (a process cannot exit while a pool thread is stuck in getaddrinfo).
+// The child gets its own process group (a terminal's Ctrl-C reaches it once, forwarded from here)
+// and stops if this process dies. An interactive `run -i -` on a terminal is left alone.
 const MEASURING = new Set(['run', 'helper']);
 const readsTerminal = process.stdin.isTTY && args.includes('-');
 if (process.env.UV_THREADPOOL_SIZE === undefined && MEASURING.has(args[0]) && !readsTerminal) {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], {
     stdio: 'inherit',
     detached: true,
-    env: { ...process.env, UV_THREADPOOL_SIZE: '128' },
+    env: { ...process.env, UV_THREADPOOL_SIZE: '128', RES_OPTIONS: process.env.RES_OPTIONS ?? 'timeout:2 attempts:2', CENSORPROBE_PARENT_PID: String(process.pid) },
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 1)));
 } else {
-  // A closed pipe (`censorprobe lab list | head`) is not an error: stop quietly.
+  const parent = Number(process.env.CENSORPROBE_PARENT_PID);
+  if (parent > 0) {
+    // The re-run child: stop like on Ctrl-C if the process the user started is gone.
+    setInterval(() => {
+      if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+    }, 500).unref();
+  }
+  // A closed pipe: quietly done for listings (`censorprobe lab list | head`), but a report
+  // stream (`run --json | head`) is then incomplete, which must not look like success.
   process.stdout.on('error', (err) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
+    if (err.code !== 'EPIPE') throw err;
+    if (args[0] === 'run') {
+      process.stderr.write('censorprobe: standard output was closed: the report is incomplete\n');
+      process.exit(1);
+    }
+    process.exit(0);
   });
   const { main } = await import('../dist/cli/main.js');
   const code = await main(args);
-  // Lookups that never return (dropped DNS) hold pool threads and would keep the process alive
-  // after the report is complete: flush the streams, then exit.
+  // Flush the streams, then exit (do not wait for idle handles).
   await Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write('', resolve))));
   process.exit(code);
 }

@@ -372,7 +372,8 @@ function classifyVerdictOf(input: ClassifyInput, ooni: OoniAnalysis, options: Ve
         if (ctl.failure !== null || ctl.addrs.length === 0) {
           if (!isResolverAnswer(failure) || (ctl.failure !== null && !isResolverAnswer(ctl.failure))) {
             // A resolver that could not be reached says nothing about the name: not "down".
-            w.reasons.push(`probe resolver failed with ${failure} for ${hopHost}${where}; control failed with ${ctl.failure ?? 'no address'}: a resolver could not be reached, so nothing is known about the name`);
+            const unreachable = !isResolverAnswer(failure) ? (ctl.failure !== null && !isResolverAnswer(ctl.failure) ? 'neither resolver answered' : "the probe's resolver did not answer") : "the control's resolver did not answer";
+            w.reasons.push(`probe resolver failed with ${failure} for ${hopHost}${where}; control failed with ${ctl.failure ?? 'no address'}: ${unreachable}, so nothing is known about the name`);
             break;
           }
           w.down = true;

@@ -11,6 +11,7 @@ import { importOoniMeasurement } from '../ooni/import.js';
 import { findOoniFiles, readOoniFile } from '../ooni/read.js';
 import { compareWithRecorded, ooniToRecord } from '../ooni/to-record.js';
 import { createReportWriter, readReport } from '../report/index.js';
+import { resolveReportPath } from './report-path.js';
 import { sharedAsnDatabase } from '../runner/asn-db.js';
 import { throttlingHook } from '../throttling/index.js';
 import { LABEL_TEXT, verdictLabel, type VerdictLabel } from '../runner/labels.js';
@@ -158,10 +159,10 @@ function pick(v: Verdict): Pick<Verdict, 'blocking' | 'accessible' | 'status'> {
 }
 
 async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyOptions, io: Io): Promise<number> {
-  const toFile = flags.output !== undefined && !flags.json;
+  const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true || flags.output === undefined, cwd: io.cwd });
+  const toFile = reportPath !== null;
   const human = toFile ? io.stdout : io.stderr;
   const say = (s: string): void => void human.write(`${s}\n`);
-  const reportPath = toFile ? path.resolve(io.cwd, flags.output as string) : null;
   const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
   const runId = randomUUID();
   const now = new Date().toISOString();

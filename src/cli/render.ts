@@ -58,7 +58,7 @@ export function renderSummary(s: RunSummary, reportPath: string | null, c: Chalk
   }
   const inconclusive = s.counts.inconclusive ?? 0;
   if (inconclusive > 0 && inconclusive === s.measured) {
-    lines.push(c.yellow('  Every verdict is inconclusive: no control answered (offline, or no helper configured and DoH unreachable). Nothing here is evidence of blocking.'));
+    lines.push(c.yellow('  Every verdict is inconclusive: nothing could be compared with a control (offline, no usable helper or DoH, or no resolver answered). Nothing here is evidence of blocking.'));
   }
   if (reportPath) lines.push(`Report: ${reportPath}`);
   if (s.interrupted && reportPath) lines.push(`Resume with: censorprobe run --resume -o ${reportPath} (and the same targets)`);

@@ -4,7 +4,7 @@
  * probe runs in an offline namespace, so measurements end fast and nothing leaves the machine.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,38 @@ describe('inputs and outputs checked before measuring', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the file exists; add --resume to continue that report, or choose another file/);
     expect(readFileSync(out, 'utf8')).toBe('{"old": true}\n');
+  });
+  it('lab run and analyze --from-ooni refuse an existing report too, before doing anything', () => {
+    const out = path.join(dir, 'existing2.jsonl');
+    writeFileSync(out, '{"old": true}\n');
+    for (const args of [['lab', 'run', 'successWithHTTP', '-o', out], ['analyze', '--from-ooni', path.join(ROOT, 'fixtures/ooni/generated'), '-o', out]]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/the file exists; add --resume/);
+      expect(r.stdout).not.toMatch(/building the world/);
+    }
+  });
+  it('--resume refuses to append to a file that is not a report', () => {
+    const notReport = path.join(dir, 'notes.txt');
+    writeFileSync(notReport, 'my notes\n');
+    const r = cli(['run', '--resume', '-o', notReport, 'https://example.org/']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a censorprobe report/);
+    expect(readFileSync(notReport, 'utf8')).toBe('my notes\n');
+  });
+  it('two runs started in the same second get two default report files', () => {
+    const d = mkdtempSync(path.join(dir, 'same-second-'));
+    const a = ns.spawn(['run', '-q', '--no-doh-default', '--no-baselines', 'https://a.example.org/'], { cwd: d });
+    const b = ns.spawn(['run', '-q', '--no-doh-default', '--no-baselines', 'https://b.example.org/'], { cwd: d });
+    return Promise.all([a, b].map((c) => new Promise<number | null>((resolve) => c.on('exit', resolve)))).then((codes) => {
+      expect(codes).toEqual([0, 0]);
+      expect(readdirSync(d).filter((f) => f.endsWith('.jsonl'))).toHaveLength(2);
+    });
+  });
+  it('a report stream closed early (--json | head) is not a success', () => {
+    const bash = spawnSync('bash', ['-c', `set -o pipefail; ip netns exec ${ns.name} ${process.execPath} ${CLI} run -i - --json -q --no-doh-default --no-baselines -c 1 | head -c 10 >/dev/null`], { encoding: 'utf8', input: Array.from({ length: 30 }, (_, i) => `https://s${i}.example.org/`).join('\n') });
+    expect(bash.status).toBe(1);
+    expect(bash.stderr).toMatch(/standard output was closed: the report is incomplete/);
   });
   it('an empty list is an error, not an empty run', () => {
     const empty = path.join(dir, 'empty.txt');

@@ -26,7 +26,8 @@ import {
   type Lab,
   type Scenario,
 } from '../../lab/index.js';
-import { createReportWriter, defaultReportPath } from '../../report/index.js';
+import { createReportWriter } from '../../report/index.js';
+import { resolveReportPath } from '../report-path.js';
 import { verdictLabel } from '../../runner/labels.js';
 import type { Io } from '../io.js';
 import { UsageError } from '../options.js';
@@ -116,6 +117,8 @@ async function runAction(nameOrFile: string, probeArgs: string[], flags: RunLabF
   const human = flags.json ? io.stderr : io.stdout;
   const c = chalkFor(human, io.env);
   const say = (s: string): void => void human.write(`${s}\n`);
+  // Decided before the world is built, so that a bad -o never costs a measurement.
+  const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true, cwd: io.cwd });
   say(c.dim(`Lab: ${scenario.name}: building the world and its censor (network namespaces; nothing leaves them)...`));
 
   let lab: Lab | undefined;
@@ -142,7 +145,6 @@ async function runAction(nameOrFile: string, probeArgs: string[], flags: RunLabF
       return 1;
     }
     const record = run.record;
-    const reportPath = flags.json ? null : resolve(io.cwd, flags.output ?? defaultReportPath(new Date(), '.'));
     const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
     await writer.write(record);
     await writer.close();

@@ -2,7 +2,6 @@
  * `censorprobe run`: the main job. Flags → frozen RunConfig → targets → runner → report + console.
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Target } from '../../model/index.js';
@@ -19,6 +18,7 @@ import type { Io } from '../io.js';
 import { readAll } from '../io.js';
 import { collect, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShard, UsageError } from '../options.js';
 import { chalkFor, renderEvent, renderSummary } from '../render.js';
+import { resolveReportPath } from '../report-path.js';
 
 interface RunFlags {
   inputFile: string[];
@@ -64,9 +64,10 @@ Examples:
   $ censorprobe run -i global.csv -c 32 --json > report.jsonl
   $ cat urls.txt | censorprobe run -i - -o today.jsonl
   $ censorprobe run -i big.csv -o big.jsonl --resume   continue an interrupted run
-  $ censorprobe run -i big.csv --shard 2/4              measure the second quarter
+  $ censorprobe run -i big.csv --shard 2/4              measure targets 2, 6, 10, ... (one of 4 machines)
 
-Exit codes: 0 done, 2 bad arguments or input, 130 interrupted (the report keeps every whole line).`;
+Exit codes: 0 done, 2 bad arguments or input, 130/143 interrupted by SIGINT/SIGTERM (the report keeps
+every whole line; --resume continues it).`;
 
 /** Builds the `run` command; `setExit` receives the exit code when the action finishes. */
 export function runCommand(io: Io, setExit: (code: number) => void): Command {
@@ -83,7 +84,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
     .option('--ca-file <file>', 'also trust the CA certificates in FILE (PEM), e.g. a lab CA; verification is never disabled (repeatable)', collect, [])
     .option('-c, --concurrency <n>', 'targets measured at once', intOption('--concurrency', 1, 1024), 8)
-    .option('--shard <i/n>', 'measure only the I-th of N equal slices of the target list', parseShard)
+    .option('--shard <i/n>', 'measure only every N-th target starting at the I-th (round robin: N machines share a list)', parseShard)
     .option('--dns-timeout <ms>', 'DNS timeout in ms', intOption('--dns-timeout', 1, 600_000), DEFAULTS.dnsTimeoutMs)
     .option('--connect-timeout <ms>', 'TCP connect timeout in ms', intOption('--connect-timeout', 1, 600_000), DEFAULTS.connectTimeoutMs)
     .option('--tls-timeout <ms>', 'TLS handshake timeout in ms', intOption('--tls-timeout', 1, 600_000), DEFAULTS.tlsTimeoutMs)
@@ -115,25 +116,8 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     });
 }
 
-/**
- * Checks, before anything is measured, that the report file can be written: a directory, an
- * unwritable place or (without --resume) an existing non-empty file is a usage error, so no
- * measurement is ever lost at the end of a run.
- */
-async function checkReportPath(p: string, shown: string, resume: boolean): Promise<void> {
-  const { open, stat } = await import('node:fs/promises');
-  const st = await stat(p).catch(() => null);
-  if (st?.isDirectory()) throw new UsageError(`-o ${shown}: is a directory`);
-  if (st !== null && st.size > 0 && !resume) throw new UsageError(`-o ${shown}: the file exists; add --resume to continue that report, or choose another file`);
-  try {
-    await (await open(p, 'a')).close();
-  } catch (e) {
-    throw new UsageError(`-o ${shown}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-}
-
 async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<number> {
-  const [{ loadTargets }, { createReportWriter, defaultReportPath, measuredInputs }, { createRunContext }, { runTargets }, { DEFAULT_DOH_RESOLVERS }] = await Promise.all([
+  const [{ loadTargets }, { createReportWriter, measuredInputs }, { createRunContext }, { runTargets }, { DEFAULT_DOH_RESOLVERS }] = await Promise.all([
     import('../../targets/index.js'),
     import('../../report/index.js'),
     import('../../runner/measure-target.js'),
@@ -156,7 +140,6 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   };
   if (flags.resume && !flags.output) throw new UsageError('--resume needs --output FILE (the report to continue)');
   if (flags.resume && flags.json) throw new UsageError('--resume cannot be used with --json');
-  if (flags.json && flags.output) throw new UsageError('--json writes the report to standard output: use either --json or -o FILE');
 
   const extraCa: string[] = [];
   for (const file of flags.caFile) {
@@ -224,8 +207,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     baselines: { checks: baselineChecks(flags), timeoutMs: flags.baselineTimeout, streak: flags.baselineStreak },
   });
 
-  const reportPath = flags.json ? null : path.resolve(io.cwd, flags.output ?? defaultReportPath(new Date(), '.'));
-  if (reportPath !== null) await checkReportPath(reportPath, flags.output ?? reportPath, flags.resume === true);
+  const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
   const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
   const progress = flags.quiet ? null : err;
   if (!flags.json && human.isTTY && !flags.quiet) {
@@ -238,13 +220,16 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
 
   const abort = new AbortController();
   let signals = 0;
+  // Exit code of an interrupted run: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+  let interruptedCode = 130;
   const unsubscribe = io.onSignal((sig) => {
     signals++;
+    interruptedCode = sig === 'SIGTERM' ? 143 : 130;
     if (signals === 1) {
-      say(err.yellow(`\n${sig}: stopping; measurements in progress are dropped, finished lines are kept. Press Ctrl-C again to quit at once.`));
+      say(err.yellow(`\n${sig}: stopping; measurements in progress are dropped, finished lines are kept.${sig === 'SIGINT' ? ' Press Ctrl-C again to quit at once.' : ''}`));
       abort.abort();
     } else {
-      process.exit(130);
+      process.exit(interruptedCode);
     }
   });
   try {
@@ -262,7 +247,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     });
     await writer.close();
     say(renderSummary(summary, reportPath, err));
-    return summary.interrupted ? 130 : 0;
+    return summary.interrupted ? interruptedCode : 0;
   } finally {
     unsubscribe();
   }

@@ -44,7 +44,7 @@ describe('our verdict with a helper', () => {
     const unreachable = classify(measurement(HTTPS).lookup({ failure: 'generic_timeout_error' })
       .helper({ dns: { failure: 'dns_name_error', addrs: [] }, http: { failure: 'dns_lookup_error' } }).build());
     expect(unreachable.verdict).toMatchObject({ blocking: null, status: 'inconclusive' });
-    expect(unreachable.verdict.reasons[0]).toContain('a resolver could not be reached');
+    expect(unreachable.verdict.reasons[0]).toContain("the probe's resolver did not answer, so nothing is known about the name");
   });
 
   it('calls a TCP connect that only the probe could not make tcp_ip', () => {
