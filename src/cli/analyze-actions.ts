@@ -84,7 +84,8 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
         if (entry.record === undefined) {
           counts.badLines++;
           if (flags.json) out(JSON.stringify({ kind: 'bad_line', where, error: entry.error }));
-          else io.stderr.write(`${where}: ${entry.error ?? 'bad line'}\n`);
+          // Control bytes from a binary file must not reach the terminal.
+          else io.stderr.write(`${where}: ${(entry.error ?? 'bad line').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 300)}\n`);
           continue;
         }
         if (pending.length >= 65_536) await flush();
@@ -133,7 +134,7 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
   if (flags.json) {
     out(JSON.stringify({ kind: 'summary', measurements: counts.measurements, counts: counts.labels, anomalies: counts.anomalies, ...(flags.reclassify ? { changed: counts.changed } : {}), bad_lines: counts.badLines }));
     await flush();
-    return 0;
+    return noMeasurements(counts, io);
   }
   out('');
   out(c.bold(`${counts.measurements} measurement${counts.measurements === 1 ? '' : 's'} in ${files.length} report${files.length === 1 ? '' : 's'}` +
@@ -145,7 +146,14 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
   out(`Anomalies: ${counts.anomalies}`);
   if (flags.reclassify) out(`Changed by the current rules: ${counts.changed} of ${counts.measurements}`);
   await flush();
-  return 0;
+  return noMeasurements(counts, io);
+}
+
+/** Exit code of an analysis: 2 (bad input) when the files held no measurement at all. */
+function noMeasurements(counts: Counts, io: Io): number {
+  if (counts.measurements > 0) return 0;
+  io.stderr.write(`censorprobe: no report line could be read${counts.badLines ? ` (${counts.badLines} bad line${counts.badLines === 1 ? '' : 's'})` : ''}: is this a censorprobe report?\n`);
+  return 2;
 }
 
 /** A path as the user would type it: relative to `cwd` when inside it, else absolute. */
@@ -213,5 +221,9 @@ async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyO
     if (n) say(`  ${LABEL_TEXT[label].padEnd(22)} ${n}`);
   }
   if (reportPath !== null) say(`Report: ${reportPath}`);
+  if (written === 0) {
+    io.stderr.write('censorprobe: no OONI Web Connectivity measurement found in the input\n');
+    return 2;
+  }
   return 0;
 }
