@@ -240,7 +240,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
       signal: abort.signal,
       skipped,
       onEvent: (e) => {
-        if (progress === null && e.kind === 'measured') return;
+        if (progress === null) return; // -q: only the summary (it names the network state)
         const line = renderEvent(e, err);
         if (line !== null) say(line);
       },
