@@ -13,16 +13,32 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** createDelay holds every chunk `ms` milliseconds before passing it on (order kept; throws on ms < 0). */
 export function createDelay(ms: number): Transform {
   if (!(ms >= 0)) throw new Error(`createDelay: ms must be >= 0, got ${ms}`);
-  let releaseAt = 0;
+  // One FIFO and one timer: chunks leave in arrival order, and the end (FIN) after the last one.
+  // (One timer per chunk is not enough: timers of different durations that expire in the same
+  // millisecond fire in no guaranteed order, which reordered bytes and let the FIN overtake data.)
+  const queue: { at: number; chunk: Buffer }[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let flushed: TransformCallback | null = null;
+  const pump = (t: Transform): void => {
+    timer = null;
+    while (queue.length > 0 && (queue[0] as { at: number }).at <= Date.now()) t.push((queue.shift() as { chunk: Buffer }).chunk);
+    const head = queue[0];
+    if (head !== undefined) timer = setTimeout(() => pump(t), Math.max(0, head.at - Date.now()));
+    else if (flushed !== null) {
+      const cb = flushed;
+      flushed = null;
+      cb();
+    }
+  };
   return new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      const at = Math.max(Date.now() + ms, releaseAt);
-      releaseAt = at;
-      setTimeout(() => this.push(chunk), at - Date.now());
+      queue.push({ at: Date.now() + ms, chunk });
+      if (timer === null) timer = setTimeout(() => pump(this), ms);
       cb();
     },
     flush(cb) {
-      setTimeout(() => cb(), Math.max(0, releaseAt - Date.now()));
+      if (queue.length === 0) cb();
+      else flushed = cb;
     },
   });
 }
