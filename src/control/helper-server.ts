@@ -197,7 +197,10 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
 
   const last = m.hops[m.hops.length - 1];
   const final = last?.request?.response ?? null;
-  const httpFailure = last ? last.failure : 'unknown_failure: no hop measured';
+  // Nothing dialable (every address a bogon, refused for SSRF): OONI's helper fails such a fetch
+  // with dns_bogon_error (legacy `unknown_error`); say so rather than a failure-less -1.
+  const refused = last !== undefined && last.failure === null && last.request === null && last.addresses.length > 0;
+  const httpFailure = last ? (refused ? 'dns_bogon_error' : last.failure) : 'unknown_failure: no hop measured';
   const http_request: ThResponse['http_request'] =
     final !== null && httpFailure === null
       ? { body_length: final.body_length, discovered_h3_endpoint: '', failure: null, title: final.title, headers: firstValues(final.headers_list), status_code: final.code }
