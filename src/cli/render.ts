@@ -28,6 +28,7 @@ export function renderEvent(e: RunEvent, c: ChalkInstance): string | null {
     return `Measuring ${e.total} target${e.total === 1 ? '' : 's'}${skipped}...`;
   }
   if (e.kind === 'baseline') return renderRound(e.round, c);
+  if (e.kind === 'error') return c.red(`internal error while measuring ${e.target}: ${e.message} (no line written; please report this bug)`);
   const width = String(e.total).length;
   const counter = `[${String(e.done).padStart(width)}/${e.total}]`;
   const label = paint(c, e.label, LABEL_TEXT[e.label].padEnd(22));

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { isIP } from 'node:net';
 import type { ControlHop, HttpRequestObservation, ThRequest, ThResponse, ThIpInfo } from '../model/index.js';
 import { createClock, tcpConnect, tlsHandshake } from '../net/index.js';
 import type { FlowOptions, HopResult } from '../flows/index.js';
@@ -116,6 +117,10 @@ export function parseThRequest(text: string): ThRequest | string {
     return 'tcp_connect must be a list of "ip:port" strings';
   }
   if (tcp.length > 64) return 'tcp_connect lists more than 64 endpoints';
+  for (const ep of tcp as string[]) {
+    const { ip, port } = splitEndpoint(ep);
+    if (isIP(ip) === 0 || port < 1 || port > 65535) return `tcp_connect entry '${ep}' is not a valid ip:port`;
+  }
   const headers = (o['http_request_headers'] ?? {}) as Record<string, string[]>;
   return { http_request: url.href, http_request_headers: headers, tcp_connect: tcp as string[], x_quic_enabled: false };
 }

@@ -179,6 +179,13 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   const https = u.protocol === 'https:';
   const port = u.port !== '' ? Number(u.port) : https ? 443 : 80;
   const hop: HopResult = { url, depth, addresses: [], dns_failure: null, connects: [], tls: [], request: null, location: null, failure: null, failed_operation: null };
+  // Port 0 parses as a URL but cannot be dialed: a (possibly injected) redirect there is a failed
+  // connect, never an exception that would end the whole run.
+  if (port < 1 || port > 65535) {
+    hop.failure = `unknown_failure: invalid port ${port}`;
+    hop.failed_operation = 'connect';
+    return hop;
+  }
 
   // 1. DNS (or the cache, or the IP literal).
   const dns = await resolve(state, host, depth);

@@ -37,6 +37,12 @@ export const DEFAULT_BASELINES: readonly string[] = Object.freeze([
 /** Default timeout of one check, ms (short: a round must not delay the run much). */
 export const DEFAULT_BASELINE_TIMEOUT_MS = 4000;
 
+/** A port of a baseline spec, 1-65535; throws with the spec otherwise. */
+function checkPort(spec: string, port: number): number {
+  if (port < 1 || port > 65535) throw new Error(`baseline '${spec}': port ${port} is out of range (1-65535)`);
+  return port;
+}
+
 /**
  * parseBaseline parses one check: `tcp://IP:PORT`, `dns://IP[:PORT]/NAME` (UDP query),
  * `system-dns:NAME` (getaddrinfo; scope local), `http(s)://URL` (any HTTP response counts), each
@@ -55,13 +61,13 @@ export function parseBaseline(text: string): BaselineCheck {
   if (tcp) {
     const ip = (tcp[1] as string).replace(/^\[|\]$/g, '');
     if (isIP(ip) === 0) throw new Error(`baseline '${spec}': '${ip}' is not an IP address`);
-    return { kind: 'tcp', spec, scope, ip, port: Number(tcp[2]) };
+    return { kind: 'tcp', spec, scope, ip, port: checkPort(spec, Number(tcp[2])) };
   }
   const dns = /^dns:\/\/(\[[0-9a-fA-F:.]+\]|[0-9.]+)(?::(\d{1,5}))?\/([A-Za-z0-9.-]+)$/.exec(rest);
   if (dns) {
     const ip = (dns[1] as string).replace(/^\[|\]$/g, '');
     if (isIP(ip) === 0) throw new Error(`baseline '${spec}': '${ip}' is not an IP address`);
-    return { kind: 'dns', spec, scope, ip, port: dns[2] !== undefined ? Number(dns[2]) : 53, name: dns[3] as string };
+    return { kind: 'dns', spec, scope, ip, port: dns[2] !== undefined ? checkPort(spec, Number(dns[2])) : 53, name: dns[3] as string };
   }
   const sys = /^system-dns:([A-Za-z0-9.-]+)$/.exec(rest);
   if (sys) return { kind: 'system-dns', spec, scope: scope === 'domestic' ? 'domestic' : 'local', name: sys[1] as string };

@@ -71,8 +71,9 @@ export function createOutageGate(opts: OutageGateOptions): OutageGate {
       return serial(async () => {
         if (!enabled) return [record];
         const failing = record.verdict.accessible !== true;
-        const normal = vantage === null || vantage.state === 'normal';
-        if (!failing || !normal || opts.streak <= 0) {
+        // Failing lines are held for the next round whatever the current state, so that a network
+        // that recovers is seen as recovered (and one that breaks, as broken).
+        if (!failing || opts.streak <= 0) {
           const out = [...held, record].map(stamp);
           held = [];
           return out;

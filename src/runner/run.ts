@@ -20,7 +20,9 @@ export type RunEvent =
   | { kind: 'start'; total: number; skipped: number }
   | { kind: 'measured'; index: number; done: number; total: number; record: ReportRecord; label: VerdictLabel }
   /** A round of baseline checks finished (outage detection: before, after a failing streak, after). */
-  | { kind: 'baseline'; round: BaselineRound };
+  | { kind: 'baseline'; round: BaselineRound }
+  /** A target could not be measured because of a bug (never a network failure): no line written. */
+  | { kind: 'error'; index: number; target: string; message: string };
 
 /** Where finished lines go. */
 export interface RecordSink {
@@ -35,6 +37,8 @@ export interface RunSummary {
   counts: Partial<Record<VerdictLabel, number>>;
   /** Baseline rounds in order (empty without baselines). */
   rounds: BaselineRound[];
+  /** Targets lost to a bug (see the `error` event); 0 in a healthy run. */
+  errors: number;
 }
 
 /** Options of {@link runTargets}. */
@@ -69,7 +73,7 @@ export function localAddresses(): string[] {
  */
 export async function runTargets(targets: readonly Target[], opts: RunTargetsOptions): Promise<RunSummary> {
   const total = targets.length;
-  const summary: RunSummary = { measured: 0, total, interrupted: false, counts: {}, rounds: [] };
+  const summary: RunSummary = { measured: 0, total, interrupted: false, counts: {}, rounds: [], errors: 0 };
   opts.onEvent?.({ kind: 'start', total, skipped: opts.skipped ?? 0 });
   opts.context.throttlingBudget ??= { left: opts.config.throttling?.maxEscalations ?? 0 };
   // Baseline rounds and paired transfers add many short-lived abort listeners to the run's signal.
@@ -100,7 +104,17 @@ export async function runTargets(targets: readonly Target[], opts: RunTargetsOpt
     while (next < total && !opts.signal?.aborted) {
       const index = next++;
       const target = targets[index] as Target;
-      const measured = await measureTarget(target, opts.config, opts.context, opts.signal);
+      let measured: ReportRecord;
+      try {
+        measured = await measureTarget(target, opts.config, opts.context, opts.signal);
+      } catch (err) {
+        // Network failures are observations, so this is a bug: report it and go on with the
+        // other targets instead of losing the run.
+        if (opts.signal?.aborted) return;
+        summary.errors++;
+        opts.onEvent?.({ kind: 'error', index, target: target.url, message: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
       // Copy-and-scrub only the lines that mention one of our addresses (most mention none).
       const record = needsScrubbing(measured, probeAddresses) ? scrubRecord(measured, probeAddresses) : measured;
       if (opts.signal?.aborted) return;

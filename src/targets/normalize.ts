@@ -69,6 +69,7 @@ export function normalizeUrl(raw: string): NormalizeResult {
     return { ok: false, reason: `invalid URL (bad host or port in '${authority}')` };
   }
   if (url.hostname === '') return { ok: false, reason: 'missing host' };
+  if (url.port === '0') return { ok: false, reason: 'port 0 cannot be connected to' };
 
   url.hash = '';
   // `URL.href` already lower-cases the scheme and host, applies punycode, drops a default port and

@@ -240,14 +240,15 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
       signal: abort.signal,
       skipped,
       onEvent: (e) => {
-        if (progress === null) return; // -q: only the summary (it names the network state)
+        if (progress === null && e.kind !== 'error') return; // -q: only the summary (it names the network state)
         const line = renderEvent(e, err);
         if (line !== null) say(line);
       },
     });
     await writer.close();
     say(renderSummary(summary, reportPath, err));
-    return summary.interrupted ? interruptedCode : 0;
+    if (summary.interrupted) return interruptedCode;
+    return summary.errors > 0 ? 1 : 0;
   } finally {
     unsubscribe();
   }

@@ -52,10 +52,11 @@ describe('the outage gate', () => {
       expect(r.verdict.blocking).toBeNull();
       expect(r.vantage?.round.when).toBe('streak');
     }
-    // From now on every line is rewritten at once.
-    const later = await gate.accept(rec('http://c.test/', false));
-    expect(later[0]?.verdict.reasons[0]).toMatch(/^local network offline/);
+    // Later failing lines are held again for the next round (the network may recover); at the end
+    // they carry the state known then.
+    expect(await gate.accept(rec('http://c.test/', false))).toEqual([]);
     const end = await gate.finish(true);
+    expect(end.lines[0]?.verdict.reasons[0]).toMatch(/^local network offline/);
     expect(end.after?.state).toBe('local_offline');
     expect(gate.rounds.map((r) => r.when)).toEqual(['streak', 'after']);
   });
@@ -75,5 +76,29 @@ describe('the outage gate', () => {
     expect(await gate.accept(r)).toEqual([r]);
     expect(await gate.accept(r)).toEqual([r]);
     expect((await gate.finish(true)).after).toBeNull();
+  });
+});
+
+describe('the outage gate after the network recovers', () => {
+  it('holds failing lines again while offline, and writes them as normal once a round sees the network back', async () => {
+    const dnsPacket = (await import('dns-packet')).default;
+    let answering = false;
+    const dns = dgram.createSocket('udp4');
+    dns.on('message', (msg, rinfo) => {
+      if (!answering) return;
+      const q = dnsPacket.decode(msg);
+      const answers = q.questions?.[0]?.type === 'A' ? [{ type: 'A' as const, name: q.questions[0].name, ttl: 60, class: 'IN' as const, data: '192.0.2.1' }] : [];
+      dns.send(dnsPacket.encode({ type: 'response', id: q.id ?? 0, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions ?? [], answers }), rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((r) => dns.bind(0, '127.0.0.1', r));
+    try {
+      const gate = createOutageGate({ checks: [parseBaseline(`dns://127.0.0.1:${dns.address().port}/x.test`)], timeoutMs: 200, streak: 1 });
+      expect((await gate.before()).state).toBe('local_offline');
+      answering = true;
+      const out = await gate.accept(rec('http://a.test/', false));
+      expect(out.map((r) => [r.input, r.vantage?.state, r.verdict.blocking])).toEqual([['http://a.test/', 'normal', 'tcp_ip']]);
+    } finally {
+      dns.close();
+    }
   });
 });

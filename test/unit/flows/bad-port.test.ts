@@ -1,0 +1,22 @@
+/**
+ * Port 0 parses as a URL but cannot be dialed: the flow records a failed connect instead of throwing
+ * (a redirect there, injected or broken, must not end a run). No traffic: it fails before dialing.
+ */
+import { describe, expect, it } from 'vitest';
+import { measureUrl } from '../../../src/flows/index.js';
+import { parseThRequest } from '../../../src/control/helper-server.js';
+import { parseBaseline } from '../../../src/outage/index.js';
+import { createClock } from '../../../src/net/index.js';
+
+describe('port 0', () => {
+  it('is a failed connect in the flow, not an exception', async () => {
+    const m = await measureUrl('http://192.0.2.1:0/', {
+      resolver: { kind: 'system' }, clock: createClock(), timeouts: { dnsMs: 100, connectMs: 100, tlsMs: 100, httpMs: 100 }, maxBodyBytes: 1024, maxRedirects: 1,
+    });
+    expect(m.hops[0]).toMatchObject({ failure: 'unknown_failure: invalid port 0', failed_operation: 'connect' });
+  });
+  it('is refused in a helper request and in a baseline spec, with a reason', () => {
+    expect(parseThRequest(JSON.stringify({ http_request: 'http://x.org/', tcp_connect: ['192.0.2.1:0'] }))).toBe("tcp_connect entry '192.0.2.1:0' is not a valid ip:port");
+    expect(() => parseBaseline('tcp://192.0.2.1:0')).toThrow("baseline 'tcp://192.0.2.1:0': port 0 is out of range (1-65535)");
+  });
+});
