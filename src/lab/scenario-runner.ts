@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportRecord } from '../model/index.js';
 import { startLab, type Lab, type StartLabOptions } from './lab.js';
-import { SCENARIOS_DIR, type Scenario } from './scenario.js';
+import { LAB_FINGERPRINTS, SCENARIOS_DIR, type Scenario } from './scenario.js';
 
 /** listScenarios returns the names of the scenario files in fixtures/scenarios/ (without `.json`), sorted. */
 export function listScenarios(opts: { all?: boolean } = {}): string[] {
@@ -102,6 +102,8 @@ export function probeCommand(lab: Pick<Lab, 'helperAddress' | 'caFile'>, scenari
     '--ca-file',
     lab.caFile,
     '--no-doh-default',
+    '--fingerprints',
+    LAB_FINGERPRINTS,
     ...(scenario.probe_args ?? []),
     ...extra,
   ];

@@ -428,6 +428,13 @@ export function parseScenario(data: unknown, origin = '<scenario>'): Scenario {
 /** SCENARIOS_DIR is the absolute path of `fixtures/scenarios/` (same depth from src/lab and dist/lab). */
 export const SCENARIOS_DIR = resolve(fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url)));
 
+/**
+ * LAB_FINGERPRINTS is the lab's own fingerprint file (`fixtures/fingerprints/lab.jsonl`): the
+ * simulated world's blockpage, whose generic wording is not shipped in the curated set. Every probe
+ * the lab runs gets it with `--fingerprints`.
+ */
+export const LAB_FINGERPRINTS = resolve(fileURLToPath(new URL('../../fixtures/fingerprints/lab.jsonl', import.meta.url)));
+
 /** The file of a scenario name: `fixtures/scenarios/NAME.json`, else `fixtures/scenarios/<group>/NAME.json`. */
 function scenarioFileByName(name: string): string {
   const top = join(SCENARIOS_DIR, `${name}.json`);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { listScenarios, loadScenario, parseScenario, probeCommand } from '../../src/lab/index.js';
+import { LAB_FINGERPRINTS } from '../../src/lab/scenario.js';
 import { answerQuery, isForged, RACE_DELAY_MS } from '../../src/lab/dns-server.js';
 import { worldIpv6Addresses } from '../../src/lab/lab.js';
 import { renderRuleset } from '../../src/lab/nft-ruleset.js';
@@ -166,7 +167,7 @@ describe('the probe command and the side-by-side report', () => {
     const cmd = probeCommand({ helperAddress: '68.183.70.80', caFile: '/tmp/ca.pem' }, s, '/x/bin/censorprobe.js', ['--max-body', '1000']);
     expect(cmd.slice(1)).toEqual([
       '/x/bin/censorprobe.js', 'run', 'https://www.example.com/', '--json', '--control', 'http://68.183.70.80/',
-      '--ca-file', '/tmp/ca.pem', '--no-doh-default', '--resolver', 'udp://8.8.8.8', '--connect-timeout', '2000', '--max-body', '1000',
+      '--ca-file', '/tmp/ca.pem', '--no-doh-default', '--fingerprints', LAB_FINGERPRINTS, '--resolver', 'udp://8.8.8.8', '--connect-timeout', '2000', '--max-body', '1000',
     ]);
   });
 

@@ -3,7 +3,9 @@
  * `fixtures/fingerprints/censorprobe.jsonl`, which a test keeps identical). Every entry names its
  * source. Blockpages: patterns OONI's fastpath used for years (restated from memory of
  * `ooni/backend` fastpath `fingerprints`, marked so), Censored Planet's FortiGuard signature
- * (peers-and-methods 1.4), and the lab's blockpage and blockpage server (scenarios/world.md 3-4).
+ * (peers-and-methods 1.4), and the blockpage server address OONI recorded for Italy (scenarios/world.md 3).
+ * The lab's generic "cannot be served in your jurisdiction" page is NOT here: real sites use such
+ * wording for their own geo-blocks; the lab passes it with `--fingerprints fixtures/fingerprints/lab.jsonl`.
  * False positives: pages the site (or its CDN) serves itself, which OONI reports as http-diff
  * (ooni/probe#2528, #1734, #2333; peers-and-methods 6): CDN challenges, WAF and geo-blocking
  * pages, consent walls.
@@ -39,7 +41,6 @@ export const CURATED_FINGERPRINT_LINES: readonly FingerprintLine[] = [
   { id: 'censorprobe.fp_youtube_consent', kind: 'false_positive', location: 'header.location', pattern_type: 'prefix', pattern: 'https://consent.youtube.com/', scope: 'consent', confidence: 9, source: 'EU consent wall (YouTube)' },
   { id: 'censorprobe.fp_yahoo_consent', kind: 'false_positive', location: 'header.location', pattern_type: 'prefix', pattern: 'https://guce.yahoo.com/consent', scope: 'consent', confidence: 9, source: 'EU consent wall (Yahoo)' },
   // --- blockpages ---
-  { id: 'censorprobe.lab_access_denied', kind: 'blockpage', location: 'body', pattern_type: 'contains', pattern: 'This request cannot be served in your jurisdiction.', scope: 'isp', countries: ['IT'], confidence: 8, source: 'scenarios/world.md 4: the 188-byte "Access Denied" blockpage of OONI QA (fixtures/pages/blockpage.html)' },
   { id: 'censorprobe.lab_blockpage_server', kind: 'blockpage', location: 'dns', pattern_type: 'full', pattern: '83.224.65.41', scope: 'isp', countries: ['IT'], confidence: 7, source: 'scenarios/world.md 3: blockpage server; thepiratebay.com resolved here from Italy (2023-09, OONI probe-cli netemx comment)' },
   { id: 'censorprobe.fortiguard', kind: 'blockpage', location: 'body', pattern_type: 'contains', pattern: 'FortiGuard Web Filtering', scope: 'prod', confidence: 8, source: 'Censored Planet a_prod_fortinet_1 (peers-and-methods 1.4)' },
   { id: 'censorprobe.ir_iframe', kind: 'blockpage', location: 'body', pattern_type: 'contains', pattern: 'iframe src="http://10.10.34.34', scope: 'nat', countries: ['IR'], confidence: 9, source: 'OONI fastpath fingerprint "ir" (from memory; verify against ooni/blocking-fingerprints)' },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LAB_FINGERPRINTS } from './lab-fingerprints.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeOoni, classify, createFingerprintSet, parseFingerprints } from '../../../src/classify/index.js';
 import type { ControlHop } from '../../../src/model/index.js';
@@ -73,12 +74,15 @@ describe('TLS interference: SNI filtering vs interference with the address (sni_
   });
 });
 
+/** The lab's fingerprint file is passed as `censorprobe lab` does (--fingerprints fixtures/fingerprints/lab.jsonl). */
+const LAB = { fingerprints: LAB_FINGERPRINTS };
+
 describe('fingerprints in the verdict', () => {
   it('confirms an injected blockpage over HTTP (http-diff, confirmed) and names the fingerprint', () => {
     const input = measurement(HTTP).lookup({ addrs: [EXAMPLE_IP] })
       .endpoint({ ip: EXAMPLE_IP, http: { code: 200, body: page('blockpage.html'), bodyLength: 188, title: 'Access Denied', headers: {} } })
       .helper(okHelper(HTTP)).build();
-    const { verdict, ooni } = classify(input);
+    const { verdict, ooni } = classify(input, LAB);
     expect(ooni.blocking).toBe('http-diff');
     expect(verdict).toMatchObject({ blocking: 'http-diff', accessible: false, status: 'confirmed', fingerprints: ['censorprobe.lab_access_denied'] });
     expect(verdict.reasons[0]).toMatch(/^the body of the response to http:\/\/www\.example\.com\/ \(depth 0\) is a known blockpage: fingerprint censorprobe\.lab_access_denied \(blockpage, scope isp, IT, confidence 8\)$/);
@@ -98,16 +102,16 @@ describe('fingerprints in the verdict', () => {
     const blocked = (b: ReturnType<typeof measurement>) => b.lookup({ addrs: [EXAMPLE_IP] })
       .endpoint({ ip: EXAMPLE_IP, http: { code: 200, body: page('blockpage.html'), bodyLength: 188, title: 'Access Denied', headers: {} } });
     const failedControl = blocked(measurement(HTTP)).helper({ ...okHelper(HTTP), http: { failure: 'generic_timeout_error' } }).build();
-    expect(classify(failedControl).verdict).toMatchObject({ blocking: 'http-diff', status: 'confirmed' });
+    expect(classify(failedControl, LAB).verdict).toMatchObject({ blocking: 'http-diff', status: 'confirmed' });
     const noHelper = blocked(measurement(HTTP)).noHelper('connection_refused').build();
-    expect(classify(noHelper).verdict).toMatchObject({ blocking: 'http-diff', accessible: false, status: 'confirmed', fingerprints: ['censorprobe.lab_access_denied'] });
+    expect(classify(noHelper, LAB).verdict).toMatchObject({ blocking: 'http-diff', accessible: false, status: 'confirmed', fingerprints: ['censorprobe.lab_access_denied'] });
   });
 
   it('confirms DNS pointing at a known blockpage server address', () => {
     const input = measurement(HTTP).lookup({ addrs: ['83.224.65.41'] })
       .endpoint({ ip: '83.224.65.41', http: { code: 200, body: page('blockpage.html'), bodyLength: 188, title: 'Access Denied' } })
       .helper(okHelper(HTTP)).build();
-    const { verdict } = classify(input);
+    const { verdict } = classify(input, LAB);
     expect(verdict).toMatchObject({ blocking: 'dns', accessible: false, status: 'confirmed', layers: ['dns'] });
     expect(verdict.fingerprints).toEqual(['censorprobe.lab_blockpage_server', 'censorprobe.lab_access_denied']);
     expect(verdict.reasons[0]).toContain('DNS answer 83.224.65.41 for www.example.com is a known blockpage address');

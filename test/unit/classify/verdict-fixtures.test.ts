@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LAB_FINGERPRINTS } from './lab-fingerprints.js';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../../src/classify/index.js';
 import type { Verdict } from '../../../src/model/index.js';
@@ -56,7 +57,7 @@ function pathOf(name: string): string {
 describe('our verdict on OONI Probe measurements', () => {
   for (const [name, expected] of Object.entries(EXPECTED)) {
     it(`on ${name}: is ${JSON.stringify(expected)} with at least one reason`, () => {
-      const { verdict } = classify(importOoniMeasurement(JSON.parse(readFileSync(pathOf(name), 'utf8'))));
+      const { verdict } = classify(importOoniMeasurement(JSON.parse(readFileSync(pathOf(name), 'utf8'))), { fingerprints: LAB_FINGERPRINTS });
       expect([verdict.blocking, verdict.accessible, verdict.status]).toEqual(expected);
       expect(verdict.reasons.length).toBeGreaterThan(0);
       if (verdict.blocking !== null) expect(verdict.layers[0]).toBe(verdict.blocking);

@@ -31,7 +31,7 @@ describe('censorprobe analyze REPORT', () => {
   });
 
   it('--reclassify lists every measurement whose verdict changed under the current rules', async () => {
-    const r = await cli(['analyze', '--reclassify', 'fixtures/reports/older-rules-report.jsonl']);
+    const r = await cli(['analyze', '--reclassify', '--fingerprints', 'fixtures/fingerprints/lab.jsonl', 'fixtures/reports/older-rules-report.jsonl']);
     expect(r.code).toBe(0);
     const changed = r.stdout.split('\n').filter((l) => l.includes(' changed '));
     expect(changed).toEqual([
@@ -44,7 +44,7 @@ describe('censorprobe analyze REPORT', () => {
   });
 
   it('--reclassify --json prints one JSON object a line, the summary last', async () => {
-    const r = await cli(['analyze', '--reclassify', '--json', OLDER]);
+    const r = await cli(['analyze', '--reclassify', '--json', '--fingerprints', 'fixtures/fingerprints/lab.jsonl', OLDER]);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const changed = lines.filter((l) => l['kind'] === 'changed');
     expect(changed.map((l) => [l['input'], l['before'], l['after']])).toEqual([
