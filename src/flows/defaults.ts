@@ -33,6 +33,18 @@ export const REDIRECT_STATUS_CODES: ReadonlySet<number> = new Set([301, 302, 303
 export const DEFAULT_SNI_PROBE_SERVER_NAME = 'example.org';
 
 /**
+ * harmlessNameFor picks the harmless name (SNI/Host) to compare `host` with: `preferred`, unless
+ * the target is that name or one of its subdomains (a rule keyed on `*.example.org` would then hit
+ * both), in which case another RFC 2606 name. Used by the SNI probe and the throttling reference.
+ */
+export function harmlessNameFor(host: string, preferred = DEFAULT_SNI_PROBE_SERVER_NAME): string {
+  const h = host.toLowerCase();
+  const clash = (n: string): boolean => h === n || h.endsWith(`.${n}`);
+  if (!clash(preferred)) return preferred;
+  return ['example.org', 'example.com', 'example.net'].find((n) => !clash(n)) ?? 'example.net';
+}
+
+/**
  * TLS failures after which the flow repeats the handshake with the harmless SNI: the signatures of
  * interference after the ClientHello (RST, FIN, blackhole). Certificate failures are not repeated.
  */

@@ -20,7 +20,7 @@ import {
 } from '../net/index.js';
 import { TOO_MANY_REDIRECTS, type Failure, type Operation } from '../model/failure.js';
 import { SNI_PROBE_TAG, type HttpRequestObservation, type Observations, type TcpConnectObservation, type TlsHandshakeObservation } from '../model/observations.js';
-import { FIRST_CONNECTION_TRANSACTION_ID, FIRST_DNS_TRANSACTION_ID, REDIRECT_STATUS_CODES, SNI_PROBE_FAILURES } from './defaults.js';
+import { harmlessNameFor, FIRST_CONNECTION_TRANSACTION_ID, FIRST_DNS_TRANSACTION_ID, REDIRECT_STATUS_CODES, SNI_PROBE_FAILURES } from './defaults.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
 
@@ -296,7 +296,7 @@ async function sniProbe(state: FlowState, ip: string, port: number, depth: numbe
   const { opts } = state;
   const name = opts.sniProbeServerName;
   if (name === undefined || name === null || isIP(host) !== 0) return;
-  const harmless = host === name || host.endsWith(`.${name}`) ? (name === 'example.com' ? 'example.org' : 'example.com') : name;
+  const harmless = harmlessNameFor(host, name);
   const transactionId = state.nextConnId++;
   const tags = [SNI_PROBE_TAG, `depth=${depth}`];
   const c = await tcpConnect(ip, port, { clock: opts.clock, timeoutMs: opts.timeouts.connectMs, transactionId, depth, tags, ...signalOf(opts) });

@@ -487,11 +487,3 @@ export function listLabNamespaces(): string[] {
     .filter((n) => /^cp[wp]-/.test(n));
 }
 
-/** hasNetnsEtc says whether /etc/netns/<name> exists. */
-export function hasNetnsEtc(name: string): boolean {
-  try {
-    return readdirSync('/etc/netns').includes(name);
-  } catch {
-    return false;
-  }
-}

@@ -76,8 +76,10 @@ export async function runTargets(targets: readonly Target[], opts: RunTargetsOpt
   const summary: RunSummary = { measured: 0, total, interrupted: false, counts: {}, rounds: [], errors: 0 };
   opts.onEvent?.({ kind: 'start', total, skipped: opts.skipped ?? 0 });
   opts.context.throttlingBudget ??= { left: opts.config.throttling?.maxEscalations ?? 0 };
-  // Baseline rounds and paired transfers add many short-lived abort listeners to the run's signal.
-  if (opts.signal !== undefined) setMaxListeners(200, opts.signal);
+  // Every step of every target in flight listens on the run's signal (DoH queries, connects,
+  // handshakes, baseline rounds, paired transfers): about 10 per target, so scale the cap with the
+  // concurrency instead of warning about a leak that is not one.
+  if (opts.signal !== undefined) setMaxListeners(Math.max(200, 16 * opts.config.concurrency), opts.signal);
   const baselines = opts.config.baselines;
   const gate = createOutageGate({
     checks: baselines?.checks ?? [],

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { ControlRecord, EscalationTrigger, Observations, ThrottlingRecord } from '../model/index.js';
 import { createClock, systemLookup } from '../net/index.js';
+import { harmlessNameFor } from '../flows/index.js';
 import { DEFAULT_PAIRS, DEFAULT_STALL_GAP_MS, decideThrottling, screenObservations } from '../throttling/index.js';
 import { runPairedTransfers, type TransferSpec } from './paired-transfers.js';
 
@@ -18,8 +19,8 @@ import { runPairedTransfers, type TransferSpec } from './paired-transfers.js';
  *   `timeoutMs`: per-step budget of a transfer (default 5000); `gapMs`: pause between transfers
  *   (default 500; 3.5 suggests 1 s);
  * - `seed`: the interleaving seed, null = random (always recorded);
- * - `referenceName`: the harmless SNI/Host of the reference arm, null = `example.org` (or
- *   `example.net` when the target is example.org): RFC 2606 names nobody censors;
+ * - `referenceName`: the harmless SNI/Host of the reference arm, null = `harmlessNameFor(host)`: `example.org` (or
+ *   `example.com` when the target is example.org or under it): RFC 2606 names nobody censors;
  * - `maxEscalations`: escalations per run (default 5) so that a run stays bounded.
  */
 export interface ThrottlingConfig {
@@ -50,7 +51,6 @@ export const DEFAULT_THROTTLING: Readonly<ThrottlingConfig> = Object.freeze({
 });
 
 /** Harmless names (RFC 2606 reserved: never the subject of censorship). */
-const HARMLESS = ['example.org', 'example.net'];
 
 /** Everything {@link checkThrottling} needs about the run. */
 export interface ThrottlingCheckContext {
@@ -83,14 +83,14 @@ export async function checkThrottling(observations: Observations, control: Contr
   ctx.budget.left--;
   const url = new URL(request.request.url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const referenceName = cfg.referenceName ?? HARMLESS.find((n) => n !== host) ?? 'example.org';
+  const referenceName = cfg.referenceName ?? harmlessNameFor(host);
   const [ip, portText] = splitAddress(main.address);
   const port = Number(portText);
   const https = url.protocol === 'https:';
   let target: TransferSpec;
   let reference: TransferSpec;
   let kind: 'same_address' | 'helper_stream' = 'same_address';
-  const helper = !https && ctx.controlUrl !== null ? await helperEndpoint(ctx.controlUrl, cfg.maxBytes) : null;
+  const helper = !https && ctx.controlUrl !== null ? await helperEndpoint(ctx.controlUrl, cfg.maxBytes, ctx.signal) : null;
   if (helper !== null) {
     kind = 'helper_stream';
     target = { ...helper, tls: false, sni: null, noVerify: false, host: url.host };
@@ -137,13 +137,14 @@ function splitAddress(address: string): [string, string] {
 }
 
 /** The helper's reference-stream endpoint (`/x/reference-stream`), resolved to an address; null when the helper's name does not resolve. */
-async function helperEndpoint(controlUrl: string, bytes: number): Promise<{ ip: string; port: number; url: string } | null> {
+async function helperEndpoint(controlUrl: string, bytes: number, signal?: AbortSignal): Promise<{ ip: string; port: number; url: string } | null> {
   const u = new URL(controlUrl);
   if (u.protocol !== 'http:') return null; // an https helper would need its own certificate name: not supported yet
   const host = u.hostname.replace(/^\[|\]$/g, '');
   let ip = host;
   if (isIP(host) === 0) {
-    const r = await systemLookup(host, { clock: createClock(), timeoutMs: 4000, transactionId: 1, depth: 0 });
+    // OONI's DNS budget (4 s); Ctrl-C cuts it short like every other step.
+    const r = await systemLookup(host, { clock: createClock(), timeoutMs: 4000, transactionId: 1, depth: 0, ...(signal ? { signal } : {}) });
     const first = r.addresses[0];
     if (first === undefined) return null;
     ip = first;

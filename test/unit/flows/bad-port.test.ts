@@ -20,3 +20,14 @@ describe('port 0', () => {
     expect(() => parseBaseline('tcp://192.0.2.1:0')).toThrow("baseline 'tcp://192.0.2.1:0': port 0 is out of range (1-65535)");
   });
 });
+
+describe('harmlessNameFor', () => {
+  it('never picks the target itself or a parent of it', async () => {
+    const { harmlessNameFor } = await import('../../../src/flows/index.js');
+    expect(harmlessNameFor('www.bbc.com')).toBe('example.org');
+    expect(harmlessNameFor('example.org')).toBe('example.com');
+    expect(harmlessNameFor('www.example.org')).toBe('example.com');
+    expect(harmlessNameFor('a.example.com', 'example.com')).toBe('example.org');
+
+  });
+});
