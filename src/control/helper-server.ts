@@ -14,13 +14,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { isIP } from 'node:net';
 import type { ControlHop, HttpRequestObservation, ThRequest, ThResponse, ThIpInfo } from '../model/index.js';
-import { createClock, tcpConnect, tlsHandshake } from '../net/index.js';
+import { createClock, firstValues, formatEndpoint, parseEndpoint, tcpConnect, tlsHandshake } from '../net/index.js';
 import type { FlowOptions, HopResult } from '../flows/index.js';
 import { measureUrl } from '../flows/index.js';
 import { isBogon } from '../classify/bogon.js';
-import { formatEndpoint } from './th-client.js';
 import { legacyDnsFailure, legacyHttpFailure, legacyTcpFailure } from './legacy-failures.js';
 
 /** Configuration of the helper. */
@@ -118,8 +116,7 @@ export function parseThRequest(text: string): ThRequest | string {
   }
   if (tcp.length > 64) return 'tcp_connect lists more than 64 endpoints';
   for (const ep of tcp as string[]) {
-    const { ip, port } = splitEndpoint(ep);
-    if (isIP(ip) === 0 || port < 1 || port > 65535) return `tcp_connect entry '${ep}' is not a valid ip:port`;
+    if (parseEndpoint(ep) === null) return `tcp_connect entry '${ep}' is not a valid ip:port`;
   }
   const headers = (o['http_request_headers'] ?? {}) as Record<string, string[]>;
   return { http_request: url.href, http_request_headers: headers, tcp_connect: tcp as string[], x_quic_enabled: false };
@@ -136,11 +133,6 @@ function isIpLiteral(host: string): boolean {
   return /^[0-9.]+$/.test(host) || host.includes(':');
 }
 
-function splitEndpoint(ep: string): { ip: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(ep);
-  if (!m) throw new Error(`bad endpoint ${ep}`);
-  return { ip: m[1] as string, port: Number(m[2]) };
-}
 
 /**
  * Measures one control request: DNS and the HTTP chain through {@link measureUrl} (bogon
@@ -165,7 +157,7 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
   });
   const first = m.hops[0];
   const helperAddrs = first?.addresses ?? [];
-  const probeAddrs = req.tcp_connect.map((e) => splitEndpoint(e).ip);
+  const probeAddrs = req.tcp_connect.flatMap((e) => parseEndpoint(e)?.ip ?? []);
   const ports = url.port !== '' ? [Number(url.port)] : url.protocol === 'https:' ? [443] : [80, 443];
   const host = url.hostname.replace(/^\[|\]$/g, '');
 
@@ -224,11 +216,6 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
   };
 }
 
-function firstValues(list: [string, string][]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of list) if (!(k in out)) out[k] = v;
-  return out;
-}
 
 /** Our per-hop control result from the helper's own flow (failures in our vocabulary). */
 function toControlHop(h: HopResult): ControlHop {

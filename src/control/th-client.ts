@@ -7,7 +7,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { ControlRecord, ThRequest, ThResponse } from '../model/index.js';
 import type { Clock } from '../net/index.js';
-import { classifyError, DEFAULT_REQUEST_HEADERS } from '../net/index.js';
+import { classifyError, DEFAULT_REQUEST_HEADERS, formatEndpoint } from '../net/index.js';
 
 /** Options of {@link queryHelper}. */
 export interface QueryHelperOptions {
@@ -42,11 +42,6 @@ export function buildThRequest(url: string, addresses: string[]): ThRequest {
     if (v !== undefined) headers[name] = [v];
   }
   return { http_request: url, http_request_headers: headers, tcp_connect: [...new Set(endpoints)], x_quic_enabled: false };
-}
-
-/** `ip:port`, with IPv6 in brackets. */
-export function formatEndpoint(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 const agents = new Map<string, Agent>();

@@ -306,7 +306,8 @@ function toHeadersList(raw: Buffer[] | string[] | null): HeadersList {
   return out;
 }
 
-function firstValues(list: HeadersList): Record<string, string> {
+/** firstValues maps a header list to `{name: first value}` (the helper's `headers` shape, OONI oohelperd). */
+export function firstValues(list: HeadersList): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of list) if (!(name in out)) out[name] = value;
   return out;

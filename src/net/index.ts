@@ -10,7 +10,7 @@
 export { createClock, type Clock } from './clock.js';
 export { classifyError, scrubAddresses, OperationTimeoutError, ERR_PROBE_TIMEOUT, type ClassifiedFailure } from './failure.js';
 export { createDeadline, type Deadline } from './deadline.js';
-export { formatEndpoint } from './endpoint.js';
+export { formatEndpoint, parseEndpoint } from './endpoint.js';
 export { DEFAULT_DNS_TIMEOUT_MS, type LookupOptions, type LookupResult } from './dns-message.js';
 export { systemLookup, type SystemLookupOptions, type GetaddrinfoFn } from './dns-system.js';
 export { udpLookup, DEFAULT_LATE_REPLY_WINDOW_MS, type UdpLookupOptions } from './dns-udp.js';
@@ -26,6 +26,7 @@ export {
   DEFAULT_HTTP_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_REQUEST_HEADERS,
+  firstValues,
   USER_AGENT,
   MAX_READ_EVENTS,
   type HttpRoundTripOptions,

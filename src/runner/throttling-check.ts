@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { ControlRecord, EscalationTrigger, Observations, ThrottlingRecord } from '../model/index.js';
-import { createClock, systemLookup } from '../net/index.js';
+import { createClock, parseEndpoint, systemLookup } from '../net/index.js';
 import { harmlessNameFor } from '../flows/index.js';
 import { DEFAULT_PAIRS, DEFAULT_STALL_GAP_MS, decideThrottling, screenObservations } from '../throttling/index.js';
 import { runPairedTransfers, type TransferSpec } from './paired-transfers.js';
@@ -77,15 +77,15 @@ export async function checkThrottling(observations: Observations, control: Contr
   const triggers: EscalationTrigger[] = cfg.mode === 'always' ? ['requested', ...screening.suspicious] : [...screening.suspicious];
   const main = screening.transfer;
   const request = observations.requests[0];
-  if (cfg.mode === 'off' || triggers.length === 0 || main === null || request === undefined || ctx.budget.left <= 0 || ctx.signal?.aborted) {
+  const endpoint = main === null ? null : parseEndpoint(main.address);
+  if (cfg.mode === 'off' || triggers.length === 0 || main === null || endpoint === null || request === undefined || ctx.budget.left <= 0 || ctx.signal?.aborted) {
     return { screening, escalation: null };
   }
   ctx.budget.left--;
   const url = new URL(request.request.url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const referenceName = cfg.referenceName ?? harmlessNameFor(host);
-  const [ip, portText] = splitAddress(main.address);
-  const port = Number(portText);
+  const { ip, port } = endpoint;
   const https = url.protocol === 'https:';
   let target: TransferSpec;
   let reference: TransferSpec;
@@ -131,10 +131,6 @@ export async function checkThrottling(observations: Observations, control: Contr
   };
 }
 
-function splitAddress(address: string): [string, string] {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
-  return m ? [m[1] as string, m[2] as string] : [address, '0'];
-}
 
 /** The helper's reference-stream endpoint (`/x/reference-stream`), resolved to an address; null when the helper's name does not resolve. */
 async function helperEndpoint(controlUrl: string, bytes: number, signal?: AbortSignal): Promise<{ ip: string; port: number; url: string } | null> {

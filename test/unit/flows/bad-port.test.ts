@@ -31,3 +31,12 @@ describe('harmlessNameFor', () => {
 
   });
 });
+
+describe('parseEndpoint', () => {
+  it('splits IPv4 and bracketed IPv6 endpoints and rejects anything else', async () => {
+    const { parseEndpoint } = await import('../../../src/net/index.js');
+    expect(parseEndpoint('93.184.216.34:443')).toEqual({ ip: '93.184.216.34', port: 443 });
+    expect(parseEndpoint('[2001:db8::1]:80')).toEqual({ ip: '2001:db8::1', port: 80 });
+    for (const bad of ['93.184.216.34:0', '93.184.216.34:70000', 'example.org:443', '2001:db8::1:80', '1.2.3:443']) expect(parseEndpoint(bad), bad).toBeNull();
+  });
+});
