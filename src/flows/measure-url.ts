@@ -5,7 +5,6 @@
  * redirects, each hop from its own DNS on.
  */
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import {
   dohLookup,
   formatEndpoint,
@@ -20,6 +19,10 @@ import {
 } from '../net/index.js';
 import { TOO_MANY_REDIRECTS, type Failure, type Operation } from '../model/failure.js';
 import { SNI_PROBE_TAG, type HttpRequestObservation, type Observations, type TcpConnectObservation, type TlsHandshakeObservation } from '../model/observations.js';
+import { isLoopback, neverDial } from '../model/ip.js';
+import { createChainCookies, type ChainCookies } from './cookies.js';
+import { refreshRedirect, type RedirectKind } from './refresh.js';
+import { altSvcHttp3, untestedHttp3 } from './variants.js';
 import { harmlessNameFor, FIRST_CONNECTION_TRANSACTION_ID, FIRST_DNS_TRANSACTION_ID, REDIRECT_STATUS_CODES, SNI_PROBE_FAILURES } from './defaults.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
@@ -38,10 +41,14 @@ export type ResolverSpec = { kind: 'system' } | { kind: 'udp'; ip: string; port:
  * - `signal` (optional): aborts every pending step (failures `interrupted`).
  * - `onDepth0Addresses` (optional): called once, as soon as depth-0 DNS finishes, with the
  *   addresses ([] on failure); the runner starts the control then.
- * - `dialLoopback` (optional, default false): dial loopback addresses too. OONI never dials them
- *   (`ipfiltering.go`); ONLY tests on 127.0.0.0/8 set this.
+ * - `dialLoopback` (optional, default false): dial loopback addresses too. Bogons (private,
+ *   loopback, 0.0.0.0/8, `::`, ...: `neverDial` in src/model/ip.ts) are never dialled and are
+ *   recorded in `observations.x_not_dialled`; ONLY tests on 127.0.0.0/8 set this, and it lets
+ *   127.0.0.0/8 and ::1 through (nothing else).
  * - `dialFilter` (optional): extra predicate; addresses for which it returns false are not dialed
- *   (the helper uses it to refuse bogons).
+ *   (and not recorded).
+ * - `requestHeaders` (optional): extra request headers for every hop (the helper forwards the
+ *   client's `http_request_headers`); `Cookie` is managed by the flow's jar and never taken from here.
  * - `lateReplyWindowMs` (optional, UDP resolver only, default 500 ms).
  * - `getaddrinfo` (optional, system resolver only): the getaddrinfo seam (tests).
  * - `sniProbeServerName` (optional, default: none = off): after a TLS handshake fails with
@@ -66,6 +73,7 @@ export interface FlowOptions {
   lateReplyWindowMs?: number;
   getaddrinfo?: GetaddrinfoFn;
   sniProbeServerName?: string | null;
+  requestHeaders?: Record<string, string>;
 }
 
 /**
@@ -88,6 +96,9 @@ export interface FlowOptions {
  *   no address was dialable (every address loopback/filtered: `connects` is then []).
  * - `failed_operation`: `resolve`, `connect`, `tls_handshake` or `http_round_trip`; null with
  *   `failure` null.
+ * - `not_dialled`: the addresses never dialled (bogons), resolver order.
+ * - `redirect_kind`: how `location` was found (Location header, Refresh header, meta refresh), or
+ *   null when there is no `location`.
  */
 export interface HopResult {
   url: string;
@@ -100,6 +111,8 @@ export interface HopResult {
   location: string | null;
   failure: Failure | null;
   failed_operation: Operation | null;
+  not_dialled: string[];
+  redirect_kind: RedirectKind | null;
 }
 
 /**
@@ -123,7 +136,11 @@ export interface UrlMeasurement {
  * of OONI `priority.go`). Redirects (301/302/303/307/308 with Location) are followed up to
  * `maxRedirects`; one more fails with `unknown_failure: stopped after too many redirects`; a
  * Location with an empty host fails with `http_invalid_redirect_location_host`. Each followed hop
- * has depth+1 and Referer = the previous URL.
+ * has depth+1 and Referer = the previous URL. A `Refresh` header or an HTML meta refresh naming
+ * another URL is followed the same way, within the same limit (src/flows/refresh.ts). Cookies set
+ * by any hop are sent to the later hops as a browser does (src/flows/cookies.ts). Bogon addresses
+ * are never dialled (`observations.x_not_dialled`); an `Alt-Svc` advertising HTTP/3 is recorded
+ * in `observations.x_untested_variants`; each followed redirect in `observations.x_redirects`.
  * Transaction ids: DNS lookups 10001+, endpoint flows 40001+ (OONI `idgenerator.go`). Tags:
  * `classic` on every query and endpoint of our (single, primary) resolver, `depth=N`, and
  * `fetch_body=true` on every endpoint flow (all of them are candidates to fetch, as in OONI; the
@@ -140,6 +157,7 @@ export async function measureUrl(url: string, opts: FlowOptions): Promise<UrlMea
     dnsCache: new Map(),
     nextDnsId: FIRST_DNS_TRANSACTION_ID,
     nextConnId: FIRST_CONNECTION_TRANSACTION_ID,
+    cookies: createChainCookies(),
   };
   const hops: HopResult[] = [];
   let current = stripHash(first);
@@ -147,6 +165,9 @@ export async function measureUrl(url: string, opts: FlowOptions): Promise<UrlMea
   for (let depth = 0; ; depth++) {
     const hop = await measureHop(state, current, depth, referer);
     hops.push(hop);
+    if (hop.location !== null && hop.redirect_kind !== null) {
+      (state.observations.x_redirects ??= []).push({ depth, from: current, to: hop.location, kind: hop.redirect_kind });
+    }
     if (hop.failure !== null || hop.location === null) break;
     referer = current;
     current = hop.location;
@@ -161,6 +182,7 @@ interface FlowState {
   dnsCache: Map<string, { addresses: string[]; failure: Failure | null }>;
   nextDnsId: number;
   nextConnId: number;
+  cookies: ChainCookies;
 }
 
 interface Endpoint {
@@ -178,7 +200,7 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const https = u.protocol === 'https:';
   const port = u.port !== '' ? Number(u.port) : https ? 443 : 80;
-  const hop: HopResult = { url, depth, addresses: [], dns_failure: null, connects: [], tls: [], request: null, location: null, failure: null, failed_operation: null };
+  const hop: HopResult = { url, depth, addresses: [], dns_failure: null, connects: [], tls: [], request: null, location: null, failure: null, failed_operation: null, not_dialled: [], redirect_kind: null };
   // Port 0 parses as a URL but cannot be dialed: a (possibly injected) redirect there is a failed
   // connect, never an exception that would end the whole run.
   if (port < 1 || port > 65535) {
@@ -199,7 +221,16 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   }
 
   // 2. Connect (and handshake) every dialable address in parallel.
-  const dialable = dns.addresses.filter((ip) => (opts.dialLoopback === true || !isLoopback(ip)) && (opts.dialFilter?.(ip) ?? true));
+  const dialable: string[] = [];
+  for (const ip of dns.addresses) {
+    const reason = opts.dialLoopback === true && isLoopback(ip) ? null : neverDial(ip);
+    if (reason !== null) {
+      hop.not_dialled.push(ip);
+      (state.observations.x_not_dialled ??= []).push({ ip, port, depth, reason });
+    } else if (opts.dialFilter?.(ip) ?? true) {
+      dialable.push(ip);
+    }
+  }
   const tags = ['classic', `depth=${depth}`, 'fetch_body=true'];
   const endpoints: Endpoint[] = dialable.map((ip) => ({ ip, address: formatEndpoint(ip, port), transactionId: state.nextConnId++, connect: null, handshake: null, socket: null }));
   await Promise.all(
@@ -249,11 +280,13 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
     return hop;
   }
 
-  // 4. HTTP GET.
+  // 4. HTTP GET, with the chain's cookies.
+  const headers = requestHeadersFor(state, url);
   const r = await httpRoundTrip(winner.socket, {
     url,
     address: winner.address,
     ...(referer !== undefined ? { referer } : {}),
+    ...(headers !== null ? { headers } : {}),
     maxBodyBytes: opts.maxBodyBytes,
     clock: opts.clock,
     timeoutMs: opts.timeouts.httpMs,
@@ -264,18 +297,23 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   });
   const request = r.observation;
   state.observations.network_events.push(...r.events);
+  if (request.response !== null) {
+    state.cookies.store(url, request.response.headers_list);
+    const h3 = altSvcHttp3(request.response.headers_list);
+    if (h3 !== null) (state.observations.x_untested_variants ??= []).push(untestedHttp3(h3, depth, url));
+  }
 
-  // 5. Redirect?
-  if (request.failure === null && request.response !== null && REDIRECT_STATUS_CODES.has(request.response.code)) {
-    const location = headerValue(request.response.headers_list, 'location');
-    if (location !== null) {
-      const next = resolveLocation(location, url);
-      if ('failure' in next) {
-        request.failure = next.failure;
-      } else {
-        hop.location = next.url;
-        if (depth >= opts.maxRedirects) request.failure = TOO_MANY_REDIRECTS;
-      }
+  // 5. Redirect? (Location on a 3xx; else a Refresh header or meta refresh naming another URL.)
+  const redirect = request.failure === null ? redirectOf(request, r.body) : null;
+  if (redirect !== null) {
+    const next = resolveLocation(redirect.target, url);
+    if ('failure' in next) {
+      // A broken Refresh is ignored, as browsers do; a broken Location fails the hop (OONI).
+      if (redirect.kind === 'location') request.failure = next.failure;
+    } else if (redirect.kind === 'location' || next.url !== url) {
+      hop.location = next.url;
+      hop.redirect_kind = redirect.kind;
+      if (depth >= opts.maxRedirects) request.failure = TOO_MANY_REDIRECTS;
     }
   }
   state.observations.requests.unshift(request);
@@ -345,13 +383,30 @@ function signalOf(opts: FlowOptions): { signal?: AbortSignal } {
   return opts.signal !== undefined ? { signal: opts.signal } : {};
 }
 
-/** isLoopback: 127.0.0.0/8, ::1 and IPv4-mapped loopback (OONI `ipfiltering.go` never dials them). */
-function isLoopback(ip: string): boolean {
-  try {
-    return ipaddr.process(ip).range() === 'loopback';
-  } catch {
-    return false;
+/** The extra request headers of a hop: the caller's (`requestHeaders`), then the chain's Cookie. */
+function requestHeadersFor(state: FlowState, url: string): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(state.opts.requestHeaders ?? {})) if (k.toLowerCase() !== 'cookie') out[k] = v;
+  const cookie = state.cookies.headerFor(url);
+  if (cookie !== null) out['Cookie'] = cookie;
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/**
+ * The redirect a response asks for: Location on a redirect status (REDIRECT_STATUS_CODES), else a
+ * Refresh header or an HTML meta refresh (src/flows/refresh.ts). Null when none.
+ */
+function redirectOf(request: HttpRequestObservation, body: Buffer): { target: string; kind: RedirectKind } | null {
+  const res = request.response;
+  if (res === null) return null;
+  if (REDIRECT_STATUS_CODES.has(res.code)) {
+    const location = headerValue(res.headers_list, 'location');
+    return location !== null ? { target: location, kind: 'location' } : null;
   }
+  // The body as text: the observation keeps valid UTF-8 as text; other bytes are read as latin1
+  // (the meta tag is ASCII either way).
+  const text = typeof res.body === 'string' ? res.body : body.toString('latin1');
+  return refreshRedirect(res.headers_list, headerValue(res.headers_list, 'content-type'), text);
 }
 
 function headerValue(list: [string, string][], name: string): string | null {

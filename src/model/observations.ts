@@ -182,4 +182,46 @@ export interface Observations {
   tls_handshakes: TlsHandshakeObservation[];
   requests: HttpRequestObservation[];
   network_events: NetworkEvent[];
+  /**
+   * Addresses from a DNS answer (or a redirect target) that the flow never connected to, and why:
+   * `bogon` covers private, loopback, 0.0.0.0/8, `::` and the other reserved ranges (src/model/ip.ts).
+   * No tcp_connect observation exists for them. Absent when every address was dialled
+   * (docs/measurement-model.md, "Addresses never dialled").
+   */
+  x_not_dialled?: NotDialled[];
+  /** Protocol variants the site advertised that the probe did not test; absent when none. */
+  x_untested_variants?: UntestedVariant[];
+  /** How each followed redirect hop was reached (depth of the hop it came FROM); absent when none. */
+  x_redirects?: RedirectRecord[];
+}
+
+/** An address the flow refused to dial: `IP`, the port it would have used, the hop's depth, the reason. */
+export interface NotDialled {
+  ip: string;
+  port: number;
+  depth: number;
+  reason: 'bogon';
+}
+
+/**
+ * A protocol variant the site advertised that the probe did not test: `http3` from an `Alt-Svc`
+ * header, `ech` from a DNS HTTPS record; `advertised` is the advertisement (at most 200 characters).
+ */
+export interface UntestedVariant {
+  variant: 'http3' | 'ech';
+  depth: number;
+  url: string;
+  source: 'alt-svc' | 'https-rr';
+  advertised: string;
+}
+
+/**
+ * One followed redirect: from the hop at `depth` to `to`, by a Location header (`location`), a
+ * `Refresh` header (`refresh_header`) or an HTML meta refresh (`meta_refresh`).
+ */
+export interface RedirectRecord {
+  depth: number;
+  from: string;
+  to: string;
+  kind: 'location' | 'refresh_header' | 'meta_refresh';
 }

@@ -205,7 +205,7 @@ describe('measureUrl', () => {
     const m = await measureUrl('http://nxdomain.example/', flowOptions(d.port, { onDepth0Addresses: (a) => (depth0 = a) }));
     expect(depth0).toEqual([]);
     expect(m.hops).toEqual([
-      { url: 'http://nxdomain.example/', depth: 0, addresses: [], dns_failure: 'dns_nxdomain_error', connects: [], tls: [], request: null, location: null, failure: 'dns_nxdomain_error', failed_operation: 'resolve' },
+      { url: 'http://nxdomain.example/', depth: 0, addresses: [], dns_failure: 'dns_nxdomain_error', connects: [], tls: [], request: null, location: null, failure: 'dns_nxdomain_error', failed_operation: 'resolve', not_dialled: [], redirect_kind: null },
     ]);
   });
 

@@ -1,0 +1,47 @@
+/**
+ * The cookie jar of one measured redirect chain: cookies set by a response are sent with the later
+ * requests of the same chain, as a browser does (RFC 6265, implemented by tough-cookie). Without it
+ * a site that sets a cookie and redirects to itself until the cookie comes back loops until the
+ * redirect limit, for the probe and the helper alike, and looks down (docs/measurement-model.md,
+ * "Redirects and cookies"). One jar per measurement: nothing is kept between targets or runs.
+ */
+import { CookieJar } from 'tough-cookie';
+import type { HeadersList } from '../model/observations.js';
+
+/** Cap on Set-Cookie headers taken from one response (a hostile server cannot grow the jar without bound). */
+const MAX_SET_COOKIE_PER_RESPONSE = 50;
+/** Cap on one Set-Cookie header value, bytes (browsers cap a cookie at 4096 bytes, RFC 6265 section 6.1). */
+const MAX_SET_COOKIE_BYTES = 8192;
+
+/** ChainCookies: the jar of one redirect chain. */
+export interface ChainCookies {
+  /** The `Cookie` header value for a request to `url`, or null when no cookie applies. Never throws. */
+  headerFor(url: string): string | null;
+  /** Stores the `Set-Cookie` headers of a response to `url` (invalid ones are ignored). Never throws. */
+  store(url: string, headers: HeadersList): void;
+}
+
+/** createChainCookies returns an empty in-memory jar (public-suffix checks on, as browsers do). */
+export function createChainCookies(): ChainCookies {
+  const jar = new CookieJar();
+  return {
+    headerFor(url) {
+      try {
+        const value = jar.getCookieStringSync(url);
+        return value === '' ? null : value;
+      } catch {
+        return null;
+      }
+    },
+    store(url, headers) {
+      const setCookies = headers.filter(([k, v]) => k.toLowerCase() === 'set-cookie' && v.length <= MAX_SET_COOKIE_BYTES).slice(0, MAX_SET_COOKIE_PER_RESPONSE);
+      for (const [, value] of setCookies) {
+        try {
+          jar.setCookieSync(value, url, { ignoreError: true });
+        } catch {
+          // an unparsable cookie is ignored, as browsers do
+        }
+      }
+    },
+  };
+}
