@@ -18,7 +18,8 @@ import type { ControlHop, HttpRequestObservation, ThRequest, ThResponse, ThIpInf
 import { createClock, firstValues, formatEndpoint, parseEndpoint, tcpConnect, tlsHandshake } from '../net/index.js';
 import type { FlowOptions, HopResult } from '../flows/index.js';
 import { measureUrl } from '../flows/index.js';
-import { isBogon } from '../classify/bogon.js';
+import { isBogon, isIpLiteral } from '../model/ip.js';
+import { forwardableHeaders } from './forward-headers.js';
 import { legacyDnsFailure, legacyHttpFailure, legacyTcpFailure } from './legacy-failures.js';
 
 /** Configuration of the helper. */
@@ -118,7 +119,10 @@ export function parseThRequest(text: string): ThRequest | string {
   for (const ep of tcp as string[]) {
     if (parseEndpoint(ep) === null) return `tcp_connect entry '${ep}' is not a valid ip:port`;
   }
-  const headers = (o['http_request_headers'] ?? {}) as Record<string, string[]>;
+  // Kept as sent (the answer's request echo); what is forwarded is filtered by forwardableHeaders.
+  const raw = o['http_request_headers'];
+  const headers: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(forwardableHeaders(raw))) headers[k] = [v];
   return { http_request: url.href, http_request_headers: headers, tcp_connect: tcp as string[], x_quic_enabled: false };
 }
 
@@ -129,68 +133,46 @@ function refuseTarget(req: ThRequest): string | null {
   return null;
 }
 
-function isIpLiteral(host: string): boolean {
-  return /^[0-9.]+$/.test(host) || host.includes(':');
-}
-
 
 /**
  * Measures one control request: DNS and the HTTP chain through {@link measureUrl} (bogon
- * addresses never dialed), then TCP (and TLS on 443) to the union of the probe's and the helper's
- * addresses, with OONI's port plan (`ipinfo.go`): the URL's explicit port, else 443 for https,
- * 80 and 443 for http.
+ * addresses never dialled; the client's request headers forwarded, see forward-headers.ts; the
+ * chain's cookies kept), and, CONCURRENTLY with that fetch as oohelperd does (`measure.go`), TCP
+ * (and TLS on 443) to the union of the probe's and the helper's addresses, with OONI's port plan
+ * (`ipinfo.go`): the URL's explicit port, else 443 for https, 80 and 443 for http. The probe's
+ * endpoints start at once, the helper's own as soon as its depth-0 DNS answers, so the worst case
+ * is DNS + max(fetch, connect + TLS), not their sum (docs/helper-protocol.md, "Budget").
  */
 export async function measureControl(req: ThRequest, opts: HelperOptions): Promise<ThResponse> {
   const clock = createClock();
   const url = new URL(req.http_request);
+  const probeAddrs = req.tcp_connect.flatMap((e) => parseEndpoint(e)?.ip ?? []);
+  const ports = url.port !== '' ? [Number(url.port)] : url.protocol === 'https:' ? [443] : [80, 443];
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const checks = new EndpointChecks(host, ports, clock, opts);
+  checks.start(probeAddrs);
   const m = await measureUrl(url.href, {
     resolver: opts.resolver,
     clock,
     timeouts: opts.timeouts,
     maxBodyBytes: opts.maxBodyBytes,
     maxRedirects: opts.maxRedirects,
-    dialFilter: (ip: string) => !isBogon(ip),
+    requestHeaders: forwardableHeaders(req.http_request_headers),
+    onDepth0Addresses: (addrs) => checks.start(addrs),
     // The control wants the genuine answer, not injected late replies: no 500 ms listening window
     // after the first reply (that window is a probe-side test; oohelperd has none).
     lateReplyWindowMs: 0,
     ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
   });
   const first = m.hops[0];
-  const helperAddrs = first?.addresses ?? [];
-  const probeAddrs = req.tcp_connect.flatMap((e) => parseEndpoint(e)?.ip ?? []);
-  const ports = url.port !== '' ? [Number(url.port)] : url.protocol === 'https:' ? [443] : [80, 443];
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const helperAddrs = first?.dns_failure === null ? first.addresses : [];
+  checks.start(helperAddrs);
+  await checks.done();
 
   const ipInfo: Record<string, ThIpInfo> = {};
   for (const ip of new Set([...probeAddrs, ...helperAddrs])) {
-    ipInfo[ip] = { asn: 0, flags: (probeAddrs.includes(ip) ? 1 : 0) | (helperAddrs.includes(ip) ? 2 : 0) | (isBogon(ip) ? 4 : 0) };
+    ipInfo[ip] = { asn: 0, flags: (probeAddrs.includes(ip) ? 1 : 0) | (helperAddrs.includes(ip) ? 2 : 0) | (isBogon(ip) ? 4 : 0) | (checks.verified.has(ip) ? 8 : 0) };
   }
-  const tcp: ThResponse['tcp_connect'] = {};
-  const tlsResults: NonNullable<ThResponse['tls_handshake']> = {};
-  const endpoints = [...new Set([...probeAddrs, ...helperAddrs])]
-    .filter((ip) => !isBogon(ip))
-    .flatMap((ip) => ports.map((port) => ({ ip, port })));
-  await Promise.all(
-    endpoints.map(async ({ ip, port }) => {
-      const key = formatEndpoint(ip, port);
-      const c = await tcpConnect(ip, port, { clock, timeoutMs: opts.timeouts.connectMs, transactionId: 0, depth: 0, tags: [] });
-      tcp[key] = { status: c.observation.status.success, failure: legacyTcpFailure(c.observation.status.failure) };
-      if (c.socket === null) return;
-      if (port !== 443) {
-        c.socket.destroy();
-        return;
-      }
-      const t = await tlsHandshake(c.socket, {
-        serverName: host, clock, timeoutMs: opts.timeouts.tlsMs, transactionId: 0, depth: 0, tags: [], address: key,
-        recordPeerCertificates: false, // only the failure is kept
-        ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
-      });
-      t.socket?.destroy();
-      tlsResults[key] = { server_name: host, status: t.observation.failure === null, failure: t.observation.failure };
-      const info = ipInfo[ip];
-      if (info && t.observation.failure === null) info.flags |= 8;
-    }),
-  );
 
   const last = m.hops[m.hops.length - 1];
   const final = last?.request?.response ?? null;
@@ -205,8 +187,8 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
 
   const dnsFailure = first?.dns_failure ?? null;
   return {
-    tcp_connect: tcp,
-    tls_handshake: tlsResults,
+    tcp_connect: checks.tcp,
+    tls_handshake: checks.tls,
     quic_handshake: {},
     http_request,
     http3_request: null,
@@ -216,6 +198,58 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
   };
 }
 
+/**
+ * The helper's endpoint checks (TCP, and TLS with SNI = host on port 443) of a set of addresses
+ * that grows while the fetch runs: `start` launches the checks of addresses not seen yet (bogons
+ * skipped, as oohelperd does), `done` waits for every launched check. Results in OONI's legacy
+ * vocabulary; `verified` holds the addresses whose TLS handshake succeeded (ip_info flag 8).
+ */
+class EndpointChecks {
+  readonly tcp: ThResponse['tcp_connect'] = {};
+  readonly tls: NonNullable<ThResponse['tls_handshake']> = {};
+  readonly verified = new Set<string>();
+  private readonly seen = new Set<string>();
+  private readonly pending: Promise<void>[] = [];
+
+  constructor(
+    private readonly host: string,
+    private readonly ports: number[],
+    private readonly clock: ReturnType<typeof createClock>,
+    private readonly opts: HelperOptions,
+  ) {}
+
+  start(addrs: string[]): void {
+    for (const ip of addrs) {
+      if (this.seen.has(ip) || isBogon(ip)) continue;
+      this.seen.add(ip);
+      for (const port of this.ports) this.pending.push(this.check(ip, port));
+    }
+  }
+
+  async done(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  private async check(ip: string, port: number): Promise<void> {
+    const { clock, opts, host } = this;
+    const key = formatEndpoint(ip, port);
+    const c = await tcpConnect(ip, port, { clock, timeoutMs: opts.timeouts.connectMs, transactionId: 0, depth: 0, tags: [] });
+    this.tcp[key] = { status: c.observation.status.success, failure: legacyTcpFailure(c.observation.status.failure) };
+    if (c.socket === null) return;
+    if (port !== 443) {
+      c.socket.destroy();
+      return;
+    }
+    const t = await tlsHandshake(c.socket, {
+      serverName: host, clock, timeoutMs: opts.timeouts.tlsMs, transactionId: 0, depth: 0, tags: [], address: key,
+      recordPeerCertificates: false, // only the failure is kept
+      ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
+    });
+    t.socket?.destroy();
+    this.tls[key] = { server_name: host, status: t.observation.failure === null, failure: t.observation.failure };
+    if (t.observation.failure === null) this.verified.add(ip);
+  }
+}
 
 /** Our per-hop control result from the helper's own flow (failures in our vocabulary). */
 function toControlHop(h: HopResult): ControlHop {
@@ -243,6 +277,10 @@ function toControlHop(h: HopResult): ControlHop {
             headers: r.response ? firstValues(r.response.headers_list) : {},
             location: h.location,
             goodput_bps: helperGoodput(r),
+            // For the throttling attribution (docs/helper-protocol.md, "x_censorprobe"): how long the
+            // helper's own fetch of this hop took and how many body bytes it read.
+            duration_ms: Math.max(0, Math.round((r.t - r.t0) * 1000)),
+            body_bytes: r.response?.body_length ?? 0,
           },
   };
 }

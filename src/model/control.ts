@@ -80,6 +80,10 @@ export interface ControlHop {
      * Optional (helpers before schema 1.1.0 do not send it).
      */
     goodput_bps?: number | null;
+    /** The helper's fetch of this hop, request start to end of body, ms (since 1.2.0; optional). */
+    duration_ms?: number;
+    /** Body bytes the helper read at this hop, up to its cap (since 1.2.0; optional). */
+    body_bytes?: number;
   } | null;
 }
 

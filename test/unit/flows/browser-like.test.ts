@@ -53,7 +53,10 @@ describe('cookies across redirects', () => {
   it('a 302 to itself with Set-Cookie until the cookie comes back: one redirect, then the page', async () => {
     const d = await dns({ 'news.example.ir': ['127.0.0.1'] });
     const w = await web((req, res) => {
-      if (/(^|;\s*)seen=1/.test(req.headers.cookie ?? '')) return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+      if (/(^|;\s*)seen=1/.test(req.headers.cookie ?? '')) {
+        res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+        return;
+      }
       res.writeHead(302, { Location: '/', 'Set-Cookie': 'seen=1; Path=/' }).end();
     });
     const m = await measureUrl(`http://news.example.ir:${w.port}/`, opts(d.port));
@@ -64,7 +67,10 @@ describe('cookies across redirects', () => {
   it('a cookie for another path or host is not sent', async () => {
     const d = await dns({ 'a.example.ir': ['127.0.0.1'] });
     const w = await web((req, res) => {
-      if (req.url === '/') return res.writeHead(302, { Location: '/next', 'Set-Cookie': 'x=1; Path=/private' }).end();
+      if (req.url === '/') {
+        res.writeHead(302, { Location: '/next', 'Set-Cookie': 'x=1; Path=/private' }).end();
+        return;
+      }
       res.end(PAGE);
     });
     const m = await measureUrl(`http://a.example.ir:${w.port}/`, opts(d.port));
@@ -87,8 +93,14 @@ describe('refresh redirects', () => {
   it('follows a meta refresh and a Refresh header as hops, recorded in x_redirects', async () => {
     const d = await dns({ 'www.example.com': ['127.0.0.1'] });
     const w = await web((req, res) => {
-      if (req.url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html><head><meta http-equiv="refresh" content="0; url=/second"></head></html>');
-      if (req.url === '/second') return res.writeHead(200, { Refresh: '0; url=/third' }).end('moved');
+      if (req.url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html><head><meta http-equiv="refresh" content="0; url=/second"></head></html>');
+        return;
+      }
+      if (req.url === '/second') {
+        res.writeHead(200, { Refresh: '0; url=/third' }).end('moved');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
     });
     const base = `http://www.example.com:${w.port}`;
