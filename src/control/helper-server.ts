@@ -35,11 +35,22 @@ export interface HelperOptions {
   maxInFlight: number;
   /** Software string in `x_censorprobe.software`, e.g. `censorprobe/0.1.0`. */
   software: string;
+  /** Budget of one measurement, ms (default HELPER_MEASUREMENT_BUDGET_MS, 45 s). */
+  budgetMs?: number;
   /** Called once per handled request, for logging (no URLs of users are logged by default). */
   onRequest?: (info: { status: number; ms: number }) => void;
 }
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/**
+ * Budget of one control measurement, ms: the fetch (every redirect hop) and the endpoint checks
+ * stop when it runs out (their pending steps fail with `interrupted`). It keeps the helper's worst
+ * case below the client's default control timeout (DEFAULT_CONTROL_TIMEOUT_MS in th-client.ts,
+ * 60 s): a long redirect chain of slow hops cannot make the probe's control time out.
+ * docs/helper-protocol.md, "Budget".
+ */
+export const HELPER_MEASUREMENT_BUDGET_MS = 45_000;
 
 /**
  * Creates (does not listen) the helper's HTTP server. GET `/x/reference-stream?bytes=N` serves
@@ -149,7 +160,8 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
   const probeAddrs = req.tcp_connect.flatMap((e) => parseEndpoint(e)?.ip ?? []);
   const ports = url.port !== '' ? [Number(url.port)] : url.protocol === 'https:' ? [443] : [80, 443];
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const checks = new EndpointChecks(host, ports, clock, opts);
+  const signal = AbortSignal.timeout(opts.budgetMs ?? HELPER_MEASUREMENT_BUDGET_MS);
+  const checks = new EndpointChecks(host, ports, clock, opts, signal);
   checks.start(probeAddrs);
   const m = await measureUrl(url.href, {
     resolver: opts.resolver,
@@ -159,6 +171,7 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
     maxRedirects: opts.maxRedirects,
     requestHeaders: forwardableHeaders(req.http_request_headers),
     onDepth0Addresses: (addrs) => checks.start(addrs),
+    signal,
     // The control wants the genuine answer, not injected late replies: no 500 ms listening window
     // after the first reply (that window is a probe-side test; oohelperd has none).
     lateReplyWindowMs: 0,
@@ -216,6 +229,7 @@ class EndpointChecks {
     private readonly ports: number[],
     private readonly clock: ReturnType<typeof createClock>,
     private readonly opts: HelperOptions,
+    private readonly signal: AbortSignal,
   ) {}
 
   start(addrs: string[]): void {
@@ -231,9 +245,9 @@ class EndpointChecks {
   }
 
   private async check(ip: string, port: number): Promise<void> {
-    const { clock, opts, host } = this;
+    const { clock, opts, host, signal } = this;
     const key = formatEndpoint(ip, port);
-    const c = await tcpConnect(ip, port, { clock, timeoutMs: opts.timeouts.connectMs, transactionId: 0, depth: 0, tags: [] });
+    const c = await tcpConnect(ip, port, { clock, timeoutMs: opts.timeouts.connectMs, transactionId: 0, depth: 0, tags: [], signal });
     this.tcp[key] = { status: c.observation.status.success, failure: legacyTcpFailure(c.observation.status.failure) };
     if (c.socket === null) return;
     if (port !== 443) {
@@ -243,6 +257,7 @@ class EndpointChecks {
     const t = await tlsHandshake(c.socket, {
       serverName: host, clock, timeoutMs: opts.timeouts.tlsMs, transactionId: 0, depth: 0, tags: [], address: key,
       recordPeerCertificates: false, // only the failure is kept
+      signal,
       ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
     });
     t.socket?.destroy();

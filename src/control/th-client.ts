@@ -8,11 +8,14 @@ import { Agent, request } from 'undici';
 import type { ControlRecord, ThRequest, ThResponse } from '../model/index.js';
 import type { Clock } from '../net/index.js';
 import { classifyError, DEFAULT_REQUEST_HEADERS, formatEndpoint } from '../net/index.js';
+import { parseThAnswer } from './th-answer.js';
+
+export { DEFAULT_CONTROL_TIMEOUT_MS } from '../flows/defaults.js';
 
 /** Options of {@link queryHelper}. */
 export interface QueryHelperOptions {
   clock: Clock;
-  /** Whole exchange budget in ms. Default 30000 (OONI LTE `control.go`). */
+  /** Whole exchange budget in ms; the CLI's default is DEFAULT_CONTROL_TIMEOUT_MS (60000). */
   timeoutMs: number;
   /** Extra trusted CA certificates (PEM) for an https helper, added to Node's roots. */
   extraCa?: string[];
@@ -101,9 +104,9 @@ export async function queryHelper(helperUrl: string, req: ThRequest, opts: Query
       }
       return { ...base, failure: `unknown_failure: helper answered HTTP ${res.statusCode}${why}`, t: opts.clock.now() };
     }
-    const parsed = parseThResponse(text);
-    if (parsed === null) return { ...base, failure: 'unknown_failure: helper answered invalid JSON', t: opts.clock.now() };
-    return { ...base, response: parsed, t: opts.clock.now() };
+    const parsed = parseThAnswer(text);
+    if (!parsed.ok) return { ...base, failure: parsed.failure, t: opts.clock.now() };
+    return { ...base, response: parsed.response, t: opts.clock.now() };
   } catch (err) {
     const failure = timeout.aborted ? 'generic_timeout_error' : classifyError(err, 'http_round_trip').failure;
     return { ...base, failure, t: opts.clock.now() };
@@ -122,16 +125,11 @@ async function readCapped(body: AsyncIterable<Buffer>, cap: number): Promise<str
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parses and minimally checks a helper answer; null when it is not a TH response. */
+/**
+ * Parses, normalises (Go nulls) and validates a helper answer (see th-answer.ts); null when it is
+ * not a usable test-helper response. Never throws.
+ */
 export function parseThResponse(text: string): ThResponse | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as Record<string, unknown>;
-  if (typeof o['dns'] !== 'object' || typeof o['http_request'] !== 'object' || typeof o['tcp_connect'] !== 'object') return null;
-  return v as ThResponse;
+  const parsed = parseThAnswer(text);
+  return parsed.ok ? parsed.response : null;
 }

@@ -11,6 +11,14 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_TLS_TIMEOUT_MS = 10_000;
 /** HTTP timeout in ms, round trip plus body read (OONI LTE: 10 s, 1.1 step 9). */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
+/**
+ * Default budget of one control exchange (the probe's request to the helper), ms. It must exceed
+ * the worst case of our helper (HELPER_MEASUREMENT_BUDGET_MS in control/helper-server.ts, 45 s)
+ * plus the network, so that a site that drops every SYN for everyone comes back from the helper as
+ * failed connects (`down`) rather than as a control timeout (`inconclusive`). OONI's oohelperd
+ * worst case (about 4 s DNS + 15 s) is also below it. docs/helper-protocol.md, "Budget".
+ */
+export const DEFAULT_CONTROL_TIMEOUT_MS = 60_000;
 /** Body cap in bytes (OONI LTE: `LimitReader(1<<19)` = 512 KiB, 1.1 step 9). */
 export const DEFAULT_MAX_BODY_BYTES = 524_288;
 /** Redirects followed (OONI `NumRedirects(10)`, 1.1 steps 2 and 10); one more fails with TOO_MANY_REDIRECTS. */
@@ -61,4 +69,5 @@ export const DEFAULTS = Object.freeze({
   httpTimeoutMs: DEFAULT_HTTP_TIMEOUT_MS,
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
   maxRedirects: DEFAULT_MAX_REDIRECTS,
+  controlTimeoutMs: DEFAULT_CONTROL_TIMEOUT_MS,
 });

@@ -38,9 +38,16 @@ export function createRunContext(now: Date = new Date()): RunContext {
 export async function measureTarget(target: Target, config: RunConfig, run: RunContext, signal?: AbortSignal): Promise<ReportRecord> {
   const startedAt = new Date();
   const clock = createClock();
+  // Exactly one control request per target: the first call starts it (with the depth-0
+  // addresses); the later call after the flow (for flows that never reported addresses) is a no-op.
   let startControl: (addrs: string[]) => void = () => undefined;
   const controlPromise = new Promise<ControlRecord>((resolve) => {
-    startControl = (addrs) => resolve(runControl(target.url, addrs, config, clock, signal));
+    let started = false;
+    startControl = (addrs) => {
+      if (started) return;
+      started = true;
+      resolve(runControl(target.url, addrs, config, clock, signal));
+    };
   });
   const m = await measureUrl(target.url, {
     resolver: config.resolver,

@@ -89,7 +89,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--connect-timeout <ms>', 'TCP connect timeout in ms', intOption('--connect-timeout', 1, 600_000), DEFAULTS.connectTimeoutMs)
     .option('--tls-timeout <ms>', 'TLS handshake timeout in ms', intOption('--tls-timeout', 1, 600_000), DEFAULTS.tlsTimeoutMs)
     .option('--http-timeout <ms>', 'HTTP round trip + body timeout in ms', intOption('--http-timeout', 1, 600_000), DEFAULTS.httpTimeoutMs)
-    .option('--control-timeout <ms>', 'control (helper) timeout in ms', intOption('--control-timeout', 1, 600_000), 30_000)
+    .option('--control-timeout <ms>', 'control (helper) timeout in ms', intOption('--control-timeout', 1, 600_000), DEFAULTS.controlTimeoutMs)
     .option('--max-body <bytes>', 'body bytes kept per response', intOption('--max-body', 0, 64 * 1024 * 1024), DEFAULTS.maxBodyBytes)
     .option('--max-redirects <n>', 'redirects followed', intOption('--max-redirects', 0, 50), DEFAULTS.maxRedirects)
     .option('--skip-invalid', 'measure the valid targets even when some input lines are invalid')
