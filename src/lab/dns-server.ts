@@ -99,6 +99,15 @@ export function answerQuery(raw: Buffer, from: string, opts: DnsServerOptions): 
   if (name === 'whoami.v4.powerdns.org') {
     return reply(query, RCODE_NOERROR, q.type === 'A' ? [{ ...base, type: 'A', data: from }] : []);
   }
+  // Resolver whoami names (docs/measurement-model.md, "Resolver identity"): on the internet the
+  // authoritative server answers the address the RESOLVER's query came from; a lab resolver is
+  // its own egress, so it answers its own address.
+  if (name === 'whoami.akamai.net') {
+    return reply(query, RCODE_NOERROR, q.type === 'A' ? [{ ...base, type: 'A', data: opts.address }] : []);
+  }
+  if (name === 'o-o.myaddr.l.google.com') {
+    return reply(query, RCODE_NOERROR, q.type === 'TXT' ? [{ ...base, type: 'TXT', data: opts.address }] : []);
+  }
   if (opts.probeAddress !== undefined && from === opts.probeAddress) {
     const rule = opts.censor?.find((r) => normaliseName(r.name) === name);
     if (rule) {

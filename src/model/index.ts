@@ -7,3 +7,4 @@ export * from './observations.js';
 export * from './control.js';
 export * from './measurement.js';
 export * from './throttling.js';
+export * from './resolver.js';

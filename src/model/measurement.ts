@@ -2,6 +2,7 @@
  * The report line: one measurement of one target, as written to JSONL (field-notes section 6).
  * snake_case keys, `null` for "no failure", `schema_version` on every line, no probe IP.
  */
+import type { ResolverIdentity } from './resolver.js';
 import type { ThRequest, ThResponse } from './control.js';
 import type { Observations } from './observations.js';
 import type { ThrottlingRecord, VantageRecord } from './throttling.js';
@@ -116,6 +117,8 @@ export interface ReportRecord {
   category_code: string | null;
   /** The resolver the probe used: `system` or `udp://IP:PORT`. */
   resolver: string;
+  /** Which resolver that was (configured servers, whoami egress, public or not); since 1.2.0, optional. */
+  resolver_identity?: ResolverIdentity;
   /** Options that shape the measurement (timeouts in ms, body cap in bytes). */
   options: MeasurementOptionsRecord;
   observations: Observations;

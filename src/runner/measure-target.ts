@@ -4,7 +4,7 @@
  * the report line. Never throws for network failures: every target yields a line.
  */
 import { randomUUID } from 'node:crypto';
-import type { ControlRecord, ReportRecord, Target } from '../model/index.js';
+import type { ControlRecord, ReportRecord, ResolverIdentity, Target } from '../model/index.js';
 import { SCHEMA_VERSION } from '../model/index.js';
 import { createClock } from '../net/index.js';
 import { DEFAULT_SNI_PROBE_SERVER_NAME, measureUrl } from '../flows/index.js';
@@ -21,6 +21,8 @@ export interface RunContext {
   runId: string;
   /** ISO-8601 UTC. */
   testStartTime: string;
+  /** The probe resolver's identity, found once per run (resolver-identity.ts); absent: not looked up. */
+  resolverIdentity?: ResolverIdentity;
   /** Throttling escalations still allowed in this run (shared by the workers); absent: none. */
   throttlingBudget?: { left: number };
 }
@@ -91,6 +93,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     input: target.url,
     category_code: target.category_code,
     resolver: config.resolver.kind === 'system' ? 'system' : config.resolver.kind === 'udp' ? `udp://${config.resolver.ip}:${config.resolver.port}` : config.resolver.url,
+    ...(run.resolverIdentity !== undefined ? { resolver_identity: run.resolverIdentity } : {}),
     options: {
       dns_timeout_ms: config.timeouts.dnsMs,
       connect_timeout_ms: config.timeouts.connectMs,

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Target } from '../../model/index.js';
+import type { ResolverIdentity, Target } from '../../model/index.js';
 import type { RunConfig } from '../../runner/config.js';
 import { DEFAULT_THROTTLING } from '../../runner/throttling-check.js';
 import { MIN_PAIRS } from '../../throttling/index.js';
@@ -232,14 +232,20 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
       process.exit(interruptedCode);
     }
   });
+  // Which resolver the DNS step measures: once per run, with a short timeout (resolver-identity.ts).
+  const { identifyResolver } = await import('../../runner/resolver-identity.js');
+  const context = createRunContext();
+  context.resolverIdentity = await identifyResolver(config.resolver, { asnLookup: config.asnLookup ?? (() => 0), extraCa, signal: abort.signal });
+  const untested = new Set<string>();
   try {
     const summary = await runTargets(targets, {
       config,
-      context: createRunContext(),
+      context,
       sink: writer,
       signal: abort.signal,
       skipped,
       onEvent: (e) => {
+        if (e.kind === 'measured') for (const v of e.record.observations.x_untested_variants ?? []) untested.add(`${v.variant} ${e.record.input}`);
         if (progress === null && e.kind !== 'error') return; // -q: only the summary (it names the network state)
         const line = renderEvent(e, err);
         if (line !== null) say(line);
@@ -247,11 +253,27 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     });
     await writer.close();
     say(renderSummary(summary, reportPath, err));
+    for (const note of runNotes(context.resolverIdentity, untested)) say(err.yellow(note));
     if (summary.interrupted) return interruptedCode;
     return summary.errors > 0 ? 1 : 0;
   } finally {
     unsubscribe();
   }
+}
+
+/**
+ * Notes after the summary: the ISP's resolver was not measured when the probe's resolver is a
+ * well-known public one (and how to measure it), and the protocol variants sites advertised that
+ * were not tested (docs/measurement-model.md).
+ */
+function runNotes(identity: ResolverIdentity | undefined, untested: Set<string>): string[] {
+  const notes: string[] = [];
+  if (identity?.public_resolver != null) {
+    notes.push(`Note: your resolver is ${identity.public_resolver}, a public resolver: your ISP's resolver was not measured. To measure it, run again with --resolver udp://IP (your ISP's resolver address).`);
+  }
+  const h3 = [...untested].filter((k) => k.startsWith('http3 ')).length;
+  if (h3 > 0) notes.push(`Note: ${h3} site${h3 === 1 ? '' : 's'} advertise${h3 === 1 ? 's' : ''} HTTP/3 (Alt-Svc), which was not tested (observations.x_untested_variants).`);
+  return notes;
 }
 
 /** The baseline checks of a run: none with --no-baselines; the --baseline ones, else the defaults; plus the helper's health check. */
