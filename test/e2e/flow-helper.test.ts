@@ -149,4 +149,32 @@ describe('flow and helper in the lab', () => {
     expect(record.observations.tcp_connect.every((t) => t.status.failure === 'generic_timeout_error')).toBe(true);
     expect(record.verdict.status).toBe('down');
   }, 180_000);
+
+  it('one control request per target, and a helper answer of Go nulls is a control failure, not an internal error', async () => {
+    const scenario = loadScenario('successWithHTTP');
+    const lab = await startLab(scenario);
+    try {
+      let posts = '';
+      const fake = lab.spawnInWorld([process.execPath, path.join(CASES, 'go-null-helper.server.js'), lab.helperAddress]);
+      fake.stdout?.on('data', (d: Buffer) => (posts += d.toString('utf8')));
+      fake.stderr?.resume();
+      await waitListening(lab, lab.helperAddress);
+      // The second target is NXDOMAIN: its flow never reports depth-0 addresses.
+      const res = await lab.execInProbe(probeCommand(lab, scenario, CLI, ['http://nxdomain.example.org/', '--no-baselines']), { timeoutMs: 120_000 });
+      expect(res.code, res.stderr).toBe(0);
+      const records = res.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as ReportRecord);
+      expect(records.map((r) => r.input).sort()).toEqual(['http://nxdomain.example.org/', 'http://www.example.com/']);
+      for (const r of records) {
+        expect(validateRecord(r)).toEqual({ ok: true });
+        expect(r.control.source).toBe('helper');
+        expect(r.control.response).toBeNull();
+        expect(r.control.failure).toBe('unknown_failure: helper answer has no dns and no http_request result');
+      }
+      const lines = posts.trim().split('\n').sort();
+      // Exactly one request per target: with the probe's endpoints for the site, none for NXDOMAIN.
+      expect(lines).toEqual(['POST 0', 'POST 2']);
+    } finally {
+      await lab.stop();
+    }
+  }, 180_000);
 });
