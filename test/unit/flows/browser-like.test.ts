@@ -176,3 +176,14 @@ describe('untested variants and forwarded headers', () => {
     expect(seen.cookie).toBeUndefined();
   });
 });
+
+describe('redirect targets', () => {
+  it('a redirect to a bogon IP literal is not dialled', async () => {
+    const d = await dns({ 'www.example.com': ['127.0.0.1'] });
+    const w = await web((_req, res) => res.writeHead(302, { Location: 'http://10.10.34.35/' }).end());
+    const m = await measureUrl(`http://www.example.com:${w.port}/`, opts(d.port));
+    expect(m.hops).toHaveLength(2);
+    expect(m.observations.x_not_dialled).toEqual([{ ip: '10.10.34.35', port: 80, depth: 1, reason: 'bogon' }]);
+    expect(m.observations.tcp_connect.map((t) => t.ip)).toEqual(['127.0.0.1']);
+  });
+});
