@@ -182,4 +182,6 @@ export interface Observations {
   tls_handshakes: TlsHandshakeObservation[];
   requests: HttpRequestObservation[];
   network_events: NetworkEvent[];
+  /** Addresses the flow did not dial (bogons), with the port and redirect depth they were for. */
+  x_not_dialled?: Array<{ ip: string; port: number; depth: number; reason: 'bogon' }>;
 }
