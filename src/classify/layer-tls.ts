@@ -26,6 +26,11 @@ export function analyzeTls(ctx: VerdictContext, hop: Hop): Finding {
   const one = (kind: string, effect: VerdictEvidence['effect'], extra: Record<string, string | boolean | null> = {}): VerdictEvidence =>
     ev('tls', kind, hop.depth, effect, { cites, detail: { ...detail, ...extra } });
   const stop = (list: VerdictEvidence[]): Finding => found(list, true, false);
+  // DNS already diverged: a certificate for the name from an unknown authority at that address is
+  // forged, whatever the control's handshake with the same address says (it meets the same forger).
+  if (dnsDiverged(ctx) && failure === 'ssl_unknown_authority' && certificateNames(h, hop.host)) {
+    return stop([one('tls_forged_certificate', 'confirmed', { control: 'dns_diverged' })]);
+  }
   if (ctl?.status === true) {
     if (CERTIFICATE_FAILURES.has(failure)) return stop([one('tls_forged_certificate', 'confirmed', { control: 'verified' })]);
     return stop([one('tls_handshake_failed', 'diverged', { control: 'same_address_ok' }), ...sniProbe(ctx, h)]);
@@ -34,11 +39,7 @@ export function analyzeTls(ctx: VerdictContext, hop: Hop): Finding {
     if (dnsTentative(ctx) && ctx.dnsDivergence !== null) ctx.dnsDivergence.effect = 'note';
     return stop([one('tls_both_failed', dnsDiverged(ctx) ? 'note' : 'down')]);
   }
-  if (dnsDiverged(ctx)) {
-    // DNS already diverged: a certificate for the name from an unknown authority at that address is forged.
-    if (failure === 'ssl_unknown_authority' && certificateNames(h, hop.host)) return stop([one('tls_forged_certificate', 'confirmed', { control: 'dns_diverged' })]);
-    return stop([one('tls_failed_at_dns_answer', 'note')]);
-  }
+  if (dnsDiverged(ctx)) return stop([one('tls_failed_at_dns_answer', 'note')]);
   if (ctx.controlFetched === true) return stop([one('tls_handshake_failed', 'diverged', { control: 'fetched_page' }), ...sniProbe(ctx, h)]);
   return stop([one('tls_handshake_failed_no_control', 'inconclusive')]);
 }
