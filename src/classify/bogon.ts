@@ -2,7 +2,7 @@
  * Bogon addresses: addresses that cannot be a public web server.
  *
  * Source: OONI probe-cli `internal/netxlite/bogon.go` (list taken from ipinfo.io/bogon), restated in
- * ooni-reference.md section 6. Range matching uses ipaddr.js.
+ * docs/verdict-rules.md (DNS). Range matching uses ipaddr.js.
  */
 import ipaddr from 'ipaddr.js';
 
@@ -89,7 +89,7 @@ export function isLoopback(ip: string): boolean {
  * ranges and the 6to4/Teredo forms of every IPv4 bogon. The IPv6 list is chosen when the string
  * contains ':'. A string that is not an IP address is a bogon. Never throws.
  *
- * Source: OONI `netxlite.IsBogon` (`internal/netxlite/bogon.go`), ooni-reference.md section 6.
+ * Source: OONI `netxlite.IsBogon` (`internal/netxlite/bogon.go`), docs/verdict-rules.md (DNS).
  */
 export function isBogon(ip: string): boolean {
   const cached = bogonCache.get(ip);

@@ -3,10 +3,10 @@
  * (CDN challenges, consent walls, WAF and geo-blocking pages served by the site itself), and the
  * pure matching of observations against them.
  *
- * One internal schema for three sources (peers-and-methods.md 1.4, 4.2, 4.3): our JSONL format
+ * One internal schema for three sources (docs/verdict-rules.md, "Fingerprints"; Censored Planet `blockpage.py`): our JSONL format
  * (see `fingerprint-parse.ts` and the README), OONI's `blocking-fingerprints` CSV columns, and
  * Censored Planet's `{fingerprint, pattern}` JSON lines. Matching order follows Censored Planet
- * `blockpage.py` and peers-and-methods 4.3: false positives first (a false-positive match wins),
+ * `blockpage.py`: false positives before weak blockpages, a strong blockpage first of all (docs/verdict-rules.md),
  * then blockpages; a blockpage fingerprint of scope `vbw` (vague blocking word, OONI) or `f_gen`
  * (generic words, Censored Planet) is weak and never confirms alone. Pure: no I/O.
  */

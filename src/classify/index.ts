@@ -5,7 +5,7 @@
  * constants), ipaddr.js and csv-parse (fingerprint files and the IP-to-ASN index are parsed here
  * from text the caller read: see `src/cli/fingerprints.ts`, `src/runner/asn-db.ts`).
  * `analyzeOoni` reproduces OONI Web Connectivity LTE (v0.5) classic analysis
- * (ooni-reference.md section 3); `classifyVerdict` is our own verdict (docs/verdict-rules.md),
+ * (OONI probe-cli webconnectivitylte/analysisclassic.go); `classifyVerdict` is our own verdict (docs/verdict-rules.md),
  * which names the first diverging layer and states where it deviates from OONI. Invariant: the same
  * input always yields the same output; nothing here throws on well-typed input.
  */

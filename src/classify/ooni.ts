@@ -4,7 +4,7 @@
  *
  * Source: OONI probe-cli `internal/experiment/webconnectivitylte/analysisclassic.go` (classic filter,
  * dns_consistency, linear walk, setBlocking* helpers), `analysisext.go` (x_* flags),
- * `internal/minipipeline/*` (observations and analysis); restated in ooni-reference.md section 3.
+ * `internal/minipipeline/*` (observations and analysis);
  * Pure: no I/O, no clock.
  */
 import type { DnsConsistency, Observations, OoniAnalysis, ThResponse } from '../model/index.js';
@@ -178,7 +178,7 @@ function dnsRules(e: WebObservation, k: KeySetter): boolean {
 
 /**
  * computeBlockingAccessible walks the linear classic analysis and applies the LTE rules 1-8
- * (`analysisClassicComputeBlockingAccessible`, ooni-reference.md section 3.5). The first match wins;
+ * (`analysisClassicComputeBlockingAccessible`, webconnectivitylte/analysisclassic.go). The first match wins;
  * 8: nothing matched, null/null.
  */
 function computeBlockingAccessible(wa: WebAnalysis, consistency: DnsConsistency, diff: boolean): Keys {
@@ -189,7 +189,7 @@ function computeBlockingAccessible(wa: WebAnalysis, consistency: DnsConsistency,
   return k.keys;
 }
 
-/** The x_* flags over ALL observations (OONI `analysisExtMain`, ooni-reference.md section 3.7). */
+/** The x_* flags over ALL observations (OONI `analysisExtMain`, webconnectivitylte/analysisext.go). */
 function extFlags(wa: WebAnalysis): Pick<OoniAnalysis, 'x_dns_flags' | 'x_blocking_flags' | 'x_null_null_flags'> {
   let dns = 0;
   let blocking = 0;
@@ -240,7 +240,7 @@ function extFlags(wa: WebAnalysis): Pick<OoniAnalysis, 'x_dns_flags' | 'x_blocki
  * `body_proportion` (0 when not computed), `body_length_match`, `status_code_match`,
  * `headers_match`, `title_match`, `blocking`, `accessible` and the `x_*` flags.
  *
- * Pipeline (ooni-reference.md 3.1): flat observations with control cross-references; x_* flags
+ * Pipeline (OONI internal/minipipeline): flat observations with control cross-references; x_* flags
  * over all observations; the classic filter (system-resolver lookups — engine `getaddrinfo` or
  * tagged `classic` — and `fetch_body=true` endpoints on their addresses or tagged `classic`); the
  * classic analysis decides `dns_consistency`, the HTTP-diff keys and, walking the sorted

@@ -3,7 +3,7 @@
  * failures, the final-response HTTP diff, and the linear (sorted) view used by the classic rules.
  *
  * Source: OONI probe-cli `internal/minipipeline/analysis.go` (`AnalyzeWebObservations*`,
- * `NewLinearWebAnalysis`) and `dnsdiff.go`, restated in ooni-reference.md sections 3.1-3.3. Pure.
+ * `NewLinearWebAnalysis`) and `dnsdiff.go` Pure.
  */
 import { answersConsistent, compareAnswers } from './dns-consistency.js';
 import { compareHttpResponses, type HttpDiffMetrics } from './http-diff.js';

@@ -4,7 +4,7 @@
  * record carrying the probe's result and the matching control result.
  *
  * Source: OONI probe-cli `internal/minipipeline/observation.go` (ingest, control cross-reference)
- * and `classic.go` (`ClassicFilter`), restated in ooni-reference.md section 3.1. Pure.
+ * and `classic.go` (`ClassicFilter`) Pure.
  *
  * Optional fields follow Go's `optional.Value`: `undefined` = no information, `''` = success,
  * any other string = failure.
