@@ -3,10 +3,10 @@
  * (CDN challenges, consent walls, WAF and geo-blocking pages served by the site itself), and the
  * pure matching of observations against them.
  *
- * One internal schema for three sources (peers-and-methods.md 1.4, 4.2, 4.3): our JSONL format
+ * One internal schema for three sources (docs/verdict-rules.md, "Fingerprints"; Censored Planet `blockpage.py`): our JSONL format
  * (see `fingerprint-parse.ts` and the README), OONI's `blocking-fingerprints` CSV columns, and
  * Censored Planet's `{fingerprint, pattern}` JSON lines. Matching order follows Censored Planet
- * `blockpage.py` and peers-and-methods 4.3: false positives first (a false-positive match wins),
+ * `blockpage.py`: false positives before weak blockpages, a strong blockpage first of all (docs/verdict-rules.md),
  * then blockpages; a blockpage fingerprint of scope `vbw` (vague blocking word, OONI) or `f_gen`
  * (generic words, Censored Planet) is weak and never confirms alone. Pure: no I/O.
  */
@@ -94,17 +94,47 @@ export function mergeFingerprintSets(...sets: readonly FingerprintSet[]): Finger
   return createFingerprintSet(sets.flatMap((s) => [...s.http, ...s.dns]));
 }
 
-/** matchesText applies one fingerprint's pattern to a text. */
+/**
+ * Locations holding host names or URLs, matched case-insensitively (host names are
+ * case-insensitive, RFC 4343; a censor may write the Location host in capitals).
+ */
+const CASE_FOLDED: ReadonlySet<string> = new Set(['dns', 'header.location', 'header.content-location', 'header.refresh', 'header.host']);
+
+/** Case-insensitive copies of regexp patterns, compiled once per fingerprint. */
+const folded = new WeakMap<Fingerprint, RegExp | null>();
+
+function foldedRegex(f: Fingerprint): RegExp | null {
+  if (f.regex === null) return null;
+  let r = folded.get(f);
+  if (r === undefined) {
+    try {
+      r = f.regex.flags.includes('i') ? f.regex : new RegExp(f.regex.source, `${f.regex.flags}i`);
+    } catch {
+      r = f.regex;
+    }
+    folded.set(f, r);
+  }
+  return r;
+}
+
+/** matchesText applies one fingerprint's pattern to a text (case-insensitive for host and URL locations). */
 export function matchesText(f: Fingerprint, text: string): boolean {
+  const fold = CASE_FOLDED.has(f.location);
+  const t = fold ? text.toLowerCase() : text;
+  const p = fold ? f.pattern.toLowerCase() : f.pattern;
   switch (f.pattern_type) {
     case 'full':
-      return text === f.pattern;
+      return t === p;
     case 'prefix':
-      return text.startsWith(f.pattern);
+      return t.startsWith(p);
     case 'contains':
-      return text.includes(f.pattern);
-    case 'regexp':
-      return f.regex !== null && f.regex.test(text);
+      return t.includes(p);
+    case 'regexp': {
+      const r = fold ? foldedRegex(f) : f.regex;
+      if (r === null) return false;
+      r.lastIndex = 0;
+      return r.test(text);
+    }
   }
 }
 
@@ -115,9 +145,10 @@ function bodyText(r: NonNullable<HttpRequestObservation['response']>): string {
 }
 
 /**
- * matchHttpResponse matches one response against the HTTP fingerprints. False positives are
- * tried first and win (Censored Planet order); else the first blockpage that matches, preferring a
- * strong one over a weak one. Returns null when nothing matches or there is no response.
+ * matchHttpResponse matches one response against the HTTP fingerprints: a strong blockpage
+ * fingerprint wins (a false positive never outweighs it on the same response,
+ * docs/verdict-rules.md), then a false positive (Censored Planet order among the rest), then a weak
+ * blockpage. Returns null when nothing matches or there is no response.
  */
 export function matchHttpResponse(set: FingerprintSet, request: HttpRequestObservation): FingerprintMatch | null {
   const r = request.response;
@@ -126,6 +157,7 @@ export function matchHttpResponse(set: FingerprintSet, request: HttpRequestObser
   let body: string | null = null;
   let full: string | null = null;
   let weak: FingerprintMatch | null = null;
+  let falsePositive: FingerprintMatch | null = null;
   for (const f of set.http) {
     let hit = false;
     if (f.location === 'body') {
@@ -149,10 +181,11 @@ export function matchHttpResponse(set: FingerprintSet, request: HttpRequestObser
     }
     if (!hit) continue;
     const m: FingerprintMatch = { fingerprint: f, where: `${f.location} of the ${where}`, weak: isWeak(f) };
-    if (f.kind === 'false_positive' || !m.weak) return m;
-    weak ??= m;
+    if (f.kind === 'false_positive') falsePositive ??= m;
+    else if (!m.weak) return m;
+    else weak ??= m;
   }
-  return weak;
+  return falsePositive ?? weak;
 }
 
 /**

@@ -3,8 +3,8 @@
  *
  * Source: OONI Web Connectivity LTE, `internal/minipipeline/httpdiff.go` (the metrics),
  * `internal/minipipeline/analysis.go` (`httpDiff*`: when each metric is computed) and
- * `webconnectivitylte/analysishttpcore.go` (`analysisHTTPDiffAlgorithm`); restated in
- * ooni-reference.md section 3.4. Pure functions.
+ * `webconnectivitylte/analysishttpcore.go` (`analysisHTTPDiffAlgorithm`); our stricter rule is in
+ * docs/verdict-rules.md. Pure functions.
  */
 
 /**

@@ -5,7 +5,7 @@
  * constants), ipaddr.js and csv-parse (fingerprint files and the IP-to-ASN index are parsed here
  * from text the caller read: see `src/cli/fingerprints.ts`, `src/runner/asn-db.ts`).
  * `analyzeOoni` reproduces OONI Web Connectivity LTE (v0.5) classic analysis
- * (ooni-reference.md section 3); `classifyVerdict` is our own verdict (field-notes.md section 2),
+ * (OONI probe-cli webconnectivitylte/analysisclassic.go); `classifyVerdict` is our own verdict (docs/verdict-rules.md),
  * which names the first diverging layer and states where it deviates from OONI. Invariant: the same
  * input always yields the same output; nothing here throws on well-typed input.
  */
@@ -67,7 +67,11 @@ export {
   type ParsedFingerprints,
 } from './fingerprint-parse.js';
 export { CURATED_FINGERPRINT_LINES, curatedFingerprints, type FingerprintLine } from './data/curated-fingerprints.js';
-export { classifyVerdict, type ThrottlingHook, type VerdictOptions } from './verdict.js';
+export { classifyVerdict, type ThrottlingFinding, type ThrottlingHook, type VerdictOptions } from './verdict.js';
+export { renderReason, renderReasons } from './reasons.js';
+export { combine } from './combine.js';
+export { compareAnswers, answersConsistent } from './dns-consistency.js';
+export { isFinalStatus, redirectOf } from './response.js';
 
 /** Options of {@link classify}: the OONI analysis options plus the verdict options. */
 export interface ClassifyOptions extends AnalyzeOoniOptions, VerdictOptions {}

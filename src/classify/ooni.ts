@@ -4,7 +4,7 @@
  *
  * Source: OONI probe-cli `internal/experiment/webconnectivitylte/analysisclassic.go` (classic filter,
  * dns_consistency, linear walk, setBlocking* helpers), `analysisext.go` (x_* flags),
- * `internal/minipipeline/*` (observations and analysis); restated in ooni-reference.md section 3.
+ * `internal/minipipeline/*` (observations and analysis);
  * Pure: no I/O, no clock.
  */
 import type { DnsConsistency, Observations, OoniAnalysis, ThResponse } from '../model/index.js';
@@ -12,7 +12,7 @@ import { isLoopback } from './bogon.js';
 import { isHttpDiff } from './http-diff.js';
 import type { AsnLookup, ClassifyInput } from './types.js';
 import { analyzeWebObservations, type WebAnalysis } from './web-analysis.js';
-import { classicFilter, ingestObservations, urlHostname, WebObservationType } from './web-observations.js';
+import { classicFilter, ingestObservations, urlHostname, WebObservationType, type WebObservation } from './web-observations.js';
 
 /** `x_blocking_flags` bits (OONI `analysiscore.go`). */
 export const BLOCKING_FLAGS = { dns: 1, tcp_ip: 2, tls: 4, http_failure: 8, http_diff: 16, success: 32 } as const;
@@ -98,97 +98,98 @@ function isIpLiteral(s: string): boolean {
 
 type Keys = Pick<OoniAnalysis, 'blocking' | 'accessible' | 'http_experiment_failure'>;
 
-/**
- * computeBlockingAccessible walks the linear classic analysis and applies the LTE rules 1-8
- * (`analysisClassicComputeBlockingAccessible`, ooni-reference.md section 3.5). The first match wins.
- */
-function computeBlockingAccessible(wa: WebAnalysis, consistency: DnsConsistency, diff: boolean): Keys {
-  const keys: Keys = { blocking: null, accessible: null, http_experiment_failure: null };
-  const inconsistent = consistency === 'inconsistent';
-  const setFalse = (): void => { keys.blocking = false; keys.accessible = true; };
-  const setNil = (): void => {
-    if (inconsistent) { keys.blocking = 'dns'; keys.accessible = false; } else { keys.blocking = null; keys.accessible = null; }
-  };
-  const setString = (v: 'dns' | 'tcp_ip' | 'http-failure' | 'http-diff'): void => {
-    keys.blocking = inconsistent ? 'dns' : v;
-    keys.accessible = false;
-  };
-  const setDown = (): void => {
-    keys.blocking = inconsistent ? 'dns' : false;
-    keys.accessible = false;
-  };
-  const fail = (f: string | undefined): void => { keys.http_experiment_failure = f ?? null; };
-
-  for (const e of wa.linear) {
-    const failed = e.failure !== undefined && e.failure !== '';
-    // 1. a final response (2xx, 4xx, 5xx)
-    if (e.httpResponseIsFinal === true) {
-      if (e.tlsHandshakeFailure === '') { setFalse(); return keys; }
-      if (e.controlHttpFailure === undefined) { setNil(); return keys; }
-      if (!diff) setFalse(); else setString('http-diff');
-      return keys;
-    }
-    // 2. HTTP round trip failed
-    if (e.type === WebObservationType.HttpRoundTrip && failed) {
-      if (e.controlHttpFailure === undefined) setNil();
-      else if (e.controlHttpFailure !== '') setDown();
-      else setString('http-failure');
-      fail(e.failure);
-      return keys;
-    }
-    // 3. TLS handshake failed
-    if (e.type === WebObservationType.TlsHandshake && failed) {
-      if (e.controlTlsHandshakeFailure === undefined) {
-        if (e.controlHttpFailure === undefined) setNil(); else setString('http-failure');
-      } else if (e.controlTlsHandshakeFailure !== '') setDown();
-      else setString('http-failure');
-      fail(e.failure);
-      return keys;
-    }
-    // 4. TCP connect failed
-    if (e.type === WebObservationType.TcpConnect && failed) {
-      if (e.controlTcpConnectFailure === undefined) {
-        if (e.controlHttpFailure === undefined) setNil(); else setString('http-failure');
-      } else if (e.controlTcpConnectFailure !== '') setDown();
-      else setString('tcp_ip');
-      fail(e.failure);
-      return keys;
-    }
-    // 5. DNS lookup failed
-    if (e.type === WebObservationType.DnsLookup && failed) {
-      if (e.controlDnsLookupFailure === undefined) {
-        // QUIRK (as coded in OONI): no DNS control and no HTTP expectation → false/true.
-        if (e.controlHttpFailure === undefined) setFalse(); else setString('dns');
-        fail(e.failure);
-        return keys;
-      }
-      if (e.controlDnsLookupFailure !== '') { setDown(); fail(e.failure); return keys; }
-      if (e.controlDnsResolvedAddrs !== undefined && e.controlDnsResolvedAddrs.size === 0) {
-        setDown(); // the helper's way of saying dns_no_answer; http_experiment_failure left unset
-        return keys;
-      }
-      setString('dns');
-      fail(e.failure);
-      return keys;
-    }
-    const dnsOk = e.type === WebObservationType.DnsLookup && e.failure === '' &&
-      e.controlDnsLookupFailure === '' && e.dnsResolvedAddrs !== undefined && e.controlDnsResolvedAddrs !== undefined;
-    // 6. the probe resolved only loopback addresses, the helper real ones
-    if (dnsOk && onlyLoopback(e.dnsResolvedAddrs) && !onlyLoopback(e.controlDnsResolvedAddrs)) {
-      setString('dns');
-      return keys;
-    }
-    // 7. both resolved only loopback addresses
-    if (dnsOk && onlyLoopback(e.dnsResolvedAddrs) && onlyLoopback(e.controlDnsResolvedAddrs)) {
-      setDown();
-      return keys;
-    }
+/** The LTE `setBlocking*` helpers (`analysisclassic.go`) over one result. */
+class KeySetter {
+  readonly keys: Keys = { blocking: null, accessible: null, http_experiment_failure: null };
+  constructor(private readonly inconsistent: boolean) {}
+  setFalse(): void { this.keys.blocking = false; this.keys.accessible = true; }
+  setNil(): void {
+    if (this.inconsistent) { this.keys.blocking = 'dns'; this.keys.accessible = false; } else { this.keys.blocking = null; this.keys.accessible = null; }
   }
-  // 8. nothing matched: null/null
-  return keys;
+  setString(v: 'dns' | 'tcp_ip' | 'http-failure' | 'http-diff'): void {
+    this.keys.blocking = this.inconsistent ? 'dns' : v;
+    this.keys.accessible = false;
+  }
+  setDown(): void {
+    this.keys.blocking = this.inconsistent ? 'dns' : false;
+    this.keys.accessible = false;
+  }
+  fail(f: string | undefined): void { this.keys.http_experiment_failure = f ?? null; }
 }
 
-/** The x_* flags over ALL observations (OONI `analysisExtMain`, ooni-reference.md section 3.7). */
+/** LTE rules 1-4 (final response, HTTP, TLS, TCP failures) for one observation; true when one matched. */
+function endpointRules(e: WebObservation, k: KeySetter, diff: boolean): boolean {
+  const failed = e.failure !== undefined && e.failure !== '';
+  // 1. a final response (2xx, 4xx, 5xx)
+  if (e.httpResponseIsFinal === true) {
+    if (e.tlsHandshakeFailure === '') k.setFalse();
+    else if (e.controlHttpFailure === undefined) k.setNil();
+    else if (!diff) k.setFalse();
+    else k.setString('http-diff');
+    return true;
+  }
+  // 2. HTTP round trip failed
+  if (e.type === WebObservationType.HttpRoundTrip && failed) {
+    if (e.controlHttpFailure === undefined) k.setNil();
+    else if (e.controlHttpFailure !== '') k.setDown();
+    else k.setString('http-failure');
+    k.fail(e.failure);
+    return true;
+  }
+  // 3. TLS handshake failed; 4. TCP connect failed
+  const tls = e.type === WebObservationType.TlsHandshake && failed;
+  const tcp = e.type === WebObservationType.TcpConnect && failed;
+  if (!tls && !tcp) return false;
+  const control = tls ? e.controlTlsHandshakeFailure : e.controlTcpConnectFailure;
+  if (control === undefined) {
+    if (e.controlHttpFailure === undefined) k.setNil(); else k.setString('http-failure');
+  } else if (control !== '') k.setDown();
+  else k.setString(tls ? 'http-failure' : 'tcp_ip');
+  k.fail(e.failure);
+  return true;
+}
+
+/** LTE rules 5-7 (DNS failure, loopback answers) for one observation; true when one matched. */
+function dnsRules(e: WebObservation, k: KeySetter): boolean {
+  if (e.type !== WebObservationType.DnsLookup) return false;
+  // 5. DNS lookup failed
+  if (e.failure !== undefined && e.failure !== '') {
+    if (e.controlDnsLookupFailure === undefined) {
+      // QUIRK (as coded in OONI): no DNS control and no HTTP expectation → false/true.
+      if (e.controlHttpFailure === undefined) k.setFalse(); else k.setString('dns');
+      k.fail(e.failure);
+    } else if (e.controlDnsLookupFailure !== '') {
+      k.setDown();
+      k.fail(e.failure);
+    } else if (e.controlDnsResolvedAddrs !== undefined && e.controlDnsResolvedAddrs.size === 0) {
+      k.setDown(); // the helper's way of saying dns_no_answer; http_experiment_failure left unset
+    } else {
+      k.setString('dns');
+      k.fail(e.failure);
+    }
+    return true;
+  }
+  const dnsOk = e.failure === '' && e.controlDnsLookupFailure === '' && e.dnsResolvedAddrs !== undefined && e.controlDnsResolvedAddrs !== undefined;
+  if (!dnsOk || !onlyLoopback(e.dnsResolvedAddrs)) return false;
+  // 6. the probe resolved only loopback addresses, the helper real ones; 7. both only loopback
+  if (!onlyLoopback(e.controlDnsResolvedAddrs)) k.setString('dns'); else k.setDown();
+  return true;
+}
+
+/**
+ * computeBlockingAccessible walks the linear classic analysis and applies the LTE rules 1-8
+ * (`analysisClassicComputeBlockingAccessible`, webconnectivitylte/analysisclassic.go). The first match wins;
+ * 8: nothing matched, null/null.
+ */
+function computeBlockingAccessible(wa: WebAnalysis, consistency: DnsConsistency, diff: boolean): Keys {
+  const k = new KeySetter(consistency === 'inconsistent');
+  for (const e of wa.linear) {
+    if (endpointRules(e, k, diff) || dnsRules(e, k)) return k.keys;
+  }
+  return k.keys;
+}
+
+/** The x_* flags over ALL observations (OONI `analysisExtMain`, webconnectivitylte/analysisext.go). */
 function extFlags(wa: WebAnalysis): Pick<OoniAnalysis, 'x_dns_flags' | 'x_blocking_flags' | 'x_null_null_flags'> {
   let dns = 0;
   let blocking = 0;
@@ -239,7 +240,7 @@ function extFlags(wa: WebAnalysis): Pick<OoniAnalysis, 'x_dns_flags' | 'x_blocki
  * `body_proportion` (0 when not computed), `body_length_match`, `status_code_match`,
  * `headers_match`, `title_match`, `blocking`, `accessible` and the `x_*` flags.
  *
- * Pipeline (ooni-reference.md 3.1): flat observations with control cross-references; x_* flags
+ * Pipeline (OONI internal/minipipeline): flat observations with control cross-references; x_* flags
  * over all observations; the classic filter (system-resolver lookups — engine `getaddrinfo` or
  * tagged `classic` — and `fetch_body=true` endpoints on their addresses or tagged `classic`); the
  * classic analysis decides `dns_consistency`, the HTTP-diff keys and, walking the sorted

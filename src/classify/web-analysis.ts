@@ -3,8 +3,9 @@
  * failures, the final-response HTTP diff, and the linear (sorted) view used by the classic rules.
  *
  * Source: OONI probe-cli `internal/minipipeline/analysis.go` (`AnalyzeWebObservations*`,
- * `NewLinearWebAnalysis`) and `dnsdiff.go`, restated in ooni-reference.md sections 3.1-3.3. Pure.
+ * `NewLinearWebAnalysis`) and `dnsdiff.go` Pure.
  */
+import { answersConsistent, compareAnswers } from './dns-consistency.js';
 import { compareHttpResponses, type HttpDiffMetrics } from './http-diff.js';
 import type { AsnLookup } from './types.js';
 import {
@@ -43,23 +44,6 @@ export interface WebAnalysis {
   httpDiff: HttpDiffMetrics | undefined;
   /** Every observation, sorted for the linear walk (see {@link linearize}). */
   linear: WebObservation[];
-}
-
-/** Common non-zero ASNs of two address sets (OONI `DNSDiffFindCommonASNsIntersection`). */
-function commonAsns(a: Set<string>, b: Set<string>, asn: AsnLookup): number {
-  const left = new Set<number>();
-  for (const ip of a) {
-    const n = asn(ip);
-    if (n > 0) left.add(n);
-  }
-  let count = 0;
-  for (const ip of b) if (left.has(asn(ip))) count++;
-  return count;
-}
-
-function intersects(a: Set<string>, b: Set<string>): boolean {
-  for (const x of a) if (b.has(x)) return true;
-  return false;
 }
 
 function isDnsNoAnswerForAAAA(o: WebObservation): boolean {
@@ -143,7 +127,7 @@ function dnsSuccessMetrics(wa: WebAnalysis, c: WebObservationsContainer, asn: As
     if (o.controlDnsResolvedAddrs === undefined) continue;
     const probe = o.dnsResolvedAddrs ?? new Set<string>();
     const control = o.controlDnsResolvedAddrs;
-    if (intersects(probe, control) || commonAsns(probe, control, asn) > 0) {
+    if (answersConsistent(compareAnswers(probe, control, asn))) {
       wa.dnsLookupSuccessWithValidAddress.add(txid);
       wa.dnsLookupSuccessWithValidAddressClassic.add(txid);
     } else {

@@ -4,13 +4,14 @@
  * record carrying the probe's result and the matching control result.
  *
  * Source: OONI probe-cli `internal/minipipeline/observation.go` (ingest, control cross-reference)
- * and `classic.go` (`ClassicFilter`), restated in ooni-reference.md section 3.1. Pure.
+ * and `classic.go` (`ClassicFilter`) Pure.
  *
  * Optional fields follow Go's `optional.Value`: `undefined` = no information, `''` = success,
  * any other string = failure.
  */
 import { SNI_PROBE_TAG, type Observations, type ThResponse } from '../model/index.js';
 import { isBogon } from './bogon.js';
+import { isFinalStatus } from './response.js';
 
 /** The kind of the last operation of a flat observation; higher values sort first. */
 export enum WebObservationType {
@@ -125,10 +126,6 @@ export function urlHostname(url: string): string {
   }
 }
 
-function isFinalStatus(code: number): boolean {
-  const klass = Math.trunc(code / 100);
-  return klass === 2 || klass === 4 || klass === 5;
-}
 
 /**
  * ingestObservations builds the flat container from our observations (OONI `IngestDNSLookupEvents`,
@@ -154,7 +151,14 @@ export function ingestObservations(
     knownIpAddresses: new Map(),
     controlExpectations: undefined,
   };
-  // DNS failures, then successes (OONI ingests them in this order).
+  ingestDns(c, obs);
+  ingestEndpoints(c, obs);
+  if (control !== null) ingestControl(c, control, inputDomain);
+  return c;
+}
+
+/** DNS failures, then successes (OONI ingests them in this order). */
+function ingestDns(c: WebObservationsContainer, obs: Observations): void {
   for (const q of obs.queries) {
     if (q.failure === null) continue;
     c.dnsLookupFailures.push({
@@ -199,6 +203,10 @@ export function ingestObservations(
       if (!c.knownIpAddresses.has(ip)) c.knownIpAddresses.set(ip, o);
     }
   }
+}
+
+/** TCP connects, then the TLS handshakes and HTTP round trips of the same transaction. */
+function ingestEndpoints(c: WebObservationsContainer, obs: Observations): void {
   for (const t of obs.tcp_connect) {
     const dns = c.knownIpAddresses.get(t.ip);
     const failure = t.status.failure ?? '';
@@ -247,8 +255,6 @@ export function ingestObservations(
       o.httpResponseIsFinal = isFinalStatus(r.response.code);
     }
   }
-  if (control !== null) ingestControl(c, control, inputDomain);
-  return c;
 }
 
 /** The observations minus those tagged {@link SNI_PROBE_TAG} (no copy when there are none). */
@@ -280,6 +286,11 @@ function ingestControl(c: WebObservationsContainer, resp: ThResponse, inputDomai
       const tls = resp.tls_handshake?.[addr];
       if (tls && tls.server_name === o.tlsServerName) o.controlTlsHandshakeFailure = tls.failure ?? '';
     }
+  }
+  // The final HTTP expectation goes on EVERY observation, DNS ones included, so that a lookup that
+  // fails after a redirect is judged against a control that fetched the page (OONI
+  // `controlSetHTTPFinalResponseExpectation`, minipipeline/observation.go).
+  for (const o of [...c.dnsLookupFailures, ...c.dnsLookupSuccesses, ...c.knownTcpEndpoints.values()]) {
     o.controlHttpFailure = http.failure ?? '';
     if (http.failure !== null) continue;
     o.controlHttpResponseStatusCode = http.status_code;

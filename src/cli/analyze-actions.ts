@@ -106,7 +106,7 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
           if (!sameVerdict(stored, verdict)) {
             counts.changed++;
             if (flags.json) {
-              out(JSON.stringify({ kind: 'changed', where, input: record.input, before: pick(stored), after: pick(verdict), reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [] }));
+              out(JSON.stringify({ kind: 'changed', where, input: record.input, before: pick(stored), after: pick(verdict), reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [], evidence: verdict.evidence ?? [] }));
             } else {
               out(`${c.dim(where)} ${c.bold('changed')} ${record.input}: ${brief(stored)} → ${brief(verdict)}`);
               for (const r of verdict.reasons) out(`    ${c.dim(r)}`);

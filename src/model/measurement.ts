@@ -8,7 +8,7 @@ import type { Observations } from './observations.js';
 import type { ThrottlingRecord, VantageRecord } from './throttling.js';
 
 /** Version of the report line format; bump the major on breaking changes. See `schema/report-line.schema.json`. */
-export const SCHEMA_VERSION = '1.2.0';
+export const SCHEMA_VERSION = '1.3.0';
 
 /** A target to measure, after normalisation (targets/). */
 export interface Target {
@@ -68,6 +68,54 @@ export interface Verdict {
    * `censorprobe.fp_cloudflare_challenge`); absent when none did. Since 1.2.0, optional.
    */
   fingerprints?: string[];
+  /**
+   * The typed evidence behind the verdict, in the order it was found (hop by hop, then DNS, TCP,
+   * TLS, HTTP, throttling); `reasons` are rendered from it. Since 1.3.0, optional (older lines
+   * have none). See docs/verdict-rules.md.
+   */
+  evidence?: VerdictEvidence[];
+}
+
+/** The layer an evidence entry is about: a verdict layer, or `control` (about the control itself). */
+export type EvidenceLayer = Exclude<VerdictBlocking, null> | 'control';
+
+/**
+ * What an evidence entry does to the verdict: `diverged` (the probe's step differs from the
+ * control's: the layer is listed in `layers`), `confirmed` (a divergence that is unambiguous: a
+ * blockpage fingerprint or a forged certificate), `down` (the control failed the same way),
+ * `genuine` (proof that the probe got the real thing), `inconclusive` (nothing can be concluded at
+ * this step), `note` (context only).
+ */
+export type EvidenceEffect = 'diverged' | 'confirmed' | 'down' | 'genuine' | 'inconclusive' | 'note';
+
+/**
+ * An observation an evidence entry cites: `list` names the array (`queries`, `tcp_connect`,
+ * `tls_handshakes`, `requests`, `x_not_dialled` of `observations`; `control` for the helper's
+ * answer or the DoH reference), `index` its position there, `transaction_id` when it has one,
+ * `key` the control's key (`IP:PORT`, `dns`, `http_request`, `hops[N]`).
+ */
+export interface EvidenceCite {
+  list: 'queries' | 'tcp_connect' | 'tls_handshakes' | 'requests' | 'x_not_dialled' | 'control';
+  index?: number;
+  transaction_id?: number;
+  key?: string;
+}
+
+/**
+ * One typed piece of evidence (since 1.3.0). `kind` is a stable identifier (e.g.
+ * `dns_bogon_answer`, `tcp_connect_failed`, `tls_forged_certificate`, `http_unexpected_redirect`;
+ * the list is in docs/verdict-rules.md); `hop` is the redirect depth (0 = the input URL);
+ * `figures` holds numbers (units in the name: `_ms`, `_bytes`, `_bps`); `detail` holds the strings
+ * the sentence needs (addresses, failure strings, URLs).
+ */
+export interface VerdictEvidence {
+  layer: EvidenceLayer;
+  kind: string;
+  hop: number;
+  effect: EvidenceEffect;
+  cites: EvidenceCite[];
+  figures: Record<string, number>;
+  detail: Record<string, string | string[] | boolean | null>;
 }
 
 /** Where the control came from. */

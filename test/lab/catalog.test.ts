@@ -37,7 +37,7 @@ const VERDICTS: Record<string, [string | null, boolean | null, string]> = {
   dnsBlockingNXDOMAIN: ['dns', false, 'anomaly'],
   dnsHijackingToLocalhostWithHTTP: ['dns', false, 'anomaly'],
   dnsHijackingToLocalhostWithHTTPS: ['dns', false, 'anomaly'],
-  dnsHijackingToProxyWithHTTPURL: ['dns', true, 'anomaly'],
+  dnsHijackingToProxyWithHTTPURL: [null, true, 'ok'], // helper-verified TLS at the proxy's address (docs/verdict-rules.md)
   ghostDNSBlockingWithHTTP: ['dns', false, 'confirmed'],
   httpBlockingConnectionReset: ['http-failure', false, 'anomaly'],
   httpDiffWithConsistentDNS: ['http-diff', false, 'confirmed'],
@@ -94,9 +94,9 @@ describe('catalog coverage', () => {
     expect(v('ownRedirectHopRefusedHTTPS').ooni.blocking).toBe('http-failure');
     expect(v('ownRedirectHopRefusedHTTPS').verdict.blocking).toBe('tcp_ip');
     expect(v('ownRedirectHopTlsResetHTTPS').verdict.blocking).toBe('tls');
-    // Over plain HTTP a DNS rewrite to the transparent proxy is `dns`; over HTTPS the verified
-    // handshake proves the content genuine and the proxy cannot be told from a CDN edge.
-    expect(v('dnsHijackingToProxyWithHTTPURL').verdict).toEqual({ blocking: 'dns', accessible: true, status: 'anomaly' });
+    // A proxy that passes TLS through cannot be told from a CDN edge: the helper's verified
+    // handshake at its address proves it genuine, for http:// targets too (docs/verdict-rules.md).
+    expect(v('dnsHijackingToProxyWithHTTPURL').verdict).toEqual({ blocking: null, accessible: true, status: 'ok' });
     expect(v('ownDnsToTransparentProxyHTTPS').verdict).toEqual({ blocking: null, accessible: true, status: 'ok' });
     expect(v('ownIpv6BrokenOnProbeIPv4Works').verdict).toEqual({ blocking: null, accessible: true, status: 'ok' });
     expect(v('ownBlockpageInjectedByHost').verdict.status).toBe('confirmed');

@@ -3,11 +3,11 @@
  * `fixtures/fingerprints/censorprobe.jsonl`, which a test keeps identical). Every entry names its
  * source. Blockpages: patterns OONI's fastpath used for years (restated from memory of
  * `ooni/backend` fastpath `fingerprints`, marked so), Censored Planet's FortiGuard signature
- * (peers-and-methods 1.4), and the blockpage server address OONI recorded for Italy (scenarios/world.md 3).
+ * (`a_prod_fortinet_1`), and the blockpage server address OONI recorded for Italy (the lab's blockpage server).
  * The lab's generic "cannot be served in your jurisdiction" page is NOT here: real sites use such
  * wording for their own geo-blocks; the lab passes it with `--fingerprints fixtures/fingerprints/lab.jsonl`.
  * False positives: pages the site (or its CDN) serves itself, which OONI reports as http-diff
- * (ooni/probe#2528, #1734, #2333; peers-and-methods 6): CDN challenges, WAF and geo-blocking
+ * (ooni/probe#2528, #1734, #2333; docs/verdict-rules.md): CDN challenges, WAF and geo-blocking
  * pages, consent walls.
  */
 import type { FingerprintSet } from '../fingerprint.js';

@@ -151,11 +151,11 @@ describe('DNS consistency done properly', () => {
     const { verdict, ooni } = classify(input, { asnLookup });
     expect(ooni.dns_consistency).toBe('consistent');
     expect(verdict).toMatchObject({ blocking: null, accessible: true });
-    expect(verdict.reasons[0]).toBe('probe resolver returned 104.16.132.230 (AS13335) for www.example.com, control resolved 104.16.132.229 (AS13335): different addresses in the same network (AS13335), consistent');
+    expect(verdict.evidence?.[0]).toMatchObject({ layer: 'dns', kind: 'dns_same_network', hop: 0, effect: 'note', figures: { common_asn: 13335 } });
     // Without ASN data the same observations are DNS blocking, with both addresses in the reason.
     const bare = classify(input, { asnLookup: () => 0 }).verdict;
     expect(bare.blocking).toBe('dns');
-    expect(bare.reasons[0]).toBe('probe resolver returned 104.16.132.230 for www.example.com; control resolved 104.16.132.229 (no common address or ASN)');
+    expect(bare.evidence?.[0]).toMatchObject({ layer: 'dns', kind: 'dns_other_network', effect: 'diverged', detail: { addrs: ['104.16.132.230'], control_addrs: ['104.16.132.229'] } });
   });
 
   it('prefers the ASNs recorded in the answers (OONI measurements) over the lookup hook', () => {

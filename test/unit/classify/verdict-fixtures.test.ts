@@ -19,7 +19,7 @@ const EXPECTED: Record<string, [Verdict['blocking'], Verdict['accessible'], Verd
   'generated/dnsBlockingNXDOMAIN': ['dns', false, 'anomaly'],
   'generated/dnsHijackingToLocalhostWithHTTP': ['dns', false, 'anomaly'],
   'generated/dnsHijackingToLocalhostWithHTTPS': ['dns', false, 'anomaly'],
-  'generated/dnsHijackingToProxyWithHTTPURL': ['dns', true, 'anomaly'], // transparent proxy
+  'generated/dnsHijackingToProxyWithHTTPURL': [null, true, 'ok'], // the helper verified TLS for the name at the proxy's address (ip_info flag 8): genuine, docs/verdict-rules.md
   'generated/ghostDNSBlockingWithHTTP': ['dns', false, 'confirmed'], // 83.224.65.41: known blockpage address
   'generated/httpBlockingConnectionReset': ['http-failure', false, 'anomaly'],
   'generated/httpDiffWithConsistentDNS': ['http-diff', false, 'confirmed'], // the "Access Denied" blockpage fingerprint

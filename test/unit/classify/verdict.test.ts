@@ -18,7 +18,7 @@ describe('our verdict with a helper', () => {
     const { verdict } = classify(measurement(HTTPS).lookup({ addrs: ['10.10.34.35'] }).endpoint({ ip: '10.10.34.35', tcpFailure: 'generic_timeout_error' })
       .helper(okHelper(HTTPS)).build());
     expect(verdict).toMatchObject({ blocking: 'dns', accessible: false, status: 'anomaly', layers: ['dns'] });
-    expect(verdict.reasons[0]).toBe('probe resolver returned 10.10.34.35 (bogon) for www.example.com; control resolved 93.184.216.34');
+    expect(verdict.evidence?.[0]).toMatchObject({ layer: 'dns', kind: 'dns_bogon_answer', effect: 'diverged', detail: { bogons: ['10.10.34.35'], all_bogon: true, control_addrs: ['93.184.216.34'] } });
   });
 
   it('calls NXDOMAIN while the control resolved the name dns', () => {
@@ -140,7 +140,7 @@ describe('our verdict without a helper', () => {
     expect([ooni.blocking, ooni.accessible, ooni.control_failure]).toEqual([false, true, 'generic_timeout_error']);
     expect(verdict).toMatchObject({ blocking: 'dns', accessible: false, status: 'anomaly', layers: ['dns'] });
     expect(verdict.reasons.join(' ')).toContain('dns_nxdomain_error');
-    expect(verdict.reasons.join(' ')).toContain('https://dns.google/dns-query resolved 93.184.216.34');
+    expect(verdict.evidence?.find((e) => e.kind === 'dns_lookup_failed')).toMatchObject({ effect: 'diverged', detail: { reference: 'https://dns.google/dns-query', control_addrs: ['93.184.216.34'] } });
   });
 
   it('calls a verified HTTPS success accessible and ok', () => {

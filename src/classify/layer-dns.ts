@@ -1,0 +1,125 @@
+/**
+ * DNS layer of our verdict, for one hop: the probe's primary lookups against the control's
+ * lookup of the same name (a helper's per-hop result, or the DoH reference without a helper).
+ * Rules and their reasons: docs/verdict-rules.md ("DNS"). Pure.
+ */
+import { isBogon } from './bogon.js';
+import { unwrapNat64 } from './asn.js';
+import type { VerdictContext } from './context.js';
+import { compareAnswers } from './dns-consistency.js';
+import { controlCite, ev, found, NOTHING, type Finding } from './evidence.js';
+import { matchDnsAnswers } from './fingerprint.js';
+import { hasTag, isVerified, type Hop } from './hops.js';
+import { SNI_PROBE_TAG } from '../model/index.js';
+import { joinHostPort } from './web-observations.js';
+
+/**
+ * Failures that are a resolver's answer about the name (NXDOMAIN, no data, SERVFAIL, REFUSED; the
+ * helper's legacy `dns_name_error` / `dns_server_failure`), as opposed to not reaching a resolver.
+ */
+const RESOLVER_ANSWERS: ReadonlySet<string> = new Set(['dns_nxdomain_error', 'dns_no_answer', 'dns_servfail_error', 'dns_refused_error', 'dns_name_error', 'dns_server_failure']);
+
+/** True when a DNS failure is the resolver's answer about the name. */
+export function isResolverAnswer(failure: string): boolean {
+  return RESOLVER_ANSWERS.has(failure);
+}
+
+/** The failure that explains an empty answer: the first failure that is not AAAA `dns_no_answer`. */
+function lookupFailure(hop: Hop): string | null {
+  const failed = hop.queries.filter((q) => q.failure !== null);
+  const meaningful = failed.find((q) => !(q.query_type === 'AAAA' && q.failure === 'dns_no_answer'));
+  return (meaningful ?? failed[0])?.failure ?? null;
+}
+
+/** analyzeDns: the DNS finding of one hop (nothing when the hop made no lookup). */
+export function analyzeDns(ctx: VerdictContext, hop: Hop): Finding {
+  if (hop.queries.length === 0) return NOTHING;
+  if (hop.addrs.length === 0) return dnsFailure(ctx, hop);
+  return dnsAnswers(ctx, hop);
+}
+
+function dnsFailure(ctx: VerdictContext, hop: Hop): Finding {
+  const failure = lookupFailure(hop);
+  if (failure === null) return NOTHING;
+  const cites = ctx.cites.of(...hop.queries);
+  const ctl = hop.control.dns;
+  const detail = { host: hop.host, failure, control_failure: ctl?.failure ?? null, control_addrs: ctl?.addrs ?? [] };
+  const engines = hop.queries.filter((q) => q.failure === failure).map((q) => q.engine);
+  // A DoH or UDP resolver that could not be reached says the resolver is blocked, not the name.
+  if (!isResolverAnswer(failure) && engines.length > 0 && engines.every((e) => e !== 'getaddrinfo')) {
+    return found([ev('dns', 'dns_resolver_unreachable', hop.depth, 'inconclusive', { cites, detail: { ...detail, engine: engines[0] ?? null } })], true);
+  }
+  if (ctl === null) {
+    if (ctx.controlFetched === true) return found([ev('dns', 'dns_lookup_failed', hop.depth, 'diverged', { cites, detail: { ...detail, control: 'fetched_through_hop' } })], true, false);
+    return found([ev('dns', 'dns_lookup_failed_no_control', hop.depth, 'inconclusive', { cites, detail })], true, false);
+  }
+  const ctlCites = [...cites, controlCite(hop.control.perHop ? `hops[${hop.depth}].dns` : 'dns')];
+  if (ctl.failure !== null || ctl.addrs.length === 0) {
+    if (!isResolverAnswer(failure) || (ctl.failure !== null && !isResolverAnswer(ctl.failure))) {
+      const who = !isResolverAnswer(failure) ? (ctl.failure !== null && !isResolverAnswer(ctl.failure) ? 'neither' : 'probe') : 'control';
+      return found([ev('dns', 'dns_resolver_no_answer', hop.depth, 'inconclusive', { cites: ctlCites, detail: { ...detail, unanswered: who } })], true);
+    }
+    return found([ev('dns', 'dns_both_failed', hop.depth, 'down', { cites: ctlCites, detail })], true, false);
+  }
+  return found([ev('dns', 'dns_lookup_failed', hop.depth, 'diverged', { cites: ctlCites, detail })], true, false);
+}
+
+function dnsAnswers(ctx: VerdictContext, hop: Hop): Finding {
+  const ctl = hop.control.dns;
+  if (ctl === null) return NOTHING;
+  const cites = [...ctx.cites.of(...hop.queries), controlCite(hop.control.perHop ? `hops[${hop.depth}].dns` : ctx.resp === null ? 'dns_reference' : 'dns')];
+  // NAT64 (64:ff9b::/96) answers are compared as the IPv4 address they embed.
+  const plain = hop.addrs.map(unwrapNat64);
+  const detail = { host: hop.host, addrs: hop.addrs, control_addrs: ctl.addrs, control_failure: ctl.failure };
+  const figures = (list: string[]): Record<string, number> => asnFigures(ctx, list);
+  const hit = ctx.fps === null ? null : matchDnsAnswers(ctx.fps, hop.queries);
+  if (hit !== null && hit.fingerprint.kind === 'blockpage' && !hit.weak) {
+    return found([ev('dns', 'dns_blockpage_address', hop.depth, 'confirmed', { cites, figures: figures(plain), detail: { ...detail, fingerprint: hit.fingerprint.id, where: hit.where } })], false);
+  }
+  if (ctl.failure !== null && ctl.failure !== 'dns_name_error' && ctl.failure !== 'dns_nxdomain_error') {
+    return found([ev('dns', 'dns_control_failed', hop.depth, 'note', { cites, detail })], false);
+  }
+  if (ctl.addrs.length === 0) return found([ev('dns', 'dns_control_no_address', hop.depth, 'diverged', { cites, detail })], false);
+  const bogons = plain.filter((a) => isBogon(a));
+  const controlBogon = ctl.addrs.every((a) => isBogon(a));
+  if (bogons.length > 0 && !controlBogon) {
+    const all = bogons.length === plain.length;
+    return found([ev('dns', 'dns_bogon_answer', hop.depth, 'diverged', { cites, figures: { bogons: bogons.length, addresses: plain.length }, detail: { ...detail, bogons, all_bogon: all } })], false);
+  }
+  const cmp = compareAnswers(plain, ctl.addrs, ctx.asn);
+  if (bogons.length === plain.length && controlBogon && cmp.shared.length > 0) {
+    return found([ev('dns', 'dns_both_bogon', hop.depth, 'down', { cites, detail })], true, false);
+  }
+  if (cmp.shared.length > 0) return NOTHING;
+  return differentAnswers(ctx, hop, plain, cmp.commonAsns, { cites, detail, figures: figures([...plain, ...ctl.addrs]) });
+}
+
+function asnFigures(ctx: VerdictContext, list: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of list) {
+    const n = ctx.asn(a);
+    if (n > 0) out[`asn.${a}`] = n;
+  }
+  return out;
+}
+
+type Parts = { cites: ReturnType<VerdictContext['cites']['of']>; detail: Record<string, string | string[] | boolean | null>; figures: Record<string, number> };
+
+/** Answers with no common address: same network, TLS proof (ours or the helper's), or a divergence. */
+function differentAnswers(ctx: VerdictContext, hop: Hop, plain: string[], commonAsns: number[], p: Parts): Finding {
+  const asn = commonAsns[0];
+  if (asn !== undefined) return found([ev('dns', 'dns_same_network', hop.depth, 'note', { ...p, figures: { ...p.figures, common_asn: asn } })], false);
+  // Our own verified handshake for the name: only on the fetch path (https): over http a
+  // handshake on 443 is not made by the flow.
+  const ours = hop.url.startsWith('https:') ? ctx.obs.tls_handshakes.find((h) => h.depth === hop.depth && isVerified(h) && h.server_name === hop.host &&
+    !hasTag(h.tags, SNI_PROBE_TAG) && hop.addrs.some((a) => h.address === joinHostPort(a, h.address.slice(h.address.lastIndexOf(':') + 1)))) : undefined;
+  if (ours !== undefined) {
+    return found([ev('dns', 'dns_tls_verified', hop.depth, 'genuine', { ...p, cites: [...p.cites, ...ctx.cites.of(ours)], detail: { ...p.detail, verified_at: ours.address } })], false);
+  }
+  // The helper's verified handshake at the probe's address (ip_info flag 8), for http:// targets too.
+  const helper = hop.depth === 0 ? plain.find((a) => ((ctx.resp?.ip_info?.[a]?.flags ?? 0) & 8) !== 0) : undefined;
+  if (helper !== undefined) {
+    return found([ev('dns', 'dns_helper_tls_verified', hop.depth, 'genuine', { ...p, cites: [...p.cites, controlCite(`ip_info.${helper}`)], detail: { ...p.detail, verified_at: helper } })], false);
+  }
+  return found([ev('dns', 'dns_other_network', hop.depth, 'diverged', p)], false);
+}

@@ -1,0 +1,39 @@
+/**
+ * Throttling layer: turns the throttling detector's decision (src/throttling, docs/throttling.md)
+ * into evidence. Every numeric field of the decision record is copied into `figures` generically
+ * (nested keys joined with `.`), so new fields of the decision flow through without a change here.
+ * Pure.
+ */
+import type { VerdictEvidence } from '../model/index.js';
+import type { VerdictContext } from './context.js';
+import { ev, numericFigures } from './evidence.js';
+import type { ClassifyInput } from './types.js';
+
+/** What a throttling detector may return: a sentence, or a sentence with the decision record behind it. */
+export interface ThrottlingFinding {
+  reason: string;
+  /** The decision record (e.g. `ThrottlingDecision`); its numbers become figures. */
+  decision?: object;
+}
+
+/**
+ * ThrottlingHook is the seam for the throttling detector: given the input, it returns a finding
+ * (or just its sentence) when the probe's transfer was throttled, else null/undefined.
+ */
+export type ThrottlingHook = (input: ClassifyInput) => string | ThrottlingFinding | null | undefined;
+
+/** analyzeThrottling asks the hook once per measurement; the evidence (layer `throttling`, diverged) or null. */
+export function analyzeThrottling(ctx: VerdictContext, hop: number): VerdictEvidence | null {
+  if (ctx.throttling !== undefined) return ctx.throttling;
+  const out = ctx.detectThrottling?.(ctx.input) ?? null;
+  if (out === null || out === undefined) {
+    ctx.throttling = null;
+    return null;
+  }
+  const finding: ThrottlingFinding = typeof out === 'string' ? { reason: out } : out;
+  ctx.throttling = ev('throttling', 'throttling_detected', hop, 'diverged', {
+    figures: numericFigures(finding.decision ?? {}),
+    detail: { reason: finding.reason },
+  });
+  return ctx.throttling;
+}

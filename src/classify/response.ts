@@ -1,0 +1,100 @@
+/**
+ * The ONE definition of a final response and of a redirect, shared by the OONI keys (`ooni.ts`
+ * through `web-observations.ts`) and our verdict (`layer-http.ts`).
+ *
+ * - A response is *final* for OONI when its status is 2xx, 4xx or 5xx (OONI probe-cli
+ *   `internal/minipipeline/observation.go`, `httpResponseIsFinal`); the OONI keys use exactly that.
+ * - Our verdict also counts as a redirect (so not as the page) a `Refresh` header or a
+ *   `<meta http-equiv="refresh">` that names another URL, as browsers follow both
+ *   (HTML Living Standard, "shared declarative refresh steps"); docs/verdict-rules.md.
+ * Pure.
+ */
+import type { HttpRequestObservation } from '../model/index.js';
+
+/** True when an HTTP status is final for OONI: 2xx, 4xx or 5xx. */
+export function isFinalStatus(code: number): boolean {
+  const klass = Math.trunc(code / 100);
+  return klass === 2 || klass === 4 || klass === 5;
+}
+
+/** How a response sent the client elsewhere. */
+export type RedirectKind = 'location' | 'refresh_header' | 'meta_refresh';
+
+/** A redirect: its kind and absolute target ('' when a 3xx has no usable Location). */
+export interface RedirectSignal {
+  kind: RedirectKind;
+  target: string;
+}
+
+/** Bytes of body searched for a meta refresh (browsers act on it in the head). */
+const META_SCAN_BYTES = 65_536;
+
+/** The URL of a refresh value `N; url=...` (or `N, URL`), absolute against `base`; null when none or unparsable. */
+export function refreshTarget(value: string, base: string): string | null {
+  const m = /^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)([^'"]+)\1\s*$/i.exec(value);
+  const raw = m?.[2]?.trim();
+  if (raw === undefined || raw === '' || /^\d+(\.\d*)?$/.test(raw)) return null;
+  try {
+    return new URL(raw, base).href;
+  } catch {
+    return null;
+  }
+}
+
+function header(headers: Record<string, string>, name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+/** The target of the first `<meta http-equiv="refresh" content="...">` in `html`, or null. */
+export function metaRefreshTarget(html: string, base: string): string | null {
+  const text = html.length > META_SCAN_BYTES ? html.slice(0, META_SCAN_BYTES) : html;
+  const tags = text.match(/<meta\b[^>]*>/gi) ?? [];
+  for (const tag of tags) {
+    if (!/http-equiv\s*=\s*["']?refresh\b/i.test(tag)) continue;
+    const content = /content\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(tag);
+    const value = content?.[1] ?? content?.[2] ?? content?.[3];
+    if (value === undefined) continue;
+    const target = refreshTarget(value, base);
+    if (target !== null) return target;
+  }
+  return null;
+}
+
+/**
+ * redirectOf says whether a probe response sends the client elsewhere: a 3xx (`location`, target
+ * the Location header resolved against the request URL, '' when missing or invalid), a `Refresh`
+ * header naming another URL, or a meta refresh naming another URL. A refresh to the same URL (a
+ * page that reloads itself) is not a redirect. Null for a page.
+ */
+export function redirectOf(request: HttpRequestObservation): RedirectSignal | null {
+  const r = request.response;
+  if (r === null) return null;
+  const base = request.request.url;
+  if (r.code >= 300 && r.code < 400) {
+    const loc = header(r.headers, 'location');
+    let target = '';
+    try {
+      if (loc !== undefined) target = new URL(loc, base).href;
+    } catch {
+      target = '';
+    }
+    return { kind: 'location', target };
+  }
+  const refresh = header(r.headers, 'refresh');
+  const fromHeader = refresh === undefined ? null : refreshTarget(refresh, base);
+  if (fromHeader !== null && fromHeader !== base) return { kind: 'refresh_header', target: fromHeader };
+  if (typeof r.body === 'string') {
+    const meta = metaRefreshTarget(r.body, base);
+    if (meta !== null && meta !== base) return { kind: 'meta_refresh', target: meta };
+  }
+  return null;
+}
+
+/** True when a control response's headers carry a Refresh to another URL (the control was redirected). */
+export function controlRefreshes(headers: Record<string, string>, url: string): boolean {
+  const refresh = header(headers, 'refresh');
+  if (refresh === undefined) return false;
+  const t = refreshTarget(refresh, url || 'http://invalid/');
+  return t !== null && t !== url;
+}
