@@ -7,6 +7,7 @@
  * analysis keys OONI recorded. Pure: no I/O.
  */
 import { contentTypeOf, decodeBody } from '../model/charset.js';
+import { FAILURES } from '../model/index.js';
 import type {
   BinaryData,
   ControlRecord,
@@ -75,9 +76,29 @@ function str(v: unknown, fallback = ''): string {
 function num(v: unknown, fallback = 0): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
-function failure(v: unknown): Failure | null {
-  return typeof v === 'string' ? (v as Failure) : null;
+/** Old OONI failure strings with an exact equivalent in our vocabulary. */
+const LEGACY_FAILURES: Readonly<Record<string, Failure>> = {
+  connection_refused_error: 'connection_refused',
+  connection_reset_error: 'connection_reset',
+  response_never_received: 'generic_timeout_error',
+  ssl_error: 'ssl_failed_handshake',
+};
+
+/**
+ * ooniFailure maps an OONI failure string to our vocabulary (`model/failure.ts`): a string of the
+ * vocabulary stays; old names with an exact equivalent are renamed (`connection_refused_error` →
+ * `connection_refused`); anything else keeps its text as `unknown_failure: TEXT` (e.g. Measurement
+ * Kit's `connect_error`, `http_invalid_redirect_url`, `ssl_error: ...`). Null stays null.
+ */
+export function ooniFailure(v: unknown): Failure | null {
+  if (typeof v !== 'string') return null;
+  if ((FAILURES as readonly string[]).includes(v)) return v as Failure;
+  const legacy = LEGACY_FAILURES[v];
+  if (legacy !== undefined) return legacy;
+  if (v.startsWith('unknown_failure: ')) return v as Failure;
+  return `unknown_failure: ${v.replace(/^unknown_failure\s*/, '') || 'unknown'}`;
 }
+const failure = ooniFailure;
 function tags(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [];
 }
@@ -393,7 +414,7 @@ function normalizeLegacy(obs: Observations, input: string, httpExperimentFailure
       obs.requests.push({
         network: 'tcp', address: '',
         request: { method: 'GET', url: input, headers: {}, headers_list: [], body: '', body_is_truncated: false, x_transport: 'tcp' },
-        response: null, failure: httpExperimentFailure as Failure, t0: 0, t: 0, transaction_id: 0, depth: 0, tags: [INFERRED_TAG],
+        response: null, failure: ooniFailure(httpExperimentFailure), t0: 0, t: 0, transaction_id: 0, depth: 0, tags: [INFERRED_TAG],
       });
     }
   }
