@@ -1,8 +1,10 @@
 /**
  * `npm run check:ooni -- DIR...`: agreement of our OONI analysis with the keys OONI recorded
- * (blocking, accessible, dns_consistency) on every OONI Web Connectivity measurement under DIR
- * (`*.json` objects such as `measurement.json`, and JSONL, recursively). Prints `key N/M` and the
- * differing cases; exit code 0 when everything agrees, 1 when something differs, 2 on bad usage.
+ * (blocking, accessible, dns_consistency) on every OONI Web Connectivity measurement of any
+ * vintage under DIR (`*.json` objects such as `measurement.json`, and JSONL, recursively). Prints
+ * the agreement overall and per test version, every unreadable file or record (`FILE: reason`; the
+ * batch goes on) and every differing case with the reason; exit code 0 when everything agrees and
+ * everything was read, 1 otherwise, 2 on bad usage (a path that does not exist).
  * The IP-to-ASN database (`@ip-location-db/asn`) is used after the ASNs OONI recorded, as in
  * `censorprobe analyze`.
  */

@@ -10,6 +10,7 @@
  * then blockpages; a blockpage fingerprint of scope `vbw` (vague blocking word, OONI) or `f_gen`
  * (generic words, Censored Planet) is weak and never confirms alone. Pure: no I/O.
  */
+import { contentTypeOf, decodeBody } from '../model/charset.js';
 import type { DnsQueryObservation, HttpRequestObservation } from '../model/index.js';
 
 /** What a fingerprint recognises: a censor's blockpage, or a page that looks odd but is not censorship. */
@@ -43,11 +44,20 @@ export interface Fingerprint {
   location: FingerprintLocation;
   pattern_type: FingerprintPatternType;
   pattern: string;
-  regex: RegExp | null;
+  regex: LinearPattern | null;
   countries: string[];
   confidence: number | null;
   source: string | null;
   origin: string;
+}
+
+/**
+ * A compiled `regexp` pattern: RE2 semantics (linear time in the text, no backreferences or
+ * lookaround), compiled by `fingerprint-parse.ts` with re2js; `test` says whether it matches
+ * anywhere in the text.
+ */
+export interface LinearPattern {
+  test(text: string): boolean;
 }
 
 /** A compiled set: HTTP fingerprints (false positives first) and DNS fingerprints, in load order otherwise. */
@@ -138,10 +148,10 @@ export function matchesText(f: Fingerprint, text: string): boolean {
   }
 }
 
-/** The body of a response as text (UTF-8; base64 bodies decoded). */
+/** The body of a response as text: base64 bodies decoded in the charset the page declares (`model/charset.ts`). */
 function bodyText(r: NonNullable<HttpRequestObservation['response']>): string {
   const b = r.body;
-  return typeof b === 'string' ? b : Buffer.from(b.data, 'base64').toString('utf8');
+  return typeof b === 'string' ? b : decodeBody(Buffer.from(b.data, 'base64'), contentTypeOf(r.headers_list.length > 0 ? r.headers_list : r.headers));
 }
 
 /**

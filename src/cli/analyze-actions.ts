@@ -173,7 +173,6 @@ async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyO
   const say = (s: string): void => void human.write(`${s}\n`);
   const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
   const runId = randomUUID();
-  const now = new Date().toISOString();
   const labels: Partial<Record<VerdictLabel, number>> = {};
   let written = 0;
   let skipped = 0;
@@ -202,7 +201,7 @@ async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyO
             say(`${where}: skipped (${e instanceof Error ? e.message.replace(/^importOoniMeasurement: /, '') : String(e)})`);
             continue;
           }
-          const record: ReportRecord = ooniToRecord(imported, { ...options, softwareVersion: SOFTWARE_VERSION, runId, now });
+          const record: ReportRecord = ooniToRecord(imported, { ...options, softwareVersion: SOFTWARE_VERSION, runId, ...(flags.asnDb && sharedAsnDatabase().info !== null ? { asnDb: sharedAsnDatabase().info ?? undefined } : {}) });
           await writer.write(record);
           written++;
           const label = verdictLabel(record.verdict);

@@ -179,6 +179,8 @@ export interface ReportRecord {
   vantage?: VantageRecord;
   /** For a measurement imported from OONI: its origin (since 1.2.0, optional). */
   ooni_source?: OoniSourceRecord;
+  /** The IP-to-ASN database the classification asked, when it asked one (since 1.2.0, optional). */
+  asn_db?: AsnDbRecord;
 }
 
 /**
@@ -195,7 +197,19 @@ export interface OoniSourceRecord {
   software_name?: string | null;
   software_version?: string | null;
   test_version?: string | null;
+  /** Which probe wrote it: `python`, `mk` (Measurement Kit), `go` (before LTE), `lte` (docs/ooni-import.md). */
+  vintage?: 'python' | 'mk' | 'go' | 'lte';
   recorded?: Partial<OoniAnalysis>;
+  /** What the import inferred from an old layout (requests reordered, connects inferred, ...). */
+  import_notes?: string[];
+  /** Where our OONI keys differ from the recorded ones, and why (`agreement` keys only). */
+  differences?: { key: string; recorded: unknown; ours: unknown; why: string }[];
+}
+
+/** The IP-to-ASN data a line's classification used: npm package name and exact version. */
+export interface AsnDbRecord {
+  name: string;
+  version: string;
 }
 
 /** The measurement options echoed in the report. */

@@ -4,6 +4,7 @@
  * step-by-step; ooni-reference.md 1.1 steps 9-10 and 13). No redirects, no retries, no pooling.
  * The only module that imports undici (style.md section 4).
  */
+import { contentTypeOf, decodeBody } from '../model/charset.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { Client, type Dispatcher } from 'undici';
@@ -267,7 +268,7 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
             body: bodyForReport(body),
             body_is_truncated: truncated || body.length >= cap,
             body_length: body.length,
-            title: extractTitle(body.toString('utf8')),
+            title: extractTitle(decodeBody(body, contentTypeOf(responseHeaders))),
           },
     failure,
     failure_detail: detail,

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { AsnLookup } from '../classify/index.js';
+import type { AsnDbRecord } from '../model/index.js';
 import { buildAsnIndexV4, buildAsnIndexV6, ipKey, type AsnIndex } from '../classify/asn.js';
 
 /** A lazily loaded ASN database. */
@@ -19,6 +20,41 @@ export interface AsnDatabase {
   loaded(): { v4: boolean; v6: boolean };
   /** Why the data could not be loaded (missing package), or null. */
   error(): string | null;
+  /**
+   * The package name and exact version of the data (`@ip-location-db/asn`, pinned in
+   * package.json so that a stored report re-classifies the same way), written as `asn_db` on every
+   * report line whose classification asked the database; null when the package is missing.
+   */
+  info: AsnDbRecord | null;
+}
+
+/** The npm package the ASN data comes from. */
+export const ASN_DB_PACKAGE = '@ip-location-db/asn';
+
+/** asnDbInfo reads the name and version of the ASN package in `dir` (its package.json), or null. */
+export function asnDbInfo(dir: string | null = asnPackageDir()): AsnDbRecord | null {
+  if (dir === null) return null;
+  try {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+    return typeof pkg.version === 'string' ? { name: typeof pkg.name === 'string' ? pkg.name : ASN_DB_PACKAGE, version: pkg.version } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * trackAsnUse wraps a lookup so that the caller can tell whether one classification asked it:
+ * `used()` is true after the first call. One tracker per report line.
+ */
+export function trackAsnUse(lookup: AsnLookup): { lookup: AsnLookup; used(): boolean } {
+  let asked = false;
+  return {
+    lookup: (ip: string): number => {
+      asked = true;
+      return lookup(ip);
+    },
+    used: () => asked,
+  };
 }
 
 /** The directory of the installed `@ip-location-db/asn` package, or null when it is not installed. */
@@ -69,6 +105,7 @@ export function createAsnDatabase(dir: string | null = asnPackageDir()): AsnData
     },
     loaded: () => ({ v4: v4 !== null, v6: v6 !== null }),
     error: () => failed,
+    info: asnDbInfo(dir),
   };
 }
 

@@ -3,6 +3,7 @@
  * the environment). Times in ms, sizes in bytes.
  */
 import type { AsnLookup, FingerprintSet } from '../classify/index.js';
+import type { AsnDbRecord } from '../model/index.js';
 import type { BaselineCheck } from '../outage/index.js';
 import type { ThrottlingConfig } from './throttling-check.js';
 import type { FlowOptions } from '../flows/index.js';
@@ -29,6 +30,8 @@ export interface RunConfig {
   fingerprints?: FingerprintSet;
   /** IP-to-ASN hook for the DNS comparison (optional; the CLI passes the lazy `@ip-location-db/asn` database). */
   asnLookup?: AsnLookup;
+  /** Name and exact version of the data behind `asnLookup`, written as `asn_db` on lines that asked it. */
+  asnDb?: AsnDbRecord;
   /** Throttling screening/escalation (optional; absent: screening only, no escalation). See throttling-check.ts. */
   throttling?: ThrottlingConfig;
   /**

@@ -15,6 +15,7 @@ import type { RunConfig } from './config.js';
 import { throttlingHook } from '../throttling/index.js';
 import { checkThrottling, DEFAULT_THROTTLING } from './throttling-check.js';
 import { SOFTWARE_VERSION } from './version.js';
+import { trackAsnUse } from './asn-db.js';
 
 /** Identity of the run a measurement belongs to. */
 export interface RunContext {
@@ -75,10 +76,11 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
   });
   const escalation = throttling.escalation;
   const detectThrottling = throttlingHook(throttling);
+  const asn = config.asnLookup !== undefined ? trackAsnUse(config.asnLookup) : undefined;
   const { ooni, verdict } = classify({ url: target.url, observations: m.observations, control }, {
     ...(detectThrottling !== undefined ? { detectThrottling } : {}),
     ...(config.fingerprints !== undefined ? { fingerprints: config.fingerprints } : {}),
-    ...(config.asnLookup !== undefined ? { asnLookup: config.asnLookup } : {}),
+    ...(asn !== undefined ? { asnLookup: asn.lookup } : {}),
   });
   // A throttling test that ran and found nothing still says so (with its numbers).
   if (escalation !== null && !escalation.decision.throttled) verdict.reasons.push(`throttling test (${escalation.pairs} pairs, seed ${escalation.seed}): ${escalation.decision.reasons[0] ?? escalation.decision.outcome}`);
@@ -108,6 +110,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     ooni,
     verdict,
     throttling,
+    ...(asn?.used() === true && config.asnDb !== undefined ? { asn_db: config.asnDb } : {}),
   };
 }
 

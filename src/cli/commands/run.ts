@@ -186,6 +186,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   const config: RunConfig = Object.freeze({
     fingerprints,
     asnLookup: sharedAsnDatabase().lookup,
+    ...(sharedAsnDatabase().info !== null ? { asnDb: sharedAsnDatabase().info ?? undefined } : {}),
     resolver: flags.resolver,
     timeouts: { dnsMs: flags.dnsTimeout, connectMs: flags.connectTimeout, tlsMs: flags.tlsTimeout, httpMs: flags.httpTimeout, controlMs: flags.controlTimeout },
     maxBodyBytes: flags.maxBody,

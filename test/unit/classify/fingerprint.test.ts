@@ -122,7 +122,7 @@ describe('parseFingerprints', () => {
       "bad-censorprobe.jsonl:4: 'location' must be \"body\", \"response\", \"dns\" or \"header.<lower-case name>\", got \"cookie\"",
       "bad-censorprobe.jsonl:5: 'countries' must be an array of ISO 3166 alpha-2 codes (e.g. [\"IT\"])",
       "bad-censorprobe.jsonl:6: 'confidence' must be an integer from 1 to 10",
-      expect.stringMatching(/^bad-censorprobe\.jsonl:7: invalid regexp \(/),
+      expect.stringMatching(/^bad-censorprobe\.jsonl:7: regexp refused: /),
       expect.stringMatching(/^bad-censorprobe\.jsonl:8: bad JSON \(/),
     ]);
   });
@@ -131,7 +131,7 @@ describe('parseFingerprints', () => {
     expect(errors('bad-ooni.csv')).toEqual([
       "bad-ooni.csv:3: 'location_found' must be body, dns or header.<name>, got 'cookie'",
       "bad-ooni.csv:4: 'pattern_type' must be one of full, prefix, contains, regexp, got 'glob'",
-      expect.stringMatching(/^bad-ooni\.csv:5: invalid regexp \(/),
+      expect.stringMatching(/^bad-ooni\.csv:5: regexp refused: /),
     ]);
     expect(errors('unterminated-ooni.csv')).toEqual([expect.stringMatching(/^unterminated-ooni\.csv:\d+: bad CSV \(.*[Qq]uote/)]);
     expect(parseFingerprints('name,scope\nx,isp\n', 'short.csv').errors.map(formatFingerprintError)).toEqual([
@@ -143,7 +143,7 @@ describe('parseFingerprints', () => {
     const parsed = load('bad-cp.jsonl');
     expect(parsed.fingerprints.map((f) => f.id)).toEqual(['cp.a_prod_ok']);
     expect(parsed.errors.map(formatFingerprintError)).toEqual([
-      expect.stringMatching(/^bad-cp\.jsonl:2: invalid regexp \(/),
+      expect.stringMatching(/^bad-cp\.jsonl:2: regexp refused: /),
       "bad-cp.jsonl:3: missing string 'pattern'",
       expect.stringMatching(/^bad-cp\.jsonl:4: bad JSON \(/),
     ]);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkOoniAgreement, formatAgreement } from '../../../src/ooni/agreement.js';
-import { importOoniMeasurement } from '../../../src/ooni/import.js';
+import { importOoniMeasurement, parseOoniTime } from '../../../src/ooni/import.js';
 import { findOoniFiles, readOoniFile } from '../../../src/ooni/read.js';
-import { compareWithRecorded, ooniTime, ooniToRecord } from '../../../src/ooni/to-record.js';
+import { compareWithRecorded, ooniToRecord } from '../../../src/ooni/to-record.js';
 import { validateRecord } from '../../../src/report/schema.js';
 import { analyzeOoni } from '../../../src/classify/index.js';
 
@@ -58,16 +58,16 @@ describe('reading OONI measurement files', () => {
 
 describe('OONI measurements as our report lines', () => {
   it('converts every fixture into a line that validates against the published schema, keeping report id and time', async () => {
-    const files = await findOoniFiles(root);
+    const files = [...await findOoniFiles(join(root, 'generated')), ...await findOoniFiles(join(root, 'manual'))];
     expect(files.length).toBe(35);
     for (const f of files) {
       const m = importOoniMeasurement(JSON.parse(readFileSync(f, 'utf8')));
-      const record = ooniToRecord(m, { softwareVersion: '0.1.0', runId: 'r', now: '2026-01-01T00:00:00.000Z' });
+      const record = ooniToRecord(m, { softwareVersion: '0.1.0', runId: 'r' });
       expect(validateRecord(JSON.parse(JSON.stringify(record))), f).toEqual({ ok: true });
       expect(compareWithRecorded(m.recorded, record.ooni), f).toEqual([]);
     }
     const yt = importOoniMeasurement(JSON.parse(readFileSync(join(root, 'manual/youtube/measurement.json'), 'utf8')));
-    const record = ooniToRecord(yt, { softwareVersion: '0.1.0', runId: 'r', now: '2026-01-01T00:00:00.000Z' });
+    const record = ooniToRecord(yt, { softwareVersion: '0.1.0', runId: 'r' });
     expect(record.measurement_start_time).toBe('2023-11-30T17:55:44Z');
     expect(record.test_start_time).toBe('2023-11-30T17:55:43Z');
     expect(record.ooni_source).toMatchObject({
@@ -77,11 +77,16 @@ describe('OONI measurements as our report lines', () => {
     });
   });
 
-  it('converts OONI times to ISO-8601 and falls back when missing or odd', () => {
-    expect(ooniTime('2024-02-12 20:33:47', 'x')).toBe('2024-02-12T20:33:47Z');
-    expect(ooniTime('2024-02-12T20:33:47Z', 'x')).toBe('2024-02-12T20:33:47Z');
-    expect(ooniTime(null, 'fallback')).toBe('fallback');
-    expect(ooniTime('yesterday', 'fallback')).toBe('fallback');
+  it('converts OONI times to ISO-8601; anything else is no time (never "now")', () => {
+    expect(parseOoniTime('2024-02-12 20:33:47')).toBe('2024-02-12T20:33:47Z');
+    expect(parseOoniTime('2024-02-12T20:33:47Z')).toBe('2024-02-12T20:33:47Z');
+    expect(parseOoniTime(null)).toBeNull();
+    expect(parseOoniTime('yesterday')).toBeNull();
+    expect(parseOoniTime('2024-02-31 10:00:00')).toBeNull();
+    expect(parseOoniTime('2024-13-01 10:00:00')).toBeNull();
+    const bad = raw('successWithHTTP');
+    bad['measurement_start_time'] = 'not a time';
+    expect(() => importOoniMeasurement(bad)).toThrow(/measurement_start_time "not a time" is not a time/);
   });
 
   it('normalises the nulls Go writes for empty control request lists', () => {
@@ -91,15 +96,10 @@ describe('OONI measurements as our report lines', () => {
 });
 
 describe('agreement with OONI (npm run check:ooni)', () => {
-  it('is 35/35 on blocking, accessible and dns_consistency for the fixtures', async () => {
-    const s = await checkOoniAgreement([root]);
-    expect(s).toMatchObject({ total: 35, agree: { blocking: 35, accessible: 35, dns_consistency: 35 }, allAgree: 35, cases: [], skipped: 0 });
-    expect(formatAgreement(s).split('\n').slice(0, 4)).toEqual([
-      'OONI agreement over 35 web_connectivity measurements:',
-      '  blocking         35/35',
-      '  accessible       35/35',
-      '  dns_consistency  35/35',
-    ]);
+  it('is 35/35 on blocking, accessible and dns_consistency for the generated and manual fixtures', async () => {
+    const s = await checkOoniAgreement([join(root, 'generated'), join(root, 'manual')]);
+    expect(s).toMatchObject({ total: 35, agree: { blocking: 35, accessible: 35, dns_consistency: 35 }, allAgree: 35, cases: [], skipped: 0, errors: 0 });
+    expect(s.byVersion['0.5.28']).toMatchObject({ vintage: 'lte', total: 33, blockingAccessible: 33 });
   });
 
   it('lists a measurement whose recorded keys differ, and skips other tests', async () => {
@@ -109,12 +109,13 @@ describe('agreement with OONI (npm run check:ooni)', () => {
     writeFileSync(join(dir, 'x.jsonl'), `${JSON.stringify(tampered)}\n${JSON.stringify({ test_name: 'telegram', test_keys: {} })}\n`);
     const s = await checkOoniAgreement([dir]);
     expect(s).toMatchObject({ total: 1, agree: { blocking: 0, accessible: 1, dns_consistency: 1 }, allAgree: 0, skipped: 1 });
-    expect(formatAgreement(s)).toContain(`${join(dir, 'x.jsonl')}:1 (http://www.example.com/): blocking: OONI "dns", ours false`);
+    expect(s.cases[0]).toMatchObject({ where: `${join(dir, 'x.jsonl')}:1`, input: 'http://www.example.com/', differences: [{ key: 'blocking', recorded: 'dns', ours: false }] });
+    expect(formatAgreement(s)).toContain(`${join(dir, 'x.jsonl')}:1 (http://www.example.com/, 0.5.28)`);
   });
 
   it('keeps 35/35 when the IP-to-ASN database answers after the recorded ASNs', async () => {
     const { sharedAsnDatabase } = await import('../../../src/runner/asn-db.js');
-    const s = await checkOoniAgreement([root], { asnLookup: sharedAsnDatabase().lookup });
+    const s = await checkOoniAgreement([join(root, 'generated'), join(root, 'manual')], { asnLookup: sharedAsnDatabase().lookup });
     expect(s.allAgree).toBe(35);
     expect(analyzeOoni(importOoniMeasurement(raw('dnsHijackingToProxyWithHTTPURL')), { asnLookup: sharedAsnDatabase().lookup }).dns_consistency).toBe('inconsistent');
   });
