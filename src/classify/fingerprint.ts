@@ -12,6 +12,7 @@
  */
 import { contentTypeOf, decodeBody } from '../model/charset.js';
 import type { DnsQueryObservation, HttpRequestObservation } from '../model/index.js';
+import { compileLinear } from './fingerprint-parse.js';
 
 /** What a fingerprint recognises: a censor's blockpage, or a page that looks odd but is not censorship. */
 export type FingerprintKind = 'blockpage' | 'false_positive';
@@ -110,18 +111,15 @@ export function mergeFingerprintSets(...sets: readonly FingerprintSet[]): Finger
  */
 const CASE_FOLDED: ReadonlySet<string> = new Set(['dns', 'header.location', 'header.content-location', 'header.refresh', 'header.host']);
 
-/** Case-insensitive copies of regexp patterns, compiled once per fingerprint. */
-const folded = new WeakMap<Fingerprint, RegExp | null>();
+/** Case-insensitive copies of regexp patterns (RE2, like every pattern), compiled once per fingerprint. */
+const folded = new WeakMap<Fingerprint, LinearPattern | null>();
 
-function foldedRegex(f: Fingerprint): RegExp | null {
+function foldedRegex(f: Fingerprint): LinearPattern | null {
   if (f.regex === null) return null;
   let r = folded.get(f);
   if (r === undefined) {
-    try {
-      r = f.regex.flags.includes('i') ? f.regex : new RegExp(f.regex.source, `${f.regex.flags}i`);
-    } catch {
-      r = f.regex;
-    }
+    const c = compileLinear(f.pattern, 'i');
+    r = typeof c === 'string' ? f.regex : c;
     folded.set(f, r);
   }
   return r;
@@ -142,7 +140,6 @@ export function matchesText(f: Fingerprint, text: string): boolean {
     case 'regexp': {
       const r = fold ? foldedRegex(f) : f.regex;
       if (r === null) return false;
-      r.lastIndex = 0;
       return r.test(text);
     }
   }
