@@ -3,7 +3,7 @@
  * (DNS → per address: connect → TLS → one HTTP GET per depth → explicit redirects) and returns the
  * flat observations plus a per-hop summary. Flows never throw for network failures.
  *
- * Imports: `src/net` and `src/model` only (plus ipaddr.js).
+ * Imports: `src/net` and `src/model` only (plus tough-cookie for the chain's cookie jar).
  */
 export { measureUrl, type FlowOptions, type HopResult, type ResolverSpec, type UrlMeasurement } from './measure-url.js';
 export * from './defaults.js';

@@ -81,7 +81,7 @@ export interface FlowOptions {
  * flat observations; this is the per-hop view the helper turns into per-hop control results.
  * - `url`: the URL measured at this hop; `depth`: 0 for the input URL.
  * - `addresses`: the resolved addresses in resolver order ([] when DNS failed; the literal for an
- *   IP host), including addresses that were not dialed (loopback, filtered).
+ *   IP host), including addresses that were not dialed (bogons, filtered).
  * - `dns_failure`: the lookup failure, or null (also null for IP literals and cache hits of a
  *   successful lookup).
  * - `connects`: one entry per dialed address, `{address: 'IP:PORT', failure}`, resolver order.
@@ -93,7 +93,7 @@ export interface FlowOptions {
  *   first failure in resolver order of the furthest step reached (TLS failure if some connect
  *   succeeded, else connect failure); else the HTTP failure (including
  *   `http_invalid_redirect_location_host` and TOO_MANY_REDIRECTS). Null on success, and also when
- *   no address was dialable (every address loopback/filtered: `connects` is then []).
+ *   no address was dialable (every address a bogon or filtered: `connects` is then []).
  * - `failed_operation`: `resolve`, `connect`, `tls_handshake` or `http_round_trip`; null with
  *   `failure` null.
  * - `not_dialled`: the addresses never dialled (bogons), resolver order.
@@ -130,7 +130,7 @@ export interface UrlMeasurement {
  *
  * Per hop: DNS with `opts.resolver` (IP literals skip DNS; a per-measurement cache keyed by
  * hostname is reused across redirects, recording no new queries); every address in parallel
- * (IPv4 and IPv6, loopback never unless `dialLoopback`): TCP connect to the URL's port, then for
+ * (IPv4 and IPv6, bogons never, see `x_not_dialled`): TCP connect to the URL's port, then for
  * https a TLS handshake with SNI = host; when all of the depth's connects/handshakes are done, the
  * first successful one in resolver order performs the GET (the others are closed; simplification
  * of OONI `priority.go`). Redirects (301/302/303/307/308 with Location) are followed up to

@@ -1,6 +1,7 @@
 /**
- * model/: types only (the wire format and the shapes shared by every layer). Imports nothing at
- * runtime; every other folder may import it.
+ * model/: types (the wire format and the shapes shared by every layer), plus one module of pure
+ * value predicates every layer needs, `ip.ts` (bogon, loopback, NAT64/6to4/Teredo, sinkholes; its
+ * only runtime import is ipaddr.js; import it directly). Every other folder may import model/.
  */
 export * from './failure.js';
 export * from './observations.js';

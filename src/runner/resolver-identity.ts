@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ResolverIdentity } from '../model/index.js';
 import type { ResolverSpec } from '../flows/index.js';
-import { createClock, dohLookup, systemLookup, udpLookup, type LookupResult } from '../net/index.js';
+import { createClock, dohLookup, systemLookup, udpLookup, type GetaddrinfoFn, type LookupResult } from '../net/index.js';
 import { parseIp } from '../model/ip.js';
 
 /** The whoami name asked (A record = the egress address of the resolver). */
@@ -75,13 +75,15 @@ export interface IdentifyResolverOptions {
   readResolvConf?: () => Promise<string>;
   extraCa?: string[];
   signal?: AbortSignal;
+  /** The getaddrinfo seam of the system resolver (tests). */
+  getaddrinfo?: GetaddrinfoFn;
 }
 
 async function whoami(resolver: ResolverSpec, opts: IdentifyResolverOptions): Promise<LookupResult> {
   const common = { clock: createClock(), timeoutMs: opts.timeoutMs ?? WHOAMI_TIMEOUT_MS, transactionId: 1, depth: 0, tags: ['resolver_identity'], ...(opts.signal ? { signal: opts.signal } : {}) };
   switch (resolver.kind) {
     case 'system':
-      return systemLookup(WHOAMI_NAME, common);
+      return systemLookup(WHOAMI_NAME, { ...common, ...(opts.getaddrinfo ? { getaddrinfo: opts.getaddrinfo } : {}) });
     case 'udp':
       return udpLookup(WHOAMI_NAME, { ...common, server: { ip: resolver.ip, port: resolver.port }, lateReplyWindowMs: 0 });
     case 'doh':
