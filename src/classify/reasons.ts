@@ -106,12 +106,14 @@ const HTTP: Record<string, Render> = {
   http_diff: (e, d) => `response to ${s(d, 'url')} differs from the control: ${diff(e)}${d['ooni_diff'] === false ? " (OONI's header rule calls it the same page; body and title both differ)" : ''}`,
   http_matches_control: (e, d) => `response to ${s(d, 'url')} matches the control: ${diff(e)}`,
   throttling_detected: (_e, d) => s(d, 'reason'),
+  throttling_not_detected: (_e, d) => s(d, 'reason'),
 };
 
 const OTHER: Record<string, Render> = {
   control_no_helper: (_e, d) => `no helper control (${s(d, 'failure') || 'none requested'})`,
   control_nothing_to_compare: () => 'nothing to compare the probe with: inconclusive (never "blocked" without a control)',
   verified_https_genuine: (e, d) => `HTTPS fetch of ${s(d, 'url')} verified the certificate and returned ${e.figures['status'] ?? 0} (${e.figures['body_bytes'] ?? 0} bytes): the content is genuine`,
+  vantage_not_normal: (_e, d) => `${s(d, 'state')}: ${s(d, 'reason')}`,
   ooni_deviation: (e, d) => `deviation from OONI: OONI LTE reports blocking=${s(d, 'ooni_blocking')}, we name the first diverging step (${e.layer})`,
 };
 
