@@ -111,6 +111,7 @@ const HTTP: Record<string, Render> = {
 
 const OTHER: Record<string, Render> = {
   control_no_helper: (_e, d) => `no helper control (${s(d, 'failure') || 'none requested'})`,
+  nothing_compared: () => 'the measurement ended before a step that could be compared with the control: inconclusive',
   control_nothing_to_compare: () => 'nothing to compare the probe with: inconclusive (never "blocked" without a control)',
   verified_https_genuine: (e, d) => `HTTPS fetch of ${s(d, 'url')} verified the certificate and returned ${e.figures['status'] ?? 0} (${e.figures['body_bytes'] ?? 0} bytes): the content is genuine`,
   vantage_not_normal: (_e, d) => `${s(d, 'state')}: ${s(d, 'reason')}`,
