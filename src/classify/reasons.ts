@@ -120,6 +120,9 @@ const OTHER: Record<string, Render> = {
 
 const ALL: Record<string, Render> = { ...DNS, ...TCP_TLS, ...HTTP, ...OTHER };
 
+/** Every evidence kind this build renders (docs/verdict-rules.md lists each). */
+export const EVIDENCE_KINDS: readonly string[] = Object.freeze(Object.keys(ALL));
+
 /** renderReason: the sentence of one entry (a generic one for a kind this build does not know). */
 export function renderReason(e: VerdictEvidence): string {
   const r = ALL[e.kind];

@@ -211,3 +211,13 @@ describe('evidence on every verdict', () => {
     }
   });
 });
+
+describe('the evidence kinds are documented', () => {
+  it('docs/verdict-rules.md names every kind this build renders', async () => {
+    const { EVIDENCE_KINDS } = await import('../../../src/classify/index.js');
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/verdict-rules.md'), 'utf8');
+    const missing = EVIDENCE_KINDS.filter((k) => !doc.includes(`\`${k}\``));
+    expect(missing).toEqual([]);
+    expect(EVIDENCE_KINDS.length).toBeGreaterThan(40);
+  });
+});
