@@ -68,7 +68,8 @@ export {
 } from './fingerprint-parse.js';
 export { CURATED_FINGERPRINT_LINES, curatedFingerprints, type FingerprintLine } from './data/curated-fingerprints.js';
 export { classifyVerdict, type ThrottlingFinding, type ThrottlingHook, type VerdictOptions } from './verdict.js';
-export { renderReason, renderReasons } from './reasons.js';
+export { EVIDENCE_KINDS, renderReason, renderReasons } from './reasons.js';
+export { throttlingNotDetected } from './layer-throttling.js';
 export { combine } from './combine.js';
 export { compareAnswers, answersConsistent } from './dns-consistency.js';
 export { isFinalStatus, redirectOf } from './response.js';

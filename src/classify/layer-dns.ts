@@ -117,9 +117,17 @@ function differentAnswers(ctx: VerdictContext, hop: Hop, plain: string[], common
     return found([ev('dns', 'dns_tls_verified', hop.depth, 'genuine', { ...p, cites: [...p.cites, ...ctx.cites.of(ours)], detail: { ...p.detail, verified_at: ours.address } })], false);
   }
   // The helper's verified handshake at the probe's address (ip_info flag 8), for http:// targets too.
-  const helper = hop.depth === 0 ? plain.find((a) => ((ctx.resp?.ip_info?.[a]?.flags ?? 0) & 8) !== 0) : undefined;
+  const helper = hop.depth === 0 ? plain.find((a) => ((ctx.resp?.ip_info?.[a]?.flags ?? 0) & 8) !== 0 || helperHandshake(ctx, a, hop.host)) : undefined;
   if (helper !== undefined) {
     return found([ev('dns', 'dns_helper_tls_verified', hop.depth, 'genuine', { ...p, cites: [...p.cites, controlCite(`ip_info.${helper}`)], detail: { ...p.detail, verified_at: helper } })], false);
   }
   return found([ev('dns', 'dns_other_network', hop.depth, 'diverged', p)], false);
+}
+
+/** True when the helper's own TLS check of `ip` (top-level `tls_handshake`, any port) verified `host`. */
+function helperHandshake(ctx: VerdictContext, ip: string, host: string): boolean {
+  for (const [addr, r] of Object.entries(ctx.resp?.tls_handshake ?? {})) {
+    if (r.status && r.server_name === host && addr.slice(0, addr.lastIndexOf(':')).replace(/^\[|\]$/g, '') === ip) return true;
+  }
+  return false;
 }

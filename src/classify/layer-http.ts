@@ -89,7 +89,8 @@ function unexpectedRedirect(ctx: VerdictContext, hop: Hop, request: HttpRequestO
   if (ctl === null || ctl.failure !== null || ctl.redirected) return null;
   const r = request.response;
   if (r === null) return null;
-  if (!hop.control.perHop && (!hop.last || sameAsControl(r, ctl))) return null;
+  // The control got the same page at this hop (it did not follow a refresh): no divergence.
+  if (sameAsControl(r, ctl) || (!hop.control.perHop && !hop.last)) return null;
   return ev('http-diff', 'http_unexpected_redirect', hop.depth, 'diverged', {
     cites: [...ctx.cites.of(request), controlCite(ctl.key)],
     figures: { status: r.code, control_status: ctl.status_code },

@@ -37,3 +37,12 @@ export function analyzeThrottling(ctx: VerdictContext, hop: number): VerdictEvid
   });
   return ctx.throttling;
 }
+
+/**
+ * throttlingNotDetected: the note for a throttling test that ran and found nothing (`sentence`
+ * says so with its numbers; every number of `decision` goes into figures).
+ */
+export function throttlingNotDetected(sentence: string, decision: object): VerdictEvidence {
+  return ev('throttling', 'throttling_not_detected', 0, 'note', { figures: numericFigures(decision), detail: { reason: sentence } });
+}
+

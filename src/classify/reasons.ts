@@ -61,7 +61,7 @@ const DNS: Record<string, Render> = {
   dns_both_bogon: (_e, d) => `${s(d, 'host')} resolves to ${s(d, 'addrs')} (bogon) for the probe and the control alike: the site is misconfigured or down`,
   dns_same_network: (e, d, w) => `probe resolver returned ${withAsn(e, 'addrs')} for ${s(d, 'host')}${w}, control resolved ${withAsn(e, 'control_addrs')}: different addresses in the same network (AS${e.figures['common_asn'] ?? 0}), consistent`,
   dns_tls_verified: (e, d) => `probe resolver returned ${withAsn(e, 'addrs')}, control resolved ${withAsn(e, 'control_addrs')}, but the TLS handshake with ${s(d, 'verified_at')} verified the certificate for ${s(d, 'host')}: the address serves the genuine site (a CDN, or a proxy passing TLS through), not DNS blocking`,
-  dns_helper_tls_verified: (e, d) => `probe resolver returned ${withAsn(e, 'addrs')}, control resolved ${withAsn(e, 'control_addrs')}, but the helper's TLS handshake with ${s(d, 'verified_at')} verified the certificate for ${s(d, 'host')} (ip_info flag 8): the address serves the genuine site, not DNS blocking`,
+  dns_helper_tls_verified: (e, d) => `probe resolver returned ${withAsn(e, 'addrs')}, control resolved ${withAsn(e, 'control_addrs')}, but the helper's TLS handshake with ${s(d, 'verified_at')} verified the certificate for ${s(d, 'host')} (ip_info flag 8, or its check of that address): the address serves the genuine site, not DNS blocking`,
   dns_other_network: (e, d, w) => e.effect === 'note'
     ? `probe resolver returned ${withAsn(e, 'addrs')} for ${s(d, 'host')}${w}, control resolved ${withAsn(e, 'control_addrs')} (no common address or ASN), but the control fails the same way at the probe's address`
     : `probe resolver returned ${withAsn(e, 'addrs')} for ${s(d, 'host')}${w}; ${ctl(d)} resolved ${withAsn(e, 'control_addrs')} (no common address or ASN, no TLS proof)`,
@@ -106,16 +106,22 @@ const HTTP: Record<string, Render> = {
   http_diff: (e, d) => `response to ${s(d, 'url')} differs from the control: ${diff(e)}${d['ooni_diff'] === false ? " (OONI's header rule calls it the same page; body and title both differ)" : ''}`,
   http_matches_control: (e, d) => `response to ${s(d, 'url')} matches the control: ${diff(e)}`,
   throttling_detected: (_e, d) => s(d, 'reason'),
+  throttling_not_detected: (_e, d) => s(d, 'reason'),
 };
 
 const OTHER: Record<string, Render> = {
   control_no_helper: (_e, d) => `no helper control (${s(d, 'failure') || 'none requested'})`,
+  nothing_compared: () => 'the measurement ended before a step that could be compared with the control: inconclusive',
   control_nothing_to_compare: () => 'nothing to compare the probe with: inconclusive (never "blocked" without a control)',
   verified_https_genuine: (e, d) => `HTTPS fetch of ${s(d, 'url')} verified the certificate and returned ${e.figures['status'] ?? 0} (${e.figures['body_bytes'] ?? 0} bytes): the content is genuine`,
+  vantage_not_normal: (_e, d) => `${s(d, 'state')}: ${s(d, 'reason')}`,
   ooni_deviation: (e, d) => `deviation from OONI: OONI LTE reports blocking=${s(d, 'ooni_blocking')}, we name the first diverging step (${e.layer})`,
 };
 
 const ALL: Record<string, Render> = { ...DNS, ...TCP_TLS, ...HTTP, ...OTHER };
+
+/** Every evidence kind this build renders (docs/verdict-rules.md lists each). */
+export const EVIDENCE_KINDS: readonly string[] = Object.freeze(Object.keys(ALL));
 
 /** renderReason: the sentence of one entry (a generic one for a kind this build does not know). */
 export function renderReason(e: VerdictEvidence): string {

@@ -71,7 +71,7 @@ export function redirectOf(request: HttpRequestObservation): RedirectSignal | nu
   const r = request.response;
   if (r === null) return null;
   const base = request.request.url;
-  if (r.code >= 300 && r.code < 400) {
+  if (!isFinalStatus(r.code)) {
     const loc = header(r.headers, 'location');
     let target = '';
     try {

@@ -111,6 +111,10 @@ export function classifyVerdict(input: ClassifyInput, ooni: OoniAnalysis, option
       evidence.push(ev(b, 'ooni_deviation', 0, 'note', { detail: { ooni_blocking: JSON.stringify(ooni.blocking) } }));
     }
   }
+  // Every inconclusive verdict says why (evidence is filled for every non-ok verdict).
+  if (decision.status === 'inconclusive' && !evidence.some((e) => e.effect === 'inconclusive')) {
+    evidence.push(ev('control', 'nothing_compared', 0, 'inconclusive', { figures: { hops: depthsOf(input.observations).length } }));
+  }
   const loopback = undialedLoopback(input);
   if (loopback !== null) evidence.unshift(loopback);
   const verdict: Verdict = { ...decision, reasons: renderReasons(evidence), evidence };

@@ -101,7 +101,9 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
         counts.measurements++;
         let verdict = stored;
         if (flags.reclassify) {
-          const detectThrottling = throttlingHook(record.throttling);
+          const hook = throttlingHook(record.throttling);
+          const decision = record.throttling?.escalation?.decision;
+          const detectThrottling = hook && decision ? () => ({ reason: hook(), decision }) : hook;
           verdict = classify({ url: record.input, observations: record.observations, control: record.control }, { ...options, ...(detectThrottling ? { detectThrottling } : {}) }).verdict;
           if (!sameVerdict(stored, verdict)) {
             counts.changed++;

@@ -2,7 +2,7 @@
  * The vantage state from one round of baseline checks (peers-and-methods 5.2 "States"), and the
  * rewrite of a target's verdict when the vantage is not normal. Pure.
  */
-import type { BaselineResult, ReportRecord, VantageRecord, VantageState } from '../model/index.js';
+import type { BaselineResult, ReportRecord, VantageRecord, VantageState, VerdictEvidence } from '../model/index.js';
 
 /**
  * Thresholds. `internationalCut` (>= 90 % of international checks fail while a local or domestic
@@ -71,8 +71,13 @@ export function applyVantage(record: ReportRecord, vantage: VantageRecord): Repo
   if (vantage.state === 'normal') return out;
   const v = record.verdict;
   const note = `${VANTAGE_TEXT[vantage.state]}: ${vantage.reason}`;
+  // The outage is evidence too (docs/verdict-rules.md): one entry per reason.
+  const entry: VerdictEvidence = {
+    layer: 'control', kind: 'vantage_not_normal', hop: 0, effect: 'inconclusive', cites: [], figures: {},
+    detail: { state: VANTAGE_TEXT[vantage.state], reason: vantage.reason, was_blocking: v.blocking, was_status: v.status },
+  };
   if (v.accessible === true && v.blocking === null) {
-    out.verdict = { ...v, reasons: [...v.reasons, note] };
+    out.verdict = { ...v, reasons: [...v.reasons, note], ...(v.evidence ? { evidence: [...v.evidence, { ...entry, effect: 'note' }] } : {}) };
     return out;
   }
   const was = v.blocking !== null ? ` (without the outage check: ${v.blocking}, ${v.status})` : v.status !== 'inconclusive' ? ` (without the outage check: ${v.status})` : '';
@@ -82,6 +87,7 @@ export function applyVantage(record: ReportRecord, vantage: VantageRecord): Repo
     status: 'inconclusive',
     layers: [],
     reasons: [`${note}; per-site verdicts are not meaningful${was}`, ...v.reasons],
+    ...(v.evidence ? { evidence: [entry, ...v.evidence] } : {}),
   };
   return out;
 }

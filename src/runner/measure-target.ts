@@ -10,7 +10,7 @@ import { createClock } from '../net/index.js';
 import { DEFAULT_SNI_PROBE_SERVER_NAME, measureUrl } from '../flows/index.js';
 import { buildThRequest, queryHelper } from '../control/th-client.js';
 import { resolveReference } from '../control/dns-reference.js';
-import { classify } from '../classify/index.js';
+import { classify, renderReason, throttlingNotDetected } from '../classify/index.js';
 import type { RunConfig } from './config.js';
 import { throttlingHook } from '../throttling/index.js';
 import { checkThrottling, DEFAULT_THROTTLING } from './throttling-check.js';
@@ -75,7 +75,9 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     ...(signal ? { signal } : {}),
   });
   const escalation = throttling.escalation;
-  const detectThrottling = throttlingHook(throttling);
+  const hook = throttlingHook(throttling);
+  // The decision's numbers become the throttling evidence's figures (docs/verdict-rules.md).
+  const detectThrottling = hook && escalation !== null ? () => ({ reason: hook(), decision: escalation.decision }) : hook;
   const asn = config.asnLookup !== undefined ? trackAsnUse(config.asnLookup) : undefined;
   const { ooni, verdict } = classify({ url: target.url, observations: m.observations, control }, {
     ...(detectThrottling !== undefined ? { detectThrottling } : {}),
@@ -83,7 +85,11 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     ...(asn !== undefined ? { asnLookup: asn.lookup } : {}),
   });
   // A throttling test that ran and found nothing still says so (with its numbers).
-  if (escalation !== null && !escalation.decision.throttled) verdict.reasons.push(`throttling test (${escalation.pairs} pairs, seed ${escalation.seed}): ${escalation.decision.reasons[0] ?? escalation.decision.outcome}`);
+  if (escalation !== null && !escalation.decision.throttled) {
+    const note = throttlingNotDetected(`throttling test (${escalation.pairs} pairs, seed ${escalation.seed}): ${escalation.decision.reasons[0] ?? escalation.decision.outcome}`, escalation.decision);
+    verdict.evidence?.push(note);
+    verdict.reasons.push(renderReason(note));
+  }
   return {
     schema_version: SCHEMA_VERSION,
     software_name: 'censorprobe',

@@ -211,3 +211,23 @@ describe('evidence on every verdict', () => {
     }
   });
 });
+
+describe('the evidence kinds are documented', () => {
+  it('docs/verdict-rules.md names every kind this build renders', async () => {
+    const { EVIDENCE_KINDS } = await import('../../../src/classify/index.js');
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/verdict-rules.md'), 'utf8');
+    const missing = EVIDENCE_KINDS.filter((k) => !doc.includes(`\`${k}\``));
+    expect(missing).toEqual([]);
+    expect(EVIDENCE_KINDS.length).toBeGreaterThan(40);
+  });
+});
+
+describe('helper TLS proof without ip_info', () => {
+  it('the helper\'s verified top-level handshake with the probe\'s address proves it genuine (http:// too)', () => {
+    const input = measurement(HTTP).lookup({ addrs: ['151.101.100.10'] }).endpoint({ ip: '151.101.100.10', http: {} })
+      .helper({ dns: { addrs: ['18.64.63.10'] }, tls: { '151.101.100.10:443': null } }).build();
+    const { verdict } = classify(input, { asnLookup: () => 0 });
+    expect(verdict).toMatchObject({ blocking: null, accessible: true, status: 'ok' });
+    expect(verdict.evidence?.[0]).toMatchObject({ kind: 'dns_helper_tls_verified', detail: expect.objectContaining({ verified_at: '151.101.100.10' }) });
+  });
+});
