@@ -2,9 +2,10 @@
  * Import of OONI Web Connectivity measurements into our shapes, so that our classifiers can run on
  * OONI's own observations (and be checked against the keys OONI recorded).
  *
- * Input: one measurement as published by OONI (data format 0.2.0, `test_name: web_connectivity`,
- * ooni-reference.md section 5). Output: our {@link Observations} and {@link ControlRecord}, plus the
- * analysis keys OONI recorded. Pure: no I/O.
+ * Input: one measurement as published by OONI (data format 0.2.0, `test_name: web_connectivity`),
+ * of any vintage: the Python ooniprobe, Measurement Kit, the Go engine before LTE, or LTE.
+ * Output: our {@link Observations} and {@link ControlRecord}, plus the analysis keys OONI recorded.
+ * The layouts and how old ones are normalised: docs/ooni-import.md. Pure: no I/O.
  */
 import { contentTypeOf, decodeBody } from '../model/charset.js';
 import { FAILURES } from '../model/index.js';
