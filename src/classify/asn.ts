@@ -26,7 +26,7 @@ export interface AsnIndex {
  * start with three integers are skipped (header, blank). Never throws. Given bytes (what the ASN
  * database passes), it allocates nothing but the index: the 21 MB file is never turned into a
  * string (that string and an array per line were most of a probe run's start-up memory peak,
- * `npm run bench`, issue 6).
+ * `npm run bench`).
  */
 export function buildAsnIndexV4(csv: string | Uint8Array): AsnIndex {
   const bytes = typeof csv === 'string' ? Uint8Array.from(csv, (ch) => ch.charCodeAt(0) & 0xff) : csv;

@@ -85,6 +85,25 @@ export function detectFingerprintFormat(text: string): FingerprintFormat | null 
   return null;
 }
 
+/** The text a regexp matches when it is a plain literal (only ordinary and backslash-escaped punctuation characters), else null. */
+function literalOf(pattern: string): string | null {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\') {
+      const n = pattern[i + 1];
+      if (n === undefined || !/[\\^$.|?*+()[\]{}\/\-"'<>=:;,!#%&@~` ]/.test(n)) return null;
+      out += n;
+      i++;
+    } else if ('^$.|?*+()[]{}'.includes(c)) {
+      return null;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /**
  * compileLinear compiles `pattern` with RE2 semantics (re2js). `flags` may hold `i` (case
  * insensitive), `s` (dot matches newline), `m` (multi-line); `(?i)`-style inline flags work too.
@@ -101,6 +120,10 @@ export function compileLinear(pattern: string, flags = ''): LinearPattern | stri
     else if (f === 'm') bits |= RE2JS.MULTILINE;
     else if (f !== 'u') return `regexp refused: flag '${f}' is not supported (use i, s or m)`;
   }
+  // Most published patterns are escaped literals (`10\\.10\\.34\\.35`): a substring search gives
+  // the same answer, in linear time too, without running the RE2 machine over the body.
+  const literal = (bits & RE2JS.CASE_INSENSITIVE) === 0 ? literalOf(pattern) : null;
+  if (literal !== null && literal !== '') return { test: (text: string): boolean => text.includes(literal) };
   try {
     const re = RE2JS.compile(pattern, bits);
     return { test: (text: string): boolean => re.test(text) };

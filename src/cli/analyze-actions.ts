@@ -175,6 +175,7 @@ async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyO
   const say = (s: string): void => void human.write(`${s}\n`);
   const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
   const runId = randomUUID();
+  const now = new Date().toISOString();
   const labels: Partial<Record<VerdictLabel, number>> = {};
   let written = 0;
   let skipped = 0;
@@ -197,7 +198,7 @@ async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyO
           }
           let imported;
           try {
-            imported = importOoniMeasurement(entry.measurement);
+            imported = importOoniMeasurement(entry.measurement, { now });
           } catch (e) {
             skipped++;
             say(`${where}: skipped (${e instanceof Error ? e.message.replace(/^importOoniMeasurement: /, '') : String(e)})`);

@@ -2,9 +2,10 @@
  * Import of OONI Web Connectivity measurements into our shapes, so that our classifiers can run on
  * OONI's own observations (and be checked against the keys OONI recorded).
  *
- * Input: one measurement as published by OONI (data format 0.2.0, `test_name: web_connectivity`,
- * ooni-reference.md section 5). Output: our {@link Observations} and {@link ControlRecord}, plus the
- * analysis keys OONI recorded. Pure: no I/O.
+ * Input: one measurement as published by OONI (data format 0.2.0, `test_name: web_connectivity`),
+ * of any vintage: the Python ooniprobe, Measurement Kit, the Go engine before LTE, or LTE.
+ * Output: our {@link Observations} and {@link ControlRecord}, plus the analysis keys OONI recorded.
+ * The layouts and how old ones are normalised: docs/ooni-import.md. Pure: no I/O.
  */
 import { contentTypeOf, decodeBody } from '../model/charset.js';
 import { FAILURES } from '../model/index.js';
@@ -286,15 +287,25 @@ const RECORDED_KEYS = [
 ] as const;
 
 /**
+ * hasLteLayout: the measurement already has LTE's layout (some query, connect or request carries a
+ * `depth=N` tag, which only LTE writes), so it needs no normalisation whatever its version says.
+ */
+function hasLteLayout(tk: Json): boolean {
+  return ['queries', 'tcp_connect', 'tls_handshakes', 'requests'].some((k) => arr(tk[k]).some((e) => tags(e['tags']).some((t) => /^depth=\d+$/.test(t))));
+}
+
+/**
  * ooniVintage tells which probe wrote a measurement from `test_version`, `software_name` and
- * `software_version` (docs/ooni-import.md, "Vintages"): test version 0.5.x → `lte`; 0.0.1 →
+ * `software_version` (docs/ooni-import.md, "Vintages"): test version 0.5.x (or none, with LTE's
+ * layout: `lteLayout`) → `lte`; 0.0.1 →
  * `mk`; `software_name` `ooniprobe` with a 1.x/2.x version → `python`; else `go`.
  */
-export function ooniVintage(m: { test_version?: unknown; software_name?: unknown; software_version?: unknown }): OoniVintage {
+export function ooniVintage(m: { test_version?: unknown; software_name?: unknown; software_version?: unknown }, lteLayout = false): OoniVintage {
   const tv = str(m.test_version);
   const name = str(m.software_name);
   const version = str(m.software_version);
   if (/^0\.([5-9]|\d\d)\./.test(tv) || /^[1-9]/.test(tv)) return 'lte';
+  if (tv === '' && lteLayout) return 'lte';
   if (tv === '0.0.1' || name === 'measurement_kit') return 'mk';
   if (name === 'ooniprobe' && /^[12]\./.test(version)) return 'python';
   return 'go';
@@ -491,20 +502,24 @@ function hostOf(url: string): string {
  *
  * @throws Error (message without a file name) when `m` is not an object with
  *   `test_name: "web_connectivity"` and object `test_keys`, or when `measurement_start_time` is
- *   missing or not a time.
+ *   present but not a time. A missing one is replaced by `test_start_time`, else by `opts.now`
+ *   (ISO-8601; default the current time), with a note in `import_notes`.
  */
-export function importOoniMeasurement(m: unknown): ImportedOoniMeasurement {
+export function importOoniMeasurement(m: unknown, opts: { now?: string } = {}): ImportedOoniMeasurement {
   if (!isObject(m)) throw new Error('importOoniMeasurement: expected an OONI measurement object');
   if (m['test_name'] !== 'web_connectivity') {
     throw new Error(`importOoniMeasurement: expected test_name "web_connectivity", got ${JSON.stringify(m['test_name'])}`);
   }
   const tk = m['test_keys'];
   if (!isObject(tk)) throw new Error('importOoniMeasurement: the measurement has no test_keys');
-  const start = parseOoniTime(m['measurement_start_time']);
-  if (start === null) {
-    throw new Error(`importOoniMeasurement: measurement_start_time ${JSON.stringify(m['measurement_start_time'] ?? null)} is not a time (YYYY-MM-DD hh:mm:ss)`);
+  const rawStart = m['measurement_start_time'];
+  const missingStart = rawStart === undefined || rawStart === null;
+  const start = missingStart ? null : parseOoniTime(rawStart);
+  if (start === null && !missingStart) {
+    throw new Error(`importOoniMeasurement: measurement_start_time ${JSON.stringify(rawStart)} is not a time (YYYY-MM-DD hh:mm:ss)`);
   }
-  const vintage = ooniVintage(m);
+  const lteLayout = hasLteLayout(tk);
+  const vintage = ooniVintage(m, lteLayout);
   const url = str(m['input']);
 
   const observations: Observations = {
@@ -514,7 +529,10 @@ export function importOoniMeasurement(m: unknown): ImportedOoniMeasurement {
     requests: arr(tk['requests']).map(importRequest),
     network_events: arr(tk['network_events']).map(importEvent).filter((e): e is NetworkEvent => e !== null),
   };
-  const notes = vintage === 'lte' ? [] : normalizeLegacy(observations, url, strOrNull(tk['http_experiment_failure']));
+  const notes = lteLayout ? [] : normalizeLegacy(observations, url, strOrNull(tk['http_experiment_failure']));
+  const importedAt = parseOoniTime(opts.now ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z')) ?? '1970-01-01T00:00:00Z';
+  // A measurement without a start time is dated by the import, and says so (never silently).
+  if (start === null) notes.push(`OONI wrote no measurement_start_time: the time of the import (${importedAt}) stands in`);
   const helpers = isObject(m['test_helpers']) ? m['test_helpers'] : {};
   const backend = isObject(helpers['backend']) ? helpers['backend'] : {};
   const recordedControlFailure = strOrNull(tk['control_failure']);
@@ -554,8 +572,8 @@ export function importOoniMeasurement(m: unknown): ImportedOoniMeasurement {
   if (notes.length > 0) source.import_notes = notes;
   return {
     url, observations, control, recorded: recorded as Partial<OoniAnalysis>, source, vintage, notes,
-    measurement_start_time: start,
-    test_start_time: parseOoniTime(m['test_start_time']) ?? start,
+    measurement_start_time: start ?? parseOoniTime(m['test_start_time']) ?? importedAt,
+    test_start_time: parseOoniTime(m['test_start_time']) ?? start ?? importedAt,
     test_runtime: typeof m['test_runtime'] === 'number' && Number.isFinite(m['test_runtime']) ? m['test_runtime'] : null,
   };
 }

@@ -89,7 +89,7 @@ describe('censorprobe analyze --from-ooni', () => {
   it('writes our report lines (schema-valid, OONI report id and time kept) and a summary', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'censorprobe-from-ooni-'));
     const out = join(dir, 'ours.jsonl');
-    const r = await cli(['analyze', '--from-ooni', 'fixtures/ooni', '-o', out]);
+    const r = await cli(['analyze', '--from-ooni', 'fixtures/ooni/generated', 'fixtures/ooni/manual', '-o', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('35 OONI measurements converted; OONI keys (blocking, accessible, dns_consistency) agree on 35/35.');
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

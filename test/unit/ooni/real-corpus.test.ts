@@ -119,3 +119,17 @@ describe('real OONI measurements of every vintage', () => {
     expect(() => importOoniMeasurement(real('2021-US-go-test-keys-none.json'))).toThrow(/no test_keys/);
   });
 });
+
+describe('measurements without a start time or version', () => {
+  it('dates a measurement without measurement_start_time by the import and says so; LTE layout is kept as is', () => {
+    const lte = JSON.parse(readFileSync(join(ROOT, 'ooni/generated/successWithHTTP.json'), 'utf8')) as Record<string, unknown>;
+    delete lte['measurement_start_time'];
+    delete lte['test_start_time'];
+    delete lte['test_version'];
+    const m = importOoniMeasurement(lte, { now: '2026-01-02T03:04:05Z' });
+    expect(m.measurement_start_time).toBe('2026-01-02T03:04:05Z');
+    expect(m.vintage).toBe('lte');
+    expect(m.notes).toEqual(['OONI wrote no measurement_start_time: the time of the import (2026-01-02T03:04:05Z) stands in']);
+    expect(m.observations.requests.map((r) => r.transaction_id)).toEqual((lte['test_keys'] as { requests: { transaction_id: number }[] }).requests.map((r) => r.transaction_id));
+  });
+});
