@@ -103,6 +103,19 @@ export function bodyForReport(body: Buffer): string | BinaryData {
   }
 }
 
+/** Tag of the `bytes_received_cumulative` samples that count TCP bytes under TLS (records included). */
+export const WIRE_TAG = 'wire';
+
+/**
+ * wireSocketOf returns the TCP socket under `socket`: for a TLS socket made over an existing
+ * socket, Node keeps it as `_parent` (lib/_tls_wrap.js, `TLSSocket` constructor, v20), whose
+ * `bytesRead` counts the bytes on the wire; for a plain socket, the socket itself.
+ */
+export function wireSocketOf(socket: net.Socket | tls.TLSSocket): net.Socket {
+  const parent = (socket as unknown as { _parent?: unknown })._parent;
+  return parent !== null && typeof parent === 'object' && typeof (parent as net.Socket).bytesRead === 'number' ? (parent as net.Socket) : socket;
+}
+
 class BodyCapReached extends Error {
   readonly code = 'ERR_PROBE_BODY_CAP';
 }
@@ -148,10 +161,17 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
       events.push({ operation: 'read', address: opts.address, num_bytes: n, failure: null, t, transaction_id: opts.transactionId, tags });
     }
   };
+  const wire = wireSocketOf(socket);
+  const wireAtStart = wire === socket ? 0 : wire.bytesRead;
+  const wireTags = [...tags, WIRE_TAG];
   const sample = (): void => {
     if (samples >= MAX_BYTES_SAMPLES) return;
     samples++;
-    events.push({ operation: 'bytes_received_cumulative', address: opts.address, num_bytes: bytesReceived, failure: null, t: clock.now(), transaction_id: opts.transactionId, tags });
+    const t = clock.now();
+    events.push({ operation: 'bytes_received_cumulative', address: opts.address, num_bytes: bytesReceived, failure: null, t, transaction_id: opts.transactionId, tags });
+    // TLS: the bytes on the wire too (records, handshake messages after this point), so that a
+    // slow trickle of a large record is a rate, not a silence (docs/throttling.md "Wire bytes").
+    if (wire !== socket) events.push({ operation: 'bytes_received_cumulative', address: opts.address, num_bytes: wire.bytesRead - wireAtStart, failure: null, t, transaction_id: opts.transactionId, tags: wireTags });
   };
 
   const t0 = clock.now();
@@ -190,40 +210,40 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
 
   try {
     await new Promise<void>((resolve, reject) => {
-      let abortRequest: ((err?: Error) => void) | null = null;
+      let controller: Dispatcher.DispatchController | null = null;
       deadline.aborted.catch((reason: unknown) => {
         reject(reason);
-        abortRequest?.(reason instanceof Error ? reason : new Error(String(reason)));
+        controller?.abort(reason instanceof Error ? reason : new Error(String(reason)));
       });
+      // undici's current handler API (undici@7 lib/handler/unwrap-handler.js): the controller
+      // replaces onConnect's abort callback, and rawHeaders keeps the names as sent.
       const handler: Dispatcher.DispatchHandler = {
-        onConnect(abort) {
-          abortRequest = abort;
+        onRequestStart(c) {
+          controller = c;
         },
-        onHeaders(statusCode, rawHeaders) {
+        onResponseStart(c, statusCode) {
           tFirstByte ??= clock.now();
           status = statusCode;
-          responseHeaders = toHeadersList(rawHeaders);
-          return true;
+          responseHeaders = toHeadersList(Array.isArray(c.rawHeaders) ? c.rawHeaders : null);
         },
-        onData(chunk) {
+        onResponseData(c, chunk) {
           if (isH2) recordRead(chunk.length);
           const room = cap - captured;
           if (chunk.length >= room) {
             chunks.push(chunk.subarray(0, room));
             captured += room;
             truncated = true;
-            abortRequest?.(new BodyCapReached('body cap reached'));
             resolve();
-            return false;
+            c.abort(new BodyCapReached('body cap reached'));
+            return;
           }
           chunks.push(chunk);
           captured += chunk.length;
-          return true;
         },
-        onComplete() {
+        onResponseEnd() {
           resolve();
         },
-        onError(err) {
+        onResponseError(_c, err) {
           if (err instanceof BodyCapReached || truncated) resolve();
           else reject(err);
         },
