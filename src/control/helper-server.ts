@@ -19,6 +19,7 @@ import { createClock, firstValues, formatEndpoint, parseEndpoint, tcpConnect, tl
 import type { FlowOptions, HopResult } from '../flows/index.js';
 import { measureUrl } from '../flows/index.js';
 import { isBogon } from '../classify/bogon.js';
+import { acceptTlsToo } from './reference-tls.js';
 import { legacyDnsFailure, legacyHttpFailure, legacyTcpFailure } from './legacy-failures.js';
 
 /** Configuration of the helper. */
@@ -48,7 +49,7 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
  */
 export function createHelperServer(opts: HelperOptions): http.Server {
   let inFlight = 0;
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const started = Date.now();
     const reply = (status: number, body: unknown): void => {
       const text = JSON.stringify(body);
@@ -75,6 +76,8 @@ export function createHelperServer(opts: HelperOptions): http.Server {
         inFlight--;
       });
   });
+  acceptTlsToo(server); // the reference stream over TLS, same port (reference-tls.ts)
+  return server;
 }
 
 function readBody(req: http.IncomingMessage, cap: number): Promise<string | null> {

@@ -12,6 +12,7 @@ import { classifyError } from './failure.js';
 import type { Clock } from './clock.js';
 import type { Failure } from '../model/failure.js';
 import type { BinaryData, HeadersList, HttpRequestObservation, NetworkEvent } from '../model/observations.js';
+import { WIRE_TAG } from '../model/throttling.js';
 
 /** Default HTTP timeout in ms, covering the round trip and the body read (OONI LTE: 10 s). */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
@@ -102,9 +103,6 @@ export function bodyForReport(body: Buffer): string | BinaryData {
     return { format: 'base64', data: body.toString('base64') };
   }
 }
-
-/** Tag of the `bytes_received_cumulative` samples that count TCP bytes under TLS (records included). */
-export const WIRE_TAG = 'wire';
 
 /**
  * wireSocketOf returns the TCP socket under `socket`: for a TLS socket made over an existing
