@@ -59,8 +59,14 @@ export type ThrottlingHook = (input: ClassifyInput) => string | null;
 
 /** Options of {@link classifyVerdict}. */
 export interface VerdictOptions {
-  /** Throttling detector; default: none (throttling is a later task). */
+  /** Throttling detector (src/throttling/decision.ts `throttlingHook`); default: none. */
   detectThrottling?: ThrottlingHook;
+  /**
+   * Slow-server detector (src/throttling/slow-server.ts `slowServerHook`): a sentence with the
+   * probe's rate when a body read that ran into its deadline after bytes arrived was slow for the
+   * control too; the request is then a truncated success (accessible), not a failure. Default: none.
+   */
+  detectSlowServer?: ThrottlingHook;
   /**
    * IP-to-ASN hook for the DNS comparison (0 = unknown), asked after the ASNs recorded in the
    * answers and the helper's `ip_info`; default: none (e.g. pass `sharedAsnDatabase().lookup`).
@@ -503,6 +509,12 @@ function classifyVerdictOf(input: ClassifyInput, ooni: OoniAnalysis, options: Ve
     if (request === undefined) continue;
     if (request.failure !== null) {
       const throttled = options.detectThrottling?.(input) ?? null;
+      const slowServer = throttled === null && request.response !== null ? options.detectSlowServer?.(input) ?? null : null;
+      if (slowServer !== null) {
+        w.accessible = true;
+        w.reasons.push(slowServer);
+        break;
+      }
       const ctl = control.http;
       const finalCtl = resp.http_request;
       if (throttled !== null) {

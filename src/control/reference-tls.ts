@@ -53,6 +53,7 @@ const sniffed = new WeakSet<object>();
  * a connection that fails its TLS handshake or says nothing for SNIFF_TIMEOUT_MS is destroyed.
  */
 export function acceptTlsToo(server: http.Server): void {
+  void selfSignedPair().catch(() => undefined); // made now, so that the first TLS client does not wait for it
   const listeners = server.listeners('connection') as ((s: net.Socket) => void)[];
   server.removeAllListeners('connection');
   const toHttp = (socket: net.Socket): void => {

@@ -129,6 +129,14 @@ export interface ThrottlingScreening {
   transfer: TransferMetrics | null;
   /** Which escalation triggers fired (empty: not suspicious). */
   suspicious: EscalationTrigger[];
+  /**
+   * Slow for everyone (docs/throttling.md "Slow servers"): the main transfer was slow or cut by
+   * its deadline after bytes arrived, and the control's fetch was as slow (`control_goodput_bps`,
+   * bits/s, null when the helper gave no rate) or cut by its own deadline (`control_cut`). The
+   * target is then not escalated (a slow server), and a cut body read is a truncated success.
+   * Optional: absent in reports before the three-arm test; null when not slow for everyone.
+   */
+  slow_for_everyone?: { probe_goodput_bps: number | null; control_goodput_bps: number | null; control_cut: boolean } | null;
 }
 
 /** The paired-transfer test of an escalated target. */

@@ -150,6 +150,9 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
   let samples = 0;
   let tFirstByte: number | null = null;
 
+  const wire = wireSocketOf(socket);
+  const wireAtStart = wire === socket ? 0 : wire.bytesRead;
+  const wireTags = [...tags, WIRE_TAG];
   const recordRead = (n: number): void => {
     const t = clock.now();
     tFirstByte ??= t;
@@ -157,11 +160,10 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
     if (readEvents < MAX_READ_EVENTS) {
       readEvents++;
       events.push({ operation: 'read', address: opts.address, num_bytes: n, failure: null, t, transaction_id: opts.transactionId, tags });
+      // Under TLS, the wire count at the same moment (the first 64 reads: a fast transfer's curve).
+      if (wire !== socket) events.push({ operation: 'bytes_received_cumulative', address: opts.address, num_bytes: wire.bytesRead - wireAtStart, failure: null, t, transaction_id: opts.transactionId, tags: wireTags });
     }
   };
-  const wire = wireSocketOf(socket);
-  const wireAtStart = wire === socket ? 0 : wire.bytesRead;
-  const wireTags = [...tags, WIRE_TAG];
   const sample = (): void => {
     if (samples >= MAX_BYTES_SAMPLES) return;
     samples++;

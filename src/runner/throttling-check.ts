@@ -83,6 +83,7 @@ export async function checkThrottling(observations: Observations, control: Contr
   const screening = screenObservations(observations, Math.min(DEFAULT_STALL_GAP_MS, ctx.httpTimeoutMs / 2));
   const ctl = controlSpeed(control);
   const slowForAll = screening.transfer !== null && isSlowForEveryone(screening.transfer, ctl);
+  screening.slow_for_everyone = slowForAll ? { probe_goodput_bps: screening.transfer?.goodput_bps ?? null, control_goodput_bps: ctl.goodputBps, control_cut: ctl.slow && ctl.goodputBps === null } : null;
   const triggers: EscalationTrigger[] = cfg.mode === 'always' ? ['requested', ...screening.suspicious] : slowForAll ? [] : [...screening.suspicious];
   const main = screening.transfer;
   const request = observations.requests[0];

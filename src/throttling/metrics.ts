@@ -109,15 +109,37 @@ export function transferMetrics(input: TransferInput): TransferMetrics {
   const plain = curve(request, input.events, false);
   const wire = curve(request, input.events, true);
   const bytes = plain.length > 0 ? (plain[plain.length - 1] as Point).cum : 0;
-  // The byte curve: wire bytes when they were sampled (TLS), else the plaintext reads.
-  const points = wire.length > 0 ? wire : plain;
-  base.goodput_basis = wire.length > 0 ? 'wire' : 'plaintext';
   base.t_ttfb_ms = request.t_first_byte != null ? ms(request.t_first_byte - t0) : null;
   base.bytes = bytes;
   base.duration_ms = ms(tEnd - t0);
   base.completed = request.failure === null && request.response !== null;
-  const total = points.length > 0 ? (points[points.length - 1] as Point).cum : 0;
+  const stallGap = (input.stallGapMs ?? DEFAULT_STALL_GAP_MS) / 1000;
+  const failed = request.failure !== null;
+  const onWire = wire.length >= 2 ? curveMetrics(wire, t0, tEnd, failed, stallGap) : null;
+  const onPlain = curveMetrics(plain, t0, tEnd, failed, stallGap);
+  // The wire curve decides when it has a rate or a freeze; the plaintext reads (recorded more
+  // often for a fast transfer) when it does not.
+  const chosen = onWire !== null && (onWire.goodput !== null || onWire.stall !== null || onPlain.goodput === null) ? onWire : onPlain;
+  base.goodput_basis = chosen === onWire ? 'wire' : 'plaintext';
+  base.samples = chosen.samples;
+  base.max_gap_ms = ms(chosen.maxGap);
+  base.stall_after_bytes = chosen.stall;
+  base.goodput_bps = chosen.goodput;
+  base.goodput_window_ms = chosen.window === null ? null : ms(chosen.window);
+  return base;
+}
 
+interface CurveMetrics {
+  samples: number[];
+  maxGap: number;
+  stall: number | null;
+  goodput: number | null;
+  window: number | null;
+}
+
+/** Bins, gaps, freeze and goodput of one cumulative byte curve (times in seconds). */
+function curveMetrics(points: readonly Point[], t0: number, tEnd: number, failed: boolean, stallGap: number): CurveMetrics {
+  const total = points.length > 0 ? (points[points.length - 1] as Point).cum : 0;
   // Bins of 250 ms from the request start.
   const nBins = Math.min(MAX_BINS, Math.max(1, Math.ceil(((tEnd - t0) * 1000) / BIN_MS)));
   const cumAt = (t: number): number => {
@@ -132,42 +154,32 @@ export function transferMetrics(input: TransferInput): TransferMetrics {
   for (let k = 0; k < nBins; k++) samples.push(cumAt(t0 + ((k + 1) * BIN_MS) / 1000) - cumAt(t0 + (k * BIN_MS) / 1000));
   const binned = samples.reduce((a, b) => a + b, 0);
   if (points.length > 0 && total > binned) samples[samples.length - 1] = (samples[samples.length - 1] ?? 0) + total - binned;
-  base.samples = samples;
 
   // Gaps between increases, from the first byte to the end of the transfer.
-  const increases = points.filter((p, i) => i === 0 || p.cum > (points[i - 1] as Point).cum).filter((p) => p.cum > 0);
+  const increases = points.filter((p, i) => (i === 0 || p.cum > (points[i - 1] as Point).cum) && p.cum > 0);
   const gaps: number[] = [];
   for (let i = 1; i < increases.length; i++) gaps.push((increases[i] as Point).t - (increases[i - 1] as Point).t);
   let maxGap = gaps.reduce((a, b) => Math.max(a, b), 0);
   const last = increases[increases.length - 1];
   const finalSilence = last !== undefined ? tEnd - last.t : 0;
   if (last !== undefined) maxGap = Math.max(maxGap, finalSilence);
-  base.max_gap_ms = ms(maxGap);
-  // A freeze is a stop of the bytes on the wire: a final silence of at least the stall gap that
-  // is also much longer than the usual gap between reads (a trickle keeps its rhythm).
-  const stallGap = (input.stallGapMs ?? DEFAULT_STALL_GAP_MS) / 1000;
+  // A freeze is a stop of the bytes: a final silence of at least the stall gap that is also much
+  // longer than the usual gap between increases (a trickle keeps its rhythm).
   const usualGap = gaps.length > 0 ? medianOf(gaps) : 0;
-  if (request.failure !== null && last !== undefined && total > 0 && finalSilence >= stallGap && finalSilence >= FREEZE_GAP_FACTOR * usualGap) {
-    base.stall_after_bytes = last.cum;
-  }
+  const stall = failed && last !== undefined && total > 0 && finalSilence >= stallGap && finalSilence >= FREEZE_GAP_FACTOR * usualGap ? last.cum : null;
 
   // Goodput from a time window: after the first 16 KiB when enough bytes followed, else from
   // the first byte, as long as the window spans MIN_WINDOW_MS (docs/throttling.md "Goodput").
   const start = increases.find((p) => p.cum >= GOODPUT_SKIP_BYTES);
   if (start !== undefined && last !== undefined && last.cum - start.cum >= MIN_GOODPUT_BYTES && last.t > start.t) {
-    base.goodput_bps = Math.round((8 * (last.cum - start.cum)) / (last.t - start.t));
-    base.goodput_window_ms = ms(last.t - start.t);
-  } else {
-    const first = increases[0];
-    // The window ends at the last increase, or at the end of the transfer when the bytes kept
-    // coming at their usual rhythm (the deadline cut a trickle, not a freeze).
-    const endT = last !== undefined && base.stall_after_bytes === null && finalSilence <= 2 * usualGap ? tEnd : last?.t;
-    if (first !== undefined && last !== undefined && endT !== undefined && increases.length >= MIN_WINDOW_READS && (endT - first.t) * 1000 >= MIN_WINDOW_MS && last.cum > first.cum) {
-      base.goodput_bps = Math.round((8 * (last.cum - first.cum)) / (endT - first.t));
-      base.goodput_window_ms = ms(endT - first.t);
-    }
+    return { samples, maxGap, stall, goodput: Math.round((8 * (last.cum - start.cum)) / (last.t - start.t)), window: last.t - start.t };
   }
-  return base;
+  const first = increases[0];
+  const endT = last?.t;
+  if (first !== undefined && last !== undefined && endT !== undefined && increases.length >= MIN_WINDOW_READS && (endT - first.t) * 1000 >= MIN_WINDOW_MS && last.cum > first.cum) {
+    return { samples, maxGap, stall, goodput: Math.round((8 * (last.cum - first.cum)) / (endT - first.t)), window: endT - first.t };
+  }
+  return { samples, maxGap, stall, goodput: null, window: null };
 }
 
 function medianOf(xs: number[]): number {
