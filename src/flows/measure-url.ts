@@ -209,6 +209,9 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   const endpoints: Endpoint[] = dialable.map((ip) => ({ ip, address: formatEndpoint(ip, port), transactionId: state.nextConnId++, connect: null, handshake: null, socket: null }));
   await Promise.all(
     endpoints.map(async (ep) => {
+      // The harmless name first, before the target's connection exists (residual blocking).
+      const probeFirst = https && opts.sniProbeFirst === true;
+      if (probeFirst) await sniProbe(state, ep.ip, port, depth, host);
       const c = await tcpConnect(ep.ip, port, { clock: opts.clock, timeoutMs: opts.timeouts.connectMs, transactionId: ep.transactionId, depth, tags, ...signalOf(opts) });
       ep.connect = c.observation;
       state.observations.tcp_connect.push(c.observation);
@@ -218,8 +221,6 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
         ep.socket = c.socket;
         return;
       }
-      const probeFirst = opts.sniProbeFirst === true;
-      if (probeFirst) await sniProbe(state, ep.ip, port, depth, host);
       const t = await tlsHandshake(c.socket, {
         serverName: host,
         clock: opts.clock,

@@ -22,7 +22,7 @@ const DIR = path.join(SCENARIOS_DIR, 'throttling');
 const names = readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
 
 /** At most this many labs at once. */
-const PARALLEL = 9;
+const PARALLEL = 5;
 let running = 0;
 const waiting: (() => void)[] = [];
 async function limited<T>(fn: () => Promise<T>): Promise<T> {
