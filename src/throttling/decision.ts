@@ -234,8 +234,17 @@ export function decideThrottling(input: DecisionInput): ThrottlingDecision {
     const close = stalls.filter((x) => Math.abs(x - s) <= T.freezeSpread * s);
     if (close.length >= T.freezeMinTrials) {
       d.freeze_after_bytes = Math.round(median(close));
-      const rate = rateTest(uA, compare, 'reference');
-      if (rate !== null) use(rate, compare === uB ? 'reference' : 'other_path');
+      // A frozen transfer has no goodput: compare the average rates over each transfer's time.
+      const avg = (ts: readonly TransferMetrics[]): number[] => ts.filter((t) => t.duration_ms > 0).map((t) => (8000 * (t.wire_bytes ?? t.bytes)) / t.duration_ms);
+      const aA = avg(uA);
+      const aB = avg(compare);
+      if (aA.length >= T.minUsable && aB.length >= T.minUsable && median(aB) > 0) {
+        const mwu = mannWhitneyLess(aA, aB);
+        d.compared_with = compare === uB ? 'reference' : 'other_path';
+        d.ratio = Number((median(aA) / median(aB)).toPrecision(3));
+        d.mann_whitney_u = mwu.statistic;
+        d.p_value = mwu.p;
+      }
       d.key = compare === uB ? 'name' : null;
       return done('throttled_freeze', `target transfers froze after ${d.freeze_after_bytes} bytes in ${close.length} of ${A.length} trials (within ±${T.freezeSpread * 100} %) while ${refCompleted} reference transfers completed`);
     }

@@ -115,7 +115,7 @@ export function transferMetrics(input: TransferInput): TransferMetrics {
   base.completed = request.failure === null && request.response !== null;
   const stallGap = (input.stallGapMs ?? DEFAULT_STALL_GAP_MS) / 1000;
   const failed = request.failure !== null;
-  const onWire = wire.length >= 2 ? curveMetrics(wire, t0, tEnd, failed, stallGap) : null;
+  const onWire = wire.length >= 1 ? curveMetrics(wire, t0, tEnd, failed, stallGap) : null;
   const onPlain = curveMetrics(plain, t0, tEnd, failed, stallGap);
   // The wire curve decides when it has a rate or a freeze; the plaintext reads (recorded more
   // often for a fast transfer) when it does not.
