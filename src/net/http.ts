@@ -133,7 +133,8 @@ class BodyCapReached extends Error {
  * interrupted. When the failure happens after the response head, `response` is kept with the
  * partial body. Events: `read` events (num_bytes, t; at most 64; socket reads for HTTP/1.x, body
  * chunks for h2 where the session owns the socket) and `bytes_received_cumulative` samples every
- * 250 ms plus a final one (at most 240). The socket is ALWAYS destroyed when this returns.
+ * 250 ms plus a final one (at most 240); under TLS, also the bytes read from the TCP socket under
+ * it (tagged `wire`) at each sample and at each recorded read (docs/throttling.md). The socket is ALWAYS destroyed when this returns.
  * Never rejects for network failures; throws on a non-http(s) URL (programmer error).
  */
 export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: HttpRoundTripOptions): Promise<HttpRoundTripResult> {

@@ -284,8 +284,10 @@ export function decideThrottling(input: DecisionInput): ThrottlingDecision {
     }
     if (refSlow) {
       use(vsO, 'other_path');
-      d.key = 'address';
+      // Without a rate for the harmless name (a server that does not serve it), the key is unknown.
+      d.key = vsB === null ? null : 'address';
       const outcome = vsO.outcome === 'throttled_severe' ? 'throttled_severe' : 'throttled';
+      if (d.key === null) return done(outcome, `throttled: the target is slow while the other path is fast and the control fetched the page${control !== null ? ` at ${fmtBps(control)}` : ''} (the same address gave no rate with a harmless name): ${vsO.figures}`);
       return done(outcome, `throttled by address: the target and the same address with a harmless name are both slow (${fmtBps(vsO.mA)} and ${fmtBps(d.goodput_bps.reference)}) while the other path is fast and the control fetched the page${control !== null ? ` at ${fmtBps(control)}` : ''}: ${vsO.figures}`);
     }
   }

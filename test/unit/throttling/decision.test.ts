@@ -205,4 +205,9 @@ describe('three arms (docs/throttling.md "Decision")', () => {
     const byName = decideThrottling({ transfers: [...arm('target', slow, reset), ...arm('reference', fast), ...arm('other_path', fast)], controlGoodputBps: null });
     expect(byName.interference).toBeNull();
   });
+  it('a server that gives no rate for the harmless name: throttled, key unknown', () => {
+    const tiny = arm('reference', [0, 0, 0, 0, 0], { goodput_bps: null, bytes: 300 });
+    const d = decideThrottling({ transfers: [...arm('target', slow), ...tiny, ...arm('other_path', fast)], controlGoodputBps: 40e6 });
+    expect(d).toMatchObject({ throttled: true, key: null, compared_with: 'other_path' });
+  });
 });
