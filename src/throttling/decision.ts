@@ -54,8 +54,10 @@ export interface DecisionInput {
   controlSlow?: boolean;
 }
 
-const fmtBps = (bps: number | null): string =>
+/** formatBps renders bits/s as `1.23 Mbit/s` or `150.0 kbit/s` (`n/a` for null). */
+export const formatBps = (bps: number | null): string =>
   bps === null ? 'n/a' : bps >= 1e6 ? `${(bps / 1e6).toFixed(2)} Mbit/s` : `${(bps / 1e3).toFixed(1)} kbit/s`;
+const fmtBps = formatBps;
 const fmtP = (p: number): string => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 const fmtRatio = (r: number): string => (r < 0.01 ? r.toExponential(1) : r.toFixed(3));
 

@@ -4,7 +4,7 @@
  * is a slow but accessible server with a speed sample, not a failure. Pure.
  */
 import type { ControlRecord, ThrottlingRecord, TransferMetrics } from '../model/index.js';
-import { THRESHOLDS } from './decision.js';
+import { formatBps, THRESHOLDS } from './decision.js';
 
 /** Failures that mean "the deadline ran out", as opposed to an error from the network or the server. */
 const DEADLINE_FAILURES: ReadonlySet<string> = new Set(['generic_timeout_error']);
@@ -52,8 +52,7 @@ export function isSlowForEveryone(t: TransferMetrics, control: ControlSpeed): bo
   return control.goodputBps !== null && t.goodput_bps !== null && control.goodputBps <= THRESHOLDS.serverSlowFactor * t.goodput_bps;
 }
 
-const fmtBps = (bps: number | null): string =>
-  bps === null ? 'no rate' : bps >= 1e6 ? `${(bps / 1e6).toFixed(2)} Mbit/s` : `${(bps / 1e3).toFixed(1)} kbit/s`;
+const fmtBps = formatBps;
 
 /**
  * slowServerHook returns the classifier's `detectSlowServer` hook: a sentence with the probe's

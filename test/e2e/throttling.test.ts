@@ -25,7 +25,7 @@ const names = readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => f.s
  * At most this many labs at once, and a new one starts at most every START_GAP_MS: starting a lab
  * (namespaces, world process, certificates) is the CPU-heavy part; a running scenario mostly waits.
  */
-const PARALLEL = 5;
+const PARALLEL = 4;
 const START_GAP_MS = 1500;
 let running = 0;
 let nextStart = 0;
