@@ -19,6 +19,8 @@ export interface VerdictContext {
   fps: FingerprintSet | null;
   cites: Cites;
   detectThrottling: ThrottlingHook | undefined;
+  /** Slow-for-everyone detector (a truncated success, not a failure); see VerdictOptions. */
+  detectSlowServer: ThrottlingHook | undefined;
   /** Whether the control fetched the page in the end: true, false, or null (no helper). */
   controlFetched: boolean | null;
   /** Set by the DNS layer of the current hop: the entry that made DNS diverge, or null. */

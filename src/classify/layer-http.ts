@@ -9,7 +9,7 @@ import { controlCite, ev, found, NOTHING, type Finding } from './evidence.js';
 import { describeMatch, matchHttpResponse, type FingerprintMatch } from './fingerprint.js';
 import { hopRequest, isVerified, type ControlHttp, type Hop } from './hops.js';
 import { compareHttpResponses, isHttpDiff, type HttpDiffMetrics } from './http-diff.js';
-import { analyzeThrottling } from './layer-throttling.js';
+import { analyzeSlowServer, analyzeThrottling } from './layer-throttling.js';
 import { redirectOf } from './response.js';
 
 /** analyzeHttpFailure: the finding of a failed round trip at this hop (nothing when it did not fail). */
@@ -18,6 +18,8 @@ export function analyzeHttpFailure(ctx: VerdictContext, hop: Hop): Finding {
   if (request === undefined || request.failure === null) return NOTHING;
   const throttled = analyzeThrottling(ctx, hop.depth);
   if (throttled !== null) return found([throttled], true, false);
+  const slow = request.response !== null ? analyzeSlowServer(ctx, hop.depth) : null;
+  if (slow !== null) return found([slow], true, true);
   const ctl = hop.control.http ?? controlFinal(ctx);
   const cites = [...ctx.cites.of(request), ...(ctl ? [controlCite(ctl.key)] : [])];
   const detail = { url: request.request.url, failure: request.failure, control_failure: ctl?.failure ?? null };

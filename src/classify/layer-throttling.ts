@@ -46,3 +46,15 @@ export function throttlingNotDetected(sentence: string, decision: object): Verdi
   return ev('throttling', 'throttling_not_detected', 0, 'note', { figures: numericFigures(decision), detail: { reason: sentence } });
 }
 
+
+/**
+ * analyzeSlowServer: when the probe's body read ran into its deadline after bytes arrived and the
+ * control was as slow (the slow-server hook answers), the site is slow for everyone: a `note` with
+ * the rates, and the request counts as a truncated success (docs/throttling.md, "Slow for everyone").
+ */
+export function analyzeSlowServer(ctx: VerdictContext, hop: number): VerdictEvidence | null {
+  const out = ctx.detectSlowServer?.(ctx.input) ?? null;
+  if (out === null || out === undefined) return null;
+  const finding: ThrottlingFinding = typeof out === 'string' ? { reason: out } : out;
+  return ev('throttling', 'slow_for_everyone', hop, 'note', { figures: numericFigures(finding.decision ?? {}), detail: { reason: finding.reason } });
+}

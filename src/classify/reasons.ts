@@ -107,6 +107,7 @@ const HTTP: Record<string, Render> = {
   http_matches_control: (e, d) => `response to ${s(d, 'url')} matches the control: ${diff(e)}`,
   throttling_detected: (_e, d) => s(d, 'reason'),
   throttling_not_detected: (_e, d) => s(d, 'reason'),
+  slow_for_everyone: (_e, d) => s(d, 'reason'),
 };
 
 const OTHER: Record<string, Render> = {

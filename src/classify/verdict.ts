@@ -34,8 +34,14 @@ export type { ThrottlingFinding, ThrottlingHook } from './layer-throttling.js';
 
 /** Options of {@link classifyVerdict}. */
 export interface VerdictOptions {
-  /** Throttling detector; default: none. */
+  /** Throttling detector (src/throttling/decision.ts `throttlingHook`); default: none. */
   detectThrottling?: ThrottlingHook;
+  /**
+   * Slow-server detector (src/throttling/slow-server.ts `slowServerHook`): a sentence with the
+   * probe's rate when a body read that ran into its deadline after bytes arrived was slow for the
+   * control too; the request is then a truncated success (accessible), not a failure. Default: none.
+   */
+  detectSlowServer?: ThrottlingHook;
   /**
    * IP-to-ASN hook for the DNS comparison (0 = unknown), asked after the ASNs recorded in the
    * answers and the helper's `ip_info`; default: none (e.g. pass `sharedAsnDatabase().lookup`).
@@ -59,6 +65,7 @@ export function newContext(input: ClassifyInput, options: VerdictOptions, fps: F
     asn: createAsnLookup(resp, options.asnLookup, input.observations),
     cites: new Cites(input.observations),
     detectThrottling: options.detectThrottling,
+    detectSlowServer: options.detectSlowServer,
     controlFetched: resp === null ? null : resp.http_request.failure === null,
     dnsDivergence: null,
     falsePositive: null,

@@ -13,7 +13,7 @@ import { compareWithRecorded, ooniToRecord } from '../ooni/to-record.js';
 import { createReportWriter, readReport } from '../report/index.js';
 import { resolveReportPath } from './report-path.js';
 import { sharedAsnDatabase } from '../runner/asn-db.js';
-import { throttlingHook } from '../throttling/index.js';
+import { slowServerHook, throttlingHook } from '../throttling/index.js';
 import { LABEL_TEXT, verdictLabel, type VerdictLabel } from '../runner/labels.js';
 import { SOFTWARE_VERSION } from '../runner/version.js';
 import { loadFingerprintFiles } from './fingerprints.js';
@@ -104,7 +104,8 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
           const hook = throttlingHook(record.throttling);
           const decision = record.throttling?.escalation?.decision;
           const detectThrottling = hook && decision ? () => ({ reason: hook(), decision }) : hook;
-          verdict = classify({ url: record.input, observations: record.observations, control: record.control }, { ...options, ...(detectThrottling ? { detectThrottling } : {}) }).verdict;
+          const detectSlowServer = slowServerHook(record.throttling, record.control);
+          verdict = classify({ url: record.input, observations: record.observations, control: record.control }, { ...options, ...(detectThrottling ? { detectThrottling } : {}), ...(detectSlowServer ? { detectSlowServer } : {}) }).verdict;
           if (!sameVerdict(stored, verdict)) {
             counts.changed++;
             if (flags.json) {

@@ -20,6 +20,7 @@ import type { FlowOptions, HopResult } from '../flows/index.js';
 import { measureUrl } from '../flows/index.js';
 import { isBogon, isIpLiteral } from '../model/ip.js';
 import { forwardableHeaders } from './forward-headers.js';
+import { acceptTlsToo } from './reference-tls.js';
 import { legacyDnsFailure, legacyHttpFailure, legacyTcpFailure } from './legacy-failures.js';
 
 /** Configuration of the helper. */
@@ -60,7 +61,7 @@ export const HELPER_MEASUREMENT_BUDGET_MS = 45_000;
  */
 export function createHelperServer(opts: HelperOptions): http.Server {
   let inFlight = 0;
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const started = Date.now();
     const reply = (status: number, body: unknown): void => {
       const text = JSON.stringify(body);
@@ -87,6 +88,8 @@ export function createHelperServer(opts: HelperOptions): http.Server {
         inFlight--;
       });
   });
+  acceptTlsToo(server); // the reference stream over TLS, same port (reference-tls.ts)
+  return server;
 }
 
 function readBody(req: http.IncomingMessage, cap: number): Promise<string | null> {

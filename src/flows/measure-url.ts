@@ -58,6 +58,10 @@ export type ResolverSpec = { kind: 'system' } | { kind: 'udp'; ip: string; port:
  *   example.org). Recorded as an extra tcp_connect + tls_handshakes pair tagged `sni_probe` and
  *   `depth=N` (not `classic`, not `fetch_body`: the OONI analysis ignores it); the connect and TLS
  *   timeouts apply; never used to fetch. Skipped for IP-literal hosts (no SNI to compare).
+ * - `sniProbeFirst` (optional, default false): run that harmless-SNI handshake BEFORE the target's,
+ *   on every https hop, so that a censor that keeps resetting an address for a while after a
+ *   trigger (residual blocking) cannot make SNI filtering look like IP-level blocking
+ *   (docs/throttling.md "Residual blocking"). Costs one extra handshake per address and hop.
  */
 export interface FlowOptions {
   resolver: ResolverSpec;
@@ -74,6 +78,7 @@ export interface FlowOptions {
   getaddrinfo?: GetaddrinfoFn;
   sniProbeServerName?: string | null;
   requestHeaders?: Record<string, string>;
+  sniProbeFirst?: boolean;
 }
 
 /**
@@ -235,6 +240,9 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   const endpoints: Endpoint[] = dialable.map((ip) => ({ ip, address: formatEndpoint(ip, port), transactionId: state.nextConnId++, connect: null, handshake: null, socket: null }));
   await Promise.all(
     endpoints.map(async (ep) => {
+      // The harmless name first, before the target's connection exists (residual blocking).
+      const probeFirst = https && opts.sniProbeFirst === true;
+      if (probeFirst) await sniProbe(state, ep.ip, port, depth, host);
       const c = await tcpConnect(ep.ip, port, { clock: opts.clock, timeoutMs: opts.timeouts.connectMs, transactionId: ep.transactionId, depth, tags, ...signalOf(opts) });
       ep.connect = c.observation;
       state.observations.tcp_connect.push(c.observation);
@@ -258,7 +266,7 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
       ep.handshake = t.observation;
       state.observations.tls_handshakes.push(t.observation);
       ep.socket = t.socket;
-      if (t.observation.failure !== null && SNI_PROBE_FAILURES.has(t.observation.failure)) await sniProbe(state, ep.ip, port, depth, host);
+      if (!probeFirst && t.observation.failure !== null && SNI_PROBE_FAILURES.has(t.observation.failure)) await sniProbe(state, ep.ip, port, depth, host);
     }),
   );
   hop.connects = endpoints.map((ep) => ({ address: ep.address, failure: ep.connect?.status.failure ?? null }));

@@ -17,6 +17,7 @@ import { parseClientHello, type ClientHelloParse } from './client-hello.js';
 import { looksLikeHttpRequest, parseRequestHead } from './http-head.js';
 import type { DpiAction, DpiActionName, DpiActionSpec, DpiMatch } from './scenario.js';
 import { createDelay, createFreezeAfter, createRateLimit } from './shapers.js';
+import { createResetOnData, residualBlocked, startResidual } from './residual.js';
 
 /** How long the middlebox waits for the deciding bytes before it gives up inspecting, ms. */
 export const INSPECT_TIMEOUT_MS = 1000;
@@ -51,6 +52,8 @@ export interface DpiConnection {
   buffered: Buffer;
   /** The 188-byte blockpage body. */
   blockpage: Buffer;
+  /** The real destination (its residual-blocking state is kept per destination). */
+  dst: { ip: string; port: number };
   /**
    * Joins client and upstream, replaying `buffered`; optional shapers sit on the client-to-server
    * (`up`) and server-to-client (`down`) paths.
@@ -98,6 +101,17 @@ export const DPI_ACTIONS: DpiActionTable = {
   rate_limit: (conn, a) => conn.splice({ down: createRateLimit(a.bytes_per_second) }),
   /** Splice, then stall after `bytes` server-to-client bytes (freeze). */
   freeze_after: (conn, { bytes }) => conn.splice({ down: createFreezeAfter(bytes) }),
+  /** RST, then every new connection to the destination is reset for `ms` (residual blocking). */
+  reset_residual: ({ client, upstream, dst }, { ms }) => {
+    startResidual(dst, ms);
+    upstream.destroy();
+    client.resetAndDestroy();
+  },
+  /** Splice; RST on the client's first application data after the TLS handshake. */
+  reset_on_data: (conn) => conn.splice({ up: createResetOnData(conn.buffered, () => {
+    conn.upstream.destroy();
+    if (!conn.client.destroyed) conn.client.resetAndDestroy();
+  }) }),
 };
 
 function dispatch(conn: DpiConnection, action: DpiActionSpec): void {
@@ -126,6 +140,11 @@ function matchRule(match: DpiMatch, f: Facts): Tri {
     if (f.host !== undefined) results.push(f.host === match.host.toLowerCase() ? 'match' : 'no');
     else results.push(f.complete ? 'no' : 'undecided');
   }
+  if (match.sni_contains !== undefined) {
+    if (f.tls.state === 'done') results.push(f.tls.sni?.includes(match.sni_contains) === true ? 'match' : 'no');
+    else if (f.tls.state === 'not_tls' || f.complete) results.push('no');
+    else results.push('undecided');
+  }
   if (match.contains !== undefined) {
     if (f.bytes.includes(match.contains)) results.push('match');
     else results.push(f.complete ? 'no' : 'undecided');
@@ -151,6 +170,11 @@ function normaliseAction(action: DpiAction): DpiActionSpec {
 }
 
 function handleConnection(client: net.Socket, port: MiddleboxPort, blockpage: Buffer): void {
+  if (residualBlocked(port.dst)) {
+    client.on('error', () => undefined);
+    client.resetAndDestroy();
+    return;
+  }
   const upstream = net.connect({ host: port.dst.ip, port: port.dst.port });
   upstream.pause();
   let buffered = Buffer.alloc(0);
@@ -164,6 +188,7 @@ function handleConnection(client: net.Socket, port: MiddleboxPort, blockpage: Bu
     client,
     upstream,
     blockpage,
+    dst: port.dst,
     get buffered() {
       return buffered;
     },

@@ -49,12 +49,15 @@ export interface NftRule {
  * match (at least one is required):
  * - `sni`: the TLS ClientHello's server_name, exact and case-sensitive (netem ResetTrafficForTLSSNI);
  * - `host`: the HTTP request's Host header without port, case-insensitive;
- * - `contains`: a raw substring of the buffered client bytes (netem ResetTrafficForString).
+ * - `contains`: a raw substring of the buffered client bytes (netem ResetTrafficForString);
+ * - `sni_contains`: a substring of the ClientHello's server_name (the 2021 Russian policer matched
+ *   `*t.co*`-style substrings, docs/throttling.md).
  */
 export interface DpiMatch {
   sni?: string;
   host?: string;
   contains?: string;
+  sni_contains?: string;
 }
 
 /**
@@ -69,13 +72,20 @@ export type DpiSimpleActionName = 'reset' | 'close' | 'blackhole' | 'inject_bloc
  * splice to the real destination through a shaper (peers-and-methods.md section 3.5 needs these):
  * - `delay`: every chunk, both directions, is held `ms` milliseconds (order kept);
  * - `rate_limit`: server-to-client bytes flow at most `bytes_per_second`;
- * - `freeze_after`: the first `bytes` server-to-client bytes flow, then nothing (connection kept open).
+ * - `freeze_after`: the first `bytes` server-to-client bytes flow, then nothing (connection kept open);
+ * - `reset_residual`: RST, and every new connection to the same destination is reset for `ms`
+ *   milliseconds whatever it carries (residual blocking, docs/throttling.md);
+ * - `reset_on_data`: the connection is spliced; the first application data the client sends after
+ *   a completed TLS handshake (its second TLS 1.3 application_data record; for plain TCP, its
+ *   first bytes after the match) gets an RST.
  */
 export type DpiActionSpec =
   | { type: DpiSimpleActionName }
   | { type: 'delay'; ms: number }
   | { type: 'rate_limit'; bytes_per_second: number }
-  | { type: 'freeze_after'; bytes: number };
+  | { type: 'freeze_after'; bytes: number }
+  | { type: 'reset_residual'; ms: number }
+  | { type: 'reset_on_data' };
 
 /** DpiActionName: every action's name. */
 export type DpiActionName = DpiActionSpec['type'];
@@ -261,6 +271,7 @@ export const SCENARIO_SCHEMA = {
                     sni: { type: 'string', minLength: 1 },
                     host: { type: 'string', minLength: 1 },
                     contains: { type: 'string', minLength: 1 },
+                    sni_contains: { type: 'string', minLength: 1 },
                   },
                 },
                 dst: {
@@ -281,6 +292,8 @@ export const SCENARIO_SCHEMA = {
                     dpiActionObject('delay', 'ms', 0),
                     dpiActionObject('rate_limit', 'bytes_per_second', 1),
                     dpiActionObject('freeze_after', 'bytes', 0),
+                    dpiActionObject('reset_residual', 'ms', 1),
+                    dpiActionObject('reset_on_data', null, 0),
                   ],
                 },
               },

@@ -6,7 +6,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
 /** Slice size of the rate limiter: at most this many bytes are released at once, bytes. */
-export const RATE_SLICE_BYTES = 4096;
+export const RATE_SLICE_MAX_BYTES = 4096;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -43,9 +43,14 @@ export function createDelay(ms: number): Transform {
   });
 }
 
-/** createRateLimit lets bytes through at most `bytesPerSecond` (slices of RATE_SLICE_BYTES); throws on a rate < 1. */
+/**
+ * createRateLimit lets bytes through at most `bytesPerSecond`, in slices of RATE_SLICE_BYTES or an
+ * eighth of a second's worth when smaller (at least 256 bytes), so that a low rate trickles as a
+ * policer's does (packets, not one burst every few seconds); throws on a rate < 1.
+ */
 export function createRateLimit(bytesPerSecond: number): Transform {
   if (!(bytesPerSecond >= 1)) throw new Error(`createRateLimit: bytesPerSecond must be >= 1, got ${bytesPerSecond}`);
+  const RATE_SLICE_BYTES = Math.max(256, Math.min(RATE_SLICE_MAX_BYTES, Math.floor(bytesPerSecond / 8)));
   let nextFree = Date.now();
   return new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {

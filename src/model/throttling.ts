@@ -1,11 +1,19 @@
 /**
- * Throttling and outage records of the report (issue 5; peers-and-methods.md sections 3.5 and 5.2).
+ * Throttling and outage records of the report (docs/throttling.md, docs/network-state.md).
  * Units are in the names: `_ms` milliseconds, `_bytes` bytes, `_bps` BITS per second (goodput, as
  * rate limits are quoted: "150 kbit/s"), `_kbps` kilobits per second.
  */
 
-/** The arm of a transfer: the measurement itself, the target arm or the reference arm of the pairs. */
-export type TransferArm = 'main' | 'target' | 'reference';
+/** Tag of the `bytes_received_cumulative` samples that count TCP bytes under TLS (records included). */
+export const WIRE_TAG = 'wire';
+
+/**
+ * The arm of a transfer (docs/throttling.md "Arms"): the measurement itself (`main`), the target
+ * (`target`: the site's address, the site's name), the same address with a harmless name
+ * (`reference`), and a path the censor does not key on (`other_path`: the helper's reference
+ * stream, over TLS for https targets, with the harmless name).
+ */
+export type TransferArm = 'main' | 'target' | 'reference' | 'other_path';
 
 /**
  * TransferMetrics: timings and the byte curve of one transfer (one fresh connection, one GET).
@@ -22,6 +30,9 @@ export type TransferArm = 'main' | 'target' | 'reference';
  * - `stall_after_bytes`: bytes received before a final silence that ended in a timeout or EOF
  *   (a freeze), else null: `wire_bytes` when known (a freeze counts TCP bytes: the plaintext of a
  *   TLS record cut in the middle never arrives), else `bytes`;
+ * - `goodput_basis`: which byte curve the goodput, samples and stall come from: `wire` (TCP bytes,
+ *   sampled every 250 ms under TLS) or `plaintext` (HTTP reads); null when no request was sent;
+ * - `goodput_window_ms`: the time window the goodput was measured over (null: no goodput);
  * - `completed`: the body ended (EOF) or reached the byte cap without failure;
  * - `failure`, `failed_operation`: our failure vocabulary (null on success).
  */
@@ -40,6 +51,8 @@ export interface TransferMetrics {
   t_ttfb_ms: number | null;
   bytes: number;
   wire_bytes: number | null;
+  goodput_basis: 'wire' | 'plaintext' | null;
+  goodput_window_ms: number | null;
   duration_ms: number;
   goodput_bps: number | null;
   samples: number[];
@@ -51,7 +64,7 @@ export interface TransferMetrics {
 }
 
 /** Why a target was escalated to paired transfers (peers-and-methods 3.5 "Escalation" a-d). */
-export type EscalationTrigger = 'slow_handshake' | 'low_goodput' | 'stall_mid_body' | 'requested';
+export type EscalationTrigger = 'slow_handshake' | 'low_goodput' | 'stall_mid_body' | 'reset_after_handshake' | 'requested';
 
 /** The outcome of the throttling decision (peers-and-methods 3.5 "Decision", rules 1-7). */
 export type ThrottlingOutcome =
@@ -69,9 +82,19 @@ export interface ThrottlingDecision {
   outcome: ThrottlingOutcome;
   /** True for the `throttled*` outcomes: the verdict is then `throttling`. */
   throttled: boolean;
-  /** Median goodput per arm (bits/s), null when the arm had too few usable transfers; control from the helper. */
-  goodput_bps: { target: number | null; reference: number | null; control: number | null };
-  /** median(target) / median(reference); null when not computable. */
+  /**
+   * Median goodput per arm (bits/s), null when the arm had too few usable transfers or did not
+   * run; `control`: the helper's own fetch of the page.
+   */
+  goodput_bps: { target: number | null; reference: number | null; other_path: number | null; control: number | null };
+  /**
+   * What the throttling is keyed on: `name` (the target is slow, the same address with a
+   * harmless name is fast), `address` (both slow, the other path and the control fast); null.
+   */
+  key: 'name' | 'address' | null;
+  /** The arm the target was compared with for `ratio` and `p_value`. */
+  compared_with: 'reference' | 'other_path' | null;
+  /** median(target) / median(compared arm); null when not computable. */
   ratio: number | null;
   /** One-sided Mann-Whitney U test (target slower than reference) on per-trial goodput. */
   mann_whitney_u: number | null;
@@ -85,7 +108,12 @@ export interface ThrottlingDecision {
   /** p-value of the one-sided test "target handshakes slower". */
   handshake_p_value: number | null;
   /** Usable transfers per arm. */
-  trials: { target: number; reference: number };
+  trials: { target: number; reference: number; other_path: number };
+  /**
+   * Interference with the address and port whatever the name: every transfer of the target and
+   * of the harmless name was reset after a completed handshake, while the other path worked.
+   */
+  interference: { kind: 'reset_on_data'; address: string; names: string[] } | null;
   /** Who is slow when it is not throttling: the server (control slow too) or the whole network. */
   attribution: 'server_slow' | 'network_degraded' | null;
   /** Mechanism hint (does not change the outcome): a flat low plateau is a policer. */
@@ -101,20 +129,39 @@ export interface ThrottlingScreening {
   transfer: TransferMetrics | null;
   /** Which escalation triggers fired (empty: not suspicious). */
   suspicious: EscalationTrigger[];
+  /**
+   * Slow for everyone (docs/throttling.md "Slow servers"): the main transfer was slow or cut by
+   * its deadline after bytes arrived, and the control's fetch was as slow (`control_goodput_bps`,
+   * bits/s, null when the helper gave no rate) or cut by its own deadline (`control_cut`). The
+   * target is then not escalated (a slow server), and a cut body read is a truncated success.
+   * Optional: absent in reports before the three-arm test; null when not slow for everyone.
+   */
+  slow_for_everyone?: { probe_goodput_bps: number | null; control_goodput_bps: number | null; control_cut: boolean } | null;
 }
 
 /** The paired-transfer test of an escalated target. */
 export interface ThrottlingEscalation {
   triggers: EscalationTrigger[];
-  /** How the reference was made: same server address with a harmless SNI/Host, or the helper's reference stream. */
+  /**
+   * How the reference was made: same server address with a harmless SNI/Host (`same_address`;
+   * with an `other_path` arm too when a helper was given), or only the helper's reference stream
+   * (`helper_stream`, reports before 1.2).
+   */
   reference: 'same_address' | 'helper_stream';
+  /** The other path's URL (the helper's reference stream), null when no helper was usable. */
+  other_path_url?: string | null;
   /** Harmless SNI (https) or Host (http) of the reference arm. */
   reference_name: string;
   /** Seed of the interleaving order (reproducible runs). */
   seed: number;
   pairs: number;
   /** Arm of each transfer, in the order run. */
-  order: ('target' | 'reference')[];
+  order: ('target' | 'reference' | 'other_path')[];
+  /**
+   * The helper's own fetch of the page ran into its deadline after body bytes arrived (slow for
+   * the control too). Optional: absent in reports before 1.2.
+   */
+  control_slow?: boolean;
   /** Budgets of each transfer. */
   max_bytes: number;
   timeout_ms: number;

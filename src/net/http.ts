@@ -13,6 +13,7 @@ import { classifyError } from './failure.js';
 import type { Clock } from './clock.js';
 import type { Failure } from '../model/failure.js';
 import type { BinaryData, HeadersList, HttpRequestObservation, NetworkEvent } from '../model/observations.js';
+import { WIRE_TAG } from '../model/throttling.js';
 
 /** Default HTTP timeout in ms, covering the round trip and the body read (OONI LTE: 10 s). */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
@@ -104,6 +105,16 @@ export function bodyForReport(body: Buffer): string | BinaryData {
   }
 }
 
+/**
+ * wireSocketOf returns the TCP socket under `socket`: for a TLS socket made over an existing
+ * socket, Node keeps it as `_parent` (lib/_tls_wrap.js, `TLSSocket` constructor, v20), whose
+ * `bytesRead` counts the bytes on the wire; for a plain socket, the socket itself.
+ */
+export function wireSocketOf(socket: net.Socket | tls.TLSSocket): net.Socket {
+  const parent = (socket as unknown as { _parent?: unknown })._parent;
+  return parent !== null && typeof parent === 'object' && typeof (parent as net.Socket).bytesRead === 'number' ? (parent as net.Socket) : socket;
+}
+
 class BodyCapReached extends Error {
   readonly code = 'ERR_PROBE_BODY_CAP';
 }
@@ -123,7 +134,8 @@ class BodyCapReached extends Error {
  * interrupted. When the failure happens after the response head, `response` is kept with the
  * partial body. Events: `read` events (num_bytes, t; at most 64; socket reads for HTTP/1.x, body
  * chunks for h2 where the session owns the socket) and `bytes_received_cumulative` samples every
- * 250 ms plus a final one (at most 240). The socket is ALWAYS destroyed when this returns.
+ * 250 ms plus a final one (at most 240); under TLS, also the bytes read from the TCP socket under
+ * it (tagged `wire`) at each sample and at each recorded read (docs/throttling.md). The socket is ALWAYS destroyed when this returns.
  * Never rejects for network failures; throws on a non-http(s) URL (programmer error).
  */
 export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: HttpRoundTripOptions): Promise<HttpRoundTripResult> {
@@ -140,6 +152,9 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
   let samples = 0;
   let tFirstByte: number | null = null;
 
+  const wire = wireSocketOf(socket);
+  const wireAtStart = wire === socket ? 0 : wire.bytesRead;
+  const wireTags = [...tags, WIRE_TAG];
   const recordRead = (n: number): void => {
     const t = clock.now();
     tFirstByte ??= t;
@@ -147,12 +162,18 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
     if (readEvents < MAX_READ_EVENTS) {
       readEvents++;
       events.push({ operation: 'read', address: opts.address, num_bytes: n, failure: null, t, transaction_id: opts.transactionId, tags });
+      // Under TLS, the wire count at the same moment (the first 64 reads: a fast transfer's curve).
+      if (wire !== socket) events.push({ operation: 'bytes_received_cumulative', address: opts.address, num_bytes: wire.bytesRead - wireAtStart, failure: null, t, transaction_id: opts.transactionId, tags: wireTags });
     }
   };
   const sample = (): void => {
     if (samples >= MAX_BYTES_SAMPLES) return;
     samples++;
-    events.push({ operation: 'bytes_received_cumulative', address: opts.address, num_bytes: bytesReceived, failure: null, t: clock.now(), transaction_id: opts.transactionId, tags });
+    const t = clock.now();
+    events.push({ operation: 'bytes_received_cumulative', address: opts.address, num_bytes: bytesReceived, failure: null, t, transaction_id: opts.transactionId, tags });
+    // TLS: the bytes on the wire too (records, handshake messages after this point), so that a
+    // slow trickle of a large record is a rate, not a silence (docs/throttling.md "Wire bytes").
+    if (wire !== socket) events.push({ operation: 'bytes_received_cumulative', address: opts.address, num_bytes: wire.bytesRead - wireAtStart, failure: null, t, transaction_id: opts.transactionId, tags: wireTags });
   };
 
   const t0 = clock.now();
@@ -191,40 +212,40 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
 
   try {
     await new Promise<void>((resolve, reject) => {
-      let abortRequest: ((err?: Error) => void) | null = null;
+      let controller: Dispatcher.DispatchController | null = null;
       deadline.aborted.catch((reason: unknown) => {
         reject(reason);
-        abortRequest?.(reason instanceof Error ? reason : new Error(String(reason)));
+        controller?.abort(reason instanceof Error ? reason : new Error(String(reason)));
       });
+      // undici's current handler API (undici@7 lib/handler/unwrap-handler.js): the controller
+      // replaces onConnect's abort callback, and rawHeaders keeps the names as sent.
       const handler: Dispatcher.DispatchHandler = {
-        onConnect(abort) {
-          abortRequest = abort;
+        onRequestStart(c) {
+          controller = c;
         },
-        onHeaders(statusCode, rawHeaders) {
+        onResponseStart(c, statusCode) {
           tFirstByte ??= clock.now();
           status = statusCode;
-          responseHeaders = toHeadersList(rawHeaders);
-          return true;
+          responseHeaders = toHeadersList(Array.isArray(c.rawHeaders) ? c.rawHeaders : null);
         },
-        onData(chunk) {
+        onResponseData(c, chunk) {
           if (isH2) recordRead(chunk.length);
           const room = cap - captured;
           if (chunk.length >= room) {
             chunks.push(chunk.subarray(0, room));
             captured += room;
             truncated = true;
-            abortRequest?.(new BodyCapReached('body cap reached'));
             resolve();
-            return false;
+            c.abort(new BodyCapReached('body cap reached'));
+            return;
           }
           chunks.push(chunk);
           captured += chunk.length;
-          return true;
         },
-        onComplete() {
+        onResponseEnd() {
           resolve();
         },
-        onError(err) {
+        onResponseError(_c, err) {
           if (err instanceof BodyCapReached || truncated) resolve();
           else reject(err);
         },

@@ -12,7 +12,7 @@ import { buildThRequest, queryHelper } from '../control/th-client.js';
 import { resolveReference } from '../control/dns-reference.js';
 import { classify, renderReason, throttlingNotDetected } from '../classify/index.js';
 import type { RunConfig } from './config.js';
-import { throttlingHook } from '../throttling/index.js';
+import { slowServerHook, throttlingHook } from '../throttling/index.js';
 import { checkThrottling, DEFAULT_THROTTLING } from './throttling-check.js';
 import { SOFTWARE_VERSION } from './version.js';
 import { trackAsnUse } from './asn-db.js';
@@ -61,6 +61,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     extraCa: config.extraCa,
     onDepth0Addresses: (addrs) => startControl(addrs),
     sniProbeServerName: DEFAULT_SNI_PROBE_SERVER_NAME,
+    sniProbeFirst: true, // residual blocking: the harmless name goes first (docs/throttling.md)
     ...(signal ? { signal } : {}),
   });
   // If the flow ended before reporting depth-0 addresses (e.g. an invalid URL), start it now.
@@ -78,9 +79,11 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
   const hook = throttlingHook(throttling);
   // The decision's numbers become the throttling evidence's figures (docs/verdict-rules.md).
   const detectThrottling = hook && escalation !== null ? () => ({ reason: hook(), decision: escalation.decision }) : hook;
+  const detectSlowServer = slowServerHook(throttling, control);
   const asn = config.asnLookup !== undefined ? trackAsnUse(config.asnLookup) : undefined;
   const { ooni, verdict } = classify({ url: target.url, observations: m.observations, control }, {
     ...(detectThrottling !== undefined ? { detectThrottling } : {}),
+    ...(detectSlowServer !== undefined ? { detectSlowServer } : {}),
     ...(config.fingerprints !== undefined ? { fingerprints: config.fingerprints } : {}),
     ...(asn !== undefined ? { asnLookup: asn.lookup } : {}),
   });

@@ -1,5 +1,5 @@
 /**
- * The throttling step of one target (issue 5): screening of the measurement that was just made,
+ * The throttling step of one target (docs/throttling.md): screening of the measurement that was just made,
  * then, when it is suspicious or the user asked (`--throttling`), the paired-transfer escalation
  * and the pure decision. Never throws for network failures.
  */
@@ -8,18 +8,21 @@ import { isIP } from 'node:net';
 import type { ControlRecord, EscalationTrigger, Observations, ThrottlingRecord } from '../model/index.js';
 import { createClock, parseEndpoint, systemLookup } from '../net/index.js';
 import { harmlessNameFor } from '../flows/index.js';
-import { DEFAULT_PAIRS, DEFAULT_STALL_GAP_MS, decideThrottling, screenObservations } from '../throttling/index.js';
-import { runPairedTransfers, type TransferSpec } from './paired-transfers.js';
+import { controlSpeed, DEFAULT_PAIRS, DEFAULT_STALL_GAP_MS, decideThrottling, isSlowForEveryone, roundOrder, screenObservations, transferMetrics, type EscalationArm } from '../throttling/index.js';
+import { runPairedTransfers, type TransferSpec } from '../flows/index.js';
 
 /**
  * ThrottlingConfig (times in ms, sizes in bytes).
  * - `mode`: `auto` escalates suspicious targets only, `always` every target (`--throttling`),
  *   `off` screens only;
- * - `pairs`: pairs of transfers (default 5); `maxBytes`: body cap per transfer (default 512 KiB);
- *   `timeoutMs`: per-step budget of a transfer (default 5000); `gapMs`: pause between transfers
- *   (default 500; 3.5 suggests 1 s);
+ * - `pairs`: rounds of transfers (each round one transfer per arm; default 5); `maxBytes`: body
+ *   cap per transfer (default 512 KiB); `timeoutMs`: budget of the connect and of the TLS step
+ *   (default 5000: a handshake starved to a few seconds must still complete); `windowMs`: budget
+ *   of the HTTP round trip, head and body (default 2000: goodput comes from time windows, so a
+ *   short window still yields a rate); `gapMs`: pause between transfers (default 200);
+ * - `budgetMs`: the escalation's total time (default 30000, docs/throttling.md "Budget");
  * - `seed`: the interleaving seed, null = random (always recorded);
- * - `referenceName`: the harmless SNI/Host of the reference arm, null = `harmlessNameFor(host)`: `example.org` (or
+ * - `referenceName`: the harmless SNI/Host, null = `harmlessNameFor(host)`: `example.org` (or
  *   `example.com` when the target is example.org or under it): RFC 2606 names nobody censors;
  * - `maxEscalations`: escalations per run (default 5) so that a run stays bounded.
  */
@@ -28,29 +31,31 @@ export interface ThrottlingConfig {
   pairs: number;
   maxBytes: number;
   timeoutMs: number;
+  windowMs?: number;
   gapMs: number;
+  budgetMs?: number;
   seed: number | null;
   referenceName: string | null;
   maxEscalations: number;
 }
 
 /**
- * Defaults of {@link ThrottlingConfig}. Added time per escalated target: a throttled target arm
- * usually costs 5 × 5 s = 25 s; the worst case (every step of every transfer hanging) is
- * 2 × 5 × 3 × 5 s + 9 × 0.5 s = 154.5 s (`worstCaseMs`); at most 5 targets per run are escalated.
+ * Defaults of {@link ThrottlingConfig}. An escalated target costs at most `budgetMs` (30 s) plus
+ * one transfer started just before it ran out (`worstCaseMs`: 30 + 2 × 5 + 2 + 0.2 = 42.2 s; a
+ * throttled target, whose handshakes are fast, about 32 s); at most 5 targets per run are escalated.
  */
-export const DEFAULT_THROTTLING: Readonly<ThrottlingConfig> = Object.freeze({
+export const DEFAULT_THROTTLING: Readonly<Required<ThrottlingConfig>> = Object.freeze({
   mode: 'auto',
   pairs: DEFAULT_PAIRS,
   maxBytes: 512 * 1024,
   timeoutMs: 5000,
-  gapMs: 500,
+  windowMs: 2000,
+  gapMs: 200,
+  budgetMs: 30_000,
   seed: null,
   referenceName: null,
   maxEscalations: 5,
 });
-
-/** Harmless names (RFC 2606 reserved: never the subject of censorship). */
 
 /** Everything {@link checkThrottling} needs about the run. */
 export interface ThrottlingCheckContext {
@@ -66,15 +71,20 @@ export interface ThrottlingCheckContext {
 
 /**
  * checkThrottling screens `observations` and escalates when warranted (and budget is left).
- * Reference arm: for https, the same server address with a harmless SNI and Host (certificate not
- * verified: only timings are used; peers-and-methods 3.5 arm B2); for http with a helper, the
- * helper's reference stream requested with the target's Host (target arm) and with a harmless Host
- * (reference arm) (arm B1 over HTTP); for http without a helper, the same address with a harmless Host.
+ * Arms (docs/throttling.md "Arms"): `target` (the site's own address with the site's name, for
+ * plain HTTP too), `reference` (the same address with a harmless SNI and Host; certificate not
+ * verified: only timings are used), and, with an http helper, `other_path` (the helper's
+ * reference stream with the harmless name, over TLS for https targets). A target that the control
+ * fetched slowly too is not escalated in `auto` mode: the server is slow for everyone, and the
+ * main transfer's rate says how slow.
  */
 export async function checkThrottling(observations: Observations, control: ControlRecord, ctx: ThrottlingCheckContext): Promise<ThrottlingRecord> {
-  const cfg = ctx.config;
+  const cfg = { ...DEFAULT_THROTTLING, ...ctx.config };
   const screening = screenObservations(observations, Math.min(DEFAULT_STALL_GAP_MS, ctx.httpTimeoutMs / 2));
-  const triggers: EscalationTrigger[] = cfg.mode === 'always' ? ['requested', ...screening.suspicious] : [...screening.suspicious];
+  const ctl = controlSpeed(control);
+  const slowForAll = screening.transfer !== null && isSlowForEveryone(screening.transfer, ctl);
+  screening.slow_for_everyone = slowForAll ? { probe_goodput_bps: screening.transfer?.goodput_bps ?? null, control_goodput_bps: ctl.goodputBps, control_cut: ctl.slow && ctl.goodputBps === null } : null;
+  const triggers: EscalationTrigger[] = cfg.mode === 'always' ? ['requested', ...screening.suspicious] : slowForAll ? [] : [...screening.suspicious];
   const main = screening.transfer;
   const request = observations.requests[0];
   const endpoint = main === null ? null : parseEndpoint(main.address);
@@ -87,50 +97,51 @@ export async function checkThrottling(observations: Observations, control: Contr
   const referenceName = cfg.referenceName ?? harmlessNameFor(host);
   const { ip, port } = endpoint;
   const https = url.protocol === 'https:';
-  let target: TransferSpec;
-  let reference: TransferSpec;
-  let kind: 'same_address' | 'helper_stream' = 'same_address';
-  const helper = !https && ctx.controlUrl !== null ? await helperEndpoint(ctx.controlUrl, cfg.maxBytes, ctx.signal) : null;
+  const specs: Partial<Record<EscalationArm, TransferSpec>> = {
+    target: { ip, port, tls: https, sni: host, noVerify: false, url: url.href, host: url.host },
+    reference: { ip, port, tls: https, sni: referenceName, noVerify: true, url: url.href, host: referenceName },
+  };
+  const helper = ctx.controlUrl !== null ? await helperEndpoint(ctx.controlUrl, cfg.maxBytes, ctx.signal) : null;
   if (helper !== null) {
-    kind = 'helper_stream';
-    target = { ...helper, tls: false, sni: null, noVerify: false, host: url.host };
-    reference = { ...helper, tls: false, sni: null, noVerify: false, host: referenceName };
-  } else {
-    target = { ip, port, tls: https, sni: host, noVerify: false, url: url.href, host: url.host };
-    reference = { ip, port, tls: https, sni: referenceName, noVerify: true, url: url.href, host: referenceName };
+    const stream = new URL(helper.url);
+    if (https) stream.protocol = 'https:';
+    specs.other_path = { ip: helper.ip, port: helper.port, tls: https, sni: https ? referenceName : null, noVerify: true, url: stream.href, host: referenceName };
   }
+  const arms = (['target', 'reference', 'other_path'] as const).filter((a) => specs[a] !== undefined);
   const seed = cfg.seed ?? randomInt(0, 2 ** 31);
-  const result = await runPairedTransfers({
-    target,
-    reference,
-    pairs: cfg.pairs,
-    seed,
+  const order = roundOrder(cfg.pairs, seed, arms);
+  const raw = await runPairedTransfers({
+    order,
+    specs: specs as Record<EscalationArm, TransferSpec>,
     maxBytes: cfg.maxBytes,
     timeoutMs: cfg.timeoutMs,
+    windowMs: cfg.windowMs,
     gapMs: cfg.gapMs,
+    budgetMs: cfg.budgetMs,
     extraCa: ctx.extraCa,
     ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
   });
-  const hops = control.response?.x_censorprobe?.hops ?? [];
-  const controlGoodput = hops[hops.length - 1]?.http_request?.goodput_bps ?? null;
-  const decision = decideThrottling({ transfers: result.transfers, controlGoodputBps: controlGoodput });
+  const stallGapMs = Math.min(DEFAULT_STALL_GAP_MS, cfg.windowMs / 2);
+  const transfers = raw.map((t) => transferMetrics({ ...t, stallGapMs }));
+  const decision = decideThrottling({ transfers, controlGoodputBps: ctl.goodputBps, controlSlow: ctl.slow });
   return {
     screening,
     escalation: {
       triggers,
-      reference: kind,
+      reference: 'same_address',
       reference_name: referenceName,
+      other_path_url: specs.other_path?.url ?? null,
       seed,
       pairs: cfg.pairs,
-      order: result.order,
+      order: order.slice(0, transfers.length),
+      control_slow: ctl.slow,
       max_bytes: cfg.maxBytes,
       timeout_ms: cfg.timeoutMs,
-      transfers: result.transfers,
+      transfers,
       decision,
     },
   };
 }
-
 
 /** The helper's reference-stream endpoint (`/x/reference-stream`), resolved to an address; null when the helper's name does not resolve. */
 async function helperEndpoint(controlUrl: string, bytes: number, signal?: AbortSignal): Promise<{ ip: string; port: number; url: string } | null> {

@@ -1,8 +1,8 @@
 /**
- * throttling/: pure throttling detection (issue 5; peers-and-methods 3.5): per-transfer metrics
+ * throttling/: pure throttling detection (docs/throttling.md): per-transfer metrics
  * from recorded events, screening of every measurement, the interleaving schedule, statistics
  * (Mann-Whitney U, KS, median) and the decision with attribution. No I/O, no clock: the paired
- * transfers themselves are run by src/runner/paired-transfers.ts.
+ * transfers themselves are run by src/flows/paired-transfers.ts.
  *
  * Imports: `src/model` only.
  */
@@ -11,3 +11,4 @@ export * from './metrics.js';
 export * from './screening.js';
 export * from './schedule.js';
 export * from './decision.js';
+export * from './slow-server.js';

@@ -12,6 +12,7 @@ import type {
   TransferArm,
   TransferMetrics,
 } from '../model/index.js';
+import { WIRE_TAG } from '../model/index.js';
 
 /** Bytes skipped before goodput is measured (initial-window effects; peers-and-methods 3.5: 16 KiB). */
 export const GOODPUT_SKIP_BYTES = 16 * 1024;
@@ -23,6 +24,13 @@ export const GOODPUT_SKIP_BYTES = 16 * 1024;
  * rules accept the same transfers at rates >= 50 kbit/s.
  */
 export const MIN_GOODPUT_BYTES = 16 * 1024;
+
+/** A low-rate goodput (fewer bytes than the 16 KiB skip plus MIN_GOODPUT_BYTES) needs a window this long, ms. */
+export const MIN_WINDOW_MS = 1000;
+/** ... and at least this many increases of the byte curve in it. */
+export const MIN_WINDOW_READS = 3;
+/** A final silence is a freeze only when it is this many times the median gap between increases. */
+export const FREEZE_GAP_FACTOR = 4;
 
 /** Width of a sample bin, ms (Wehe `xputInterval=0.25`, OONI's 250 ms throttling samples). */
 export const BIN_MS = 250;
@@ -84,6 +92,8 @@ export function transferMetrics(input: TransferInput): TransferMetrics {
     t_ttfb_ms: null,
     bytes: 0,
     wire_bytes: input.wireBytes ?? null,
+    goodput_basis: null,
+    goodput_window_ms: null,
     duration_ms: 0,
     goodput_bps: null,
     samples: [],
@@ -96,13 +106,40 @@ export function transferMetrics(input: TransferInput): TransferMetrics {
   if (request === null) return base;
   const t0 = request.t0;
   const tEnd = request.t;
-  const points = curve(request, input.events);
-  const bytes = points.length > 0 ? (points[points.length - 1] as Point).cum : 0;
+  const plain = curve(request, input.events, false);
+  const wire = curve(request, input.events, true);
+  const bytes = plain.length > 0 ? (plain[plain.length - 1] as Point).cum : 0;
   base.t_ttfb_ms = request.t_first_byte != null ? ms(request.t_first_byte - t0) : null;
   base.bytes = bytes;
   base.duration_ms = ms(tEnd - t0);
   base.completed = request.failure === null && request.response !== null;
+  const stallGap = (input.stallGapMs ?? DEFAULT_STALL_GAP_MS) / 1000;
+  const failed = request.failure !== null;
+  const onWire = wire.length >= 1 ? curveMetrics(wire, t0, tEnd, failed, stallGap) : null;
+  const onPlain = curveMetrics(plain, t0, tEnd, failed, stallGap);
+  // The wire curve decides when it has a rate or a freeze; the plaintext reads (recorded more
+  // often for a fast transfer) when it does not.
+  const chosen = onWire !== null && (onWire.goodput !== null || onWire.stall !== null || onPlain.goodput === null) ? onWire : onPlain;
+  base.goodput_basis = chosen === onWire ? 'wire' : 'plaintext';
+  base.samples = chosen.samples;
+  base.max_gap_ms = ms(chosen.maxGap);
+  base.stall_after_bytes = chosen.stall;
+  base.goodput_bps = chosen.goodput;
+  base.goodput_window_ms = chosen.window === null ? null : ms(chosen.window);
+  return base;
+}
 
+interface CurveMetrics {
+  samples: number[];
+  maxGap: number;
+  stall: number | null;
+  goodput: number | null;
+  window: number | null;
+}
+
+/** Bins, gaps, freeze and goodput of one cumulative byte curve (times in seconds). */
+function curveMetrics(points: readonly Point[], t0: number, tEnd: number, failed: boolean, stallGap: number): CurveMetrics {
+  const total = points.length > 0 ? (points[points.length - 1] as Point).cum : 0;
   // Bins of 250 ms from the request start.
   const nBins = Math.min(MAX_BINS, Math.max(1, Math.ceil(((tEnd - t0) * 1000) / BIN_MS)));
   const cumAt = (t: number): number => {
@@ -115,26 +152,40 @@ export function transferMetrics(input: TransferInput): TransferMetrics {
   };
   const samples: number[] = [];
   for (let k = 0; k < nBins; k++) samples.push(cumAt(t0 + ((k + 1) * BIN_MS) / 1000) - cumAt(t0 + (k * BIN_MS) / 1000));
-  if (points.length > 0 && bytes > samples.reduce((a, b) => a + b, 0)) samples[samples.length - 1] = (samples[samples.length - 1] ?? 0) + bytes - samples.reduce((a, b) => a + b, 0);
-  base.samples = samples;
+  const binned = samples.reduce((a, b) => a + b, 0);
+  if (points.length > 0 && total > binned) samples[samples.length - 1] = (samples[samples.length - 1] ?? 0) + total - binned;
 
   // Gaps between increases, from the first byte to the end of the transfer.
-  const increases = points.filter((p, i) => i === 0 || p.cum > (points[i - 1] as Point).cum);
-  let maxGap = 0;
-  for (let i = 1; i < increases.length; i++) maxGap = Math.max(maxGap, (increases[i] as Point).t - (increases[i - 1] as Point).t);
+  const increases = points.filter((p, i) => (i === 0 || p.cum > (points[i - 1] as Point).cum) && p.cum > 0);
+  const gaps: number[] = [];
+  for (let i = 1; i < increases.length; i++) gaps.push((increases[i] as Point).t - (increases[i - 1] as Point).t);
+  let maxGap = gaps.reduce((a, b) => Math.max(a, b), 0);
   const last = increases[increases.length - 1];
   const finalSilence = last !== undefined ? tEnd - last.t : 0;
   if (last !== undefined) maxGap = Math.max(maxGap, finalSilence);
-  base.max_gap_ms = ms(maxGap);
-  const stallGap = (input.stallGapMs ?? DEFAULT_STALL_GAP_MS) / 1000;
-  if (request.failure !== null && last !== undefined && bytes > 0 && finalSilence >= stallGap) base.stall_after_bytes = base.wire_bytes ?? last.cum;
+  // A freeze is a stop of the bytes: a final silence of at least the stall gap that is also much
+  // longer than the usual gap between increases (a trickle keeps its rhythm).
+  const usualGap = gaps.length > 0 ? medianOf(gaps) : 0;
+  const stall = failed && last !== undefined && total > 0 && finalSilence >= stallGap && finalSilence >= FREEZE_GAP_FACTOR * usualGap ? last.cum : null;
 
-  // Goodput after the first 16 KiB.
+  // Goodput from a time window: after the first 16 KiB when enough bytes followed, else from
+  // the first byte, as long as the window spans MIN_WINDOW_MS (docs/throttling.md "Goodput").
   const start = increases.find((p) => p.cum >= GOODPUT_SKIP_BYTES);
   if (start !== undefined && last !== undefined && last.cum - start.cum >= MIN_GOODPUT_BYTES && last.t > start.t) {
-    base.goodput_bps = Math.round((8 * (last.cum - start.cum)) / (last.t - start.t));
+    return { samples, maxGap, stall, goodput: Math.round((8 * (last.cum - start.cum)) / (last.t - start.t)), window: last.t - start.t };
   }
-  return base;
+  const first = increases[0];
+  const endT = last?.t;
+  if (first !== undefined && last !== undefined && endT !== undefined && increases.length >= MIN_WINDOW_READS && (endT - first.t) * 1000 >= MIN_WINDOW_MS && last.cum > first.cum) {
+    return { samples, maxGap, stall, goodput: Math.round((8 * (last.cum - first.cum)) / (endT - first.t)), window: endT - first.t };
+  }
+  return { samples, maxGap, stall, goodput: null, window: null };
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 interface Point {
@@ -142,17 +193,26 @@ interface Point {
   cum: number;
 }
 
-/** The cumulative byte curve of the request's connection: running sums of `read` events merged with the cumulative samples. */
-function curve(request: HttpRequestObservation, events: readonly NetworkEvent[]): Point[] {
+/**
+ * The cumulative byte curve of the request's connection. Plaintext: running sums of `read` events
+ * merged with the untagged cumulative samples; wire: the `bytes_received_cumulative` samples
+ * tagged `wire` (empty when none were recorded: plain HTTP, or reports from before 1.2).
+ */
+function curve(request: HttpRequestObservation, events: readonly NetworkEvent[], wire: boolean): Point[] {
   const mine = events.filter((e) => e.transaction_id === request.transaction_id && e.t >= request.t0 - 1e-9);
-  const reads: Point[] = [];
-  let running = 0;
-  for (const e of mine.filter((x) => x.operation === 'read').sort((a, b) => a.t - b.t)) {
-    running += e.num_bytes ?? 0;
-    reads.push({ t: e.t, cum: running });
+  const isWire = (e: NetworkEvent): boolean => (e.tags ?? []).includes(WIRE_TAG);
+  const all: Point[] = [];
+  if (wire) {
+    for (const e of mine) if (e.operation === 'bytes_received_cumulative' && isWire(e)) all.push({ t: e.t, cum: e.num_bytes ?? 0 });
+  } else {
+    let running = 0;
+    for (const e of mine.filter((x) => x.operation === 'read').sort((a, b) => a.t - b.t)) {
+      running += e.num_bytes ?? 0;
+      all.push({ t: e.t, cum: running });
+    }
+    for (const e of mine) if (e.operation === 'bytes_received_cumulative' && !isWire(e)) all.push({ t: e.t, cum: e.num_bytes ?? 0 });
   }
-  const cumulative = mine.filter((x) => x.operation === 'bytes_received_cumulative').map((e) => ({ t: e.t, cum: e.num_bytes ?? 0 }));
-  const all = [...reads, ...cumulative].sort((a, b) => a.t - b.t || a.cum - b.cum);
+  all.sort((a, b) => a.t - b.t || a.cum - b.cum);
   const out: Point[] = [];
   let max = 0;
   for (const p of all) {

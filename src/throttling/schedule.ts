@@ -35,3 +35,25 @@ export function pairOrder(pairs: number, seed: number): ('target' | 'reference')
   }
   return out;
 }
+
+/** An arm of the escalation. */
+export type EscalationArm = 'target' | 'reference' | 'other_path';
+
+/**
+ * roundOrder returns the arms of `rounds` rounds: each round runs every arm in `arms` once, the
+ * first round's order a rotation drawn from `seed` and each next round rotated by one, so that no
+ * arm systematically goes first (the A,B,B,A interleaving of {@link pairOrder} for two arms is kept
+ * when `arms` has two entries). Throws RangeError when rounds < 1 or `arms` is empty.
+ */
+export function roundOrder(rounds: number, seed: number, arms: readonly EscalationArm[]): EscalationArm[] {
+  if (arms.length === 0) throw new RangeError('roundOrder: no arms');
+  if (arms.length === 2) {
+    const [a, b] = arms as [EscalationArm, EscalationArm];
+    return pairOrder(rounds, seed).map((x) => (x === 'target' ? a : b));
+  }
+  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`roundOrder: rounds must be a positive integer, got ${rounds}`);
+  const start = Math.floor(seededRandom(seed)() * arms.length);
+  const out: EscalationArm[] = [];
+  for (let i = 0; i < rounds; i++) for (let k = 0; k < arms.length; k++) out.push(arms[(start + i + k) % arms.length] as EscalationArm);
+  return out;
+}

@@ -47,6 +47,8 @@ interface RunFlags {
   throttlingBytes: number;
   throttlingTimeout: number;
   throttlingGap: number;
+  throttlingWindow: number;
+  throttlingBudget: number;
   throttlingSeed?: number;
   throttlingReference?: string;
   baseline: string[];
@@ -97,8 +99,10 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--throttling-escalations <n>', 'throttling tests per run at most (0: screening only)', intOption('--throttling-escalations', 0, 100_000), DEFAULT_THROTTLING.maxEscalations)
     .option('--throttling-pairs <n>', 'pairs of transfers per throttling test (target vs reference)', intOption('--throttling-pairs', MIN_PAIRS, 50), DEFAULT_THROTTLING.pairs)
     .option('--throttling-bytes <bytes>', 'body bytes per throttling transfer', intOption('--throttling-bytes', 32 * 1024, 64 * 1024 * 1024), DEFAULT_THROTTLING.maxBytes)
-    .option('--throttling-timeout <ms>', 'budget of each step of a throttling transfer, ms', intOption('--throttling-timeout', 100, 600_000), DEFAULT_THROTTLING.timeoutMs)
+    .option('--throttling-timeout <ms>', 'budget of the connect and of the TLS handshake of a throttling transfer, ms', intOption('--throttling-timeout', 100, 600_000), DEFAULT_THROTTLING.timeoutMs)
     .option('--throttling-gap <ms>', 'pause between throttling transfers, ms', intOption('--throttling-gap', 0, 600_000), DEFAULT_THROTTLING.gapMs)
+    .option('--throttling-window <ms>', 'time for the HTTP response of a throttling transfer (the goodput window), ms', intOption('--throttling-window', 500, 600_000), DEFAULT_THROTTLING.windowMs)
+    .option('--throttling-budget <ms>', 'total time of one throttling test, ms', intOption('--throttling-budget', 1000, 3_600_000), DEFAULT_THROTTLING.budgetMs)
     .option('--throttling-seed <n>', 'seed of the transfer order (default: random; always recorded)', intOption('--throttling-seed', 0, 2 ** 31 - 1))
     .option('--throttling-reference <name>', 'harmless SNI/Host of the reference arm (default: example.org)', (v: string) => {
       if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(v)) throw new InvalidArgumentError(`--throttling-reference '${v}' is not a host name`);
@@ -201,6 +205,8 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
       maxBytes: flags.throttlingBytes,
       timeoutMs: flags.throttlingTimeout,
       gapMs: flags.throttlingGap,
+      windowMs: flags.throttlingWindow,
+      budgetMs: flags.throttlingBudget,
       seed: flags.throttlingSeed ?? null,
       referenceName: flags.throttlingReference ?? null,
       maxEscalations: flags.throttling && flags.throttlingEscalations === DEFAULT_THROTTLING.maxEscalations ? 100_000 : flags.throttlingEscalations,

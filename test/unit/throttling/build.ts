@@ -50,10 +50,10 @@ export function readEvents(from: number, every: number, chunk: number, bytes: nu
 }
 
 /** A transfer summary with the fields the decision reads. */
-export function transfer(arm: 'target' | 'reference', trial: number, over: Partial<TransferMetrics> = {}): TransferMetrics {
+export function transfer(arm: 'target' | 'reference' | 'other_path', trial: number, over: Partial<TransferMetrics> = {}): TransferMetrics {
   return {
     arm, trial, address: '192.0.2.1:443', sni: arm === 'target' ? 'target.test' : 'example.org', host: 'x',
-    t_connect_ms: 20, t_tls_ms: 45, t_ttfb_ms: 60, bytes: 131_072, wire_bytes: null, duration_ms: 500,
+    t_connect_ms: 20, t_tls_ms: 45, t_ttfb_ms: 60, bytes: 131_072, wire_bytes: null, goodput_basis: 'plaintext', goodput_window_ms: 500, duration_ms: 500,
     goodput_bps: 2_000_000, samples: [60_000, 60_000], max_gap_ms: 10, stall_after_bytes: null, completed: true,
     failure: null, failed_operation: null, ...over,
   };

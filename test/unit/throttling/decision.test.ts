@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decideThrottling, throttlingHook, throttlingReason, THRESHOLDS } from '../../../src/throttling/index.js';
-import type { ThrottlingRecord } from '../../../src/model/index.js';
+import type { ThrottlingRecord, TransferMetrics } from '../../../src/model/index.js';
 import { pairs, transfer } from './build.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/throttling');
@@ -58,9 +58,14 @@ describe('the decision on recorded lab transfers', () => {
     expect(d.throttled).toBe(false);
     expect(d.attribution).toBe('server_slow');
   });
-  it('reproduces the decision stored in each recording', () => {
+  it('reproduces the outcome and figures stored in each recording (made before the three-arm rules)', () => {
     for (const name of ['throttlingSniRateLimitHTTPS', 'throttlingHostRateLimitHTTP', 'throttlingFreezeAfter16KiB', 'throttlingHandshake', 'uniformlySlowNetwork', 'slowServerControlAlsoSlow']) {
-      expect(redo(name), name).toEqual(recorded(name).rec.escalation?.decision);
+      const stored = recorded(name).rec.escalation?.decision;
+      const now = redo(name);
+      expect({ outcome: now.outcome, freeze: now.freeze_after_bytes, attribution: now.attribution }, name)
+        .toEqual({ outcome: stored?.outcome, freeze: stored?.freeze_after_bytes, attribution: stored?.attribution });
+      // A throttled handshake now reports the speed ratio of the handshakes when no goodput compares.
+      if (stored?.ratio !== null) expect({ ratio: now.ratio, p: now.p_value }, name).toEqual({ ratio: stored?.ratio, p: stored?.p_value });
     }
   });
 });
@@ -108,7 +113,7 @@ describe('the other rules', () => {
       x.arm === 'reference' && x.trial < 3 && i >= 0 ? { ...x, failure: 'connection_reset', failed_operation: 'tls_handshake', t_ttfb_ms: null } : x);
     const d = decideThrottling({ transfers: t, controlGoodputBps: null });
     expect(d.outcome).toBe('inconclusive');
-    expect(d.reasons[0]).toMatch(/reference arm unusable/);
+    expect(d.reasons[0]).toMatch(/reference arms unusable/);
   });
   it('rule 2: the target failing before any response in 4 of 5 trials is blocking, not throttling', () => {
     const t = pairs([1e5, 1e5, 1e5, 1e5, 1e5], [1e7, 1e7, 1e7, 1e7, 1e7]).map((x) =>
@@ -143,7 +148,7 @@ describe('the other rules', () => {
   });
   it('the verdict sentence carries the figures, the trials and the seed', () => {
     const d = decideThrottling({ transfers: pairs([150e3, 151e3, 149e3, 150e3, 150e3], [1e7, 1.1e7, 0.9e7, 1e7, 1e7]), controlGoodputBps: null });
-    expect(throttlingReason(d, 42)).toMatch(/150\.0 kbit\/s vs reference 10\.00 Mbit\/s .*ratio 0\.015.*p=0\.00[45].*trials 5\+5, seed 42; flat plateau ~150 kbit\/s/);
+    expect(throttlingReason(d, 42)).toMatch(/150\.0 kbit\/s vs same address with a harmless name 10\.00 Mbit\/s .*ratio 0\.015.*p=0\.00[45].*trials 5\+5, seed 42; flat plateau ~150 kbit\/s/);
   });
 });
 
@@ -157,5 +162,52 @@ describe('throttlingHook (what the probe and `analyze --reclassify` both use)', 
   it('gives no hook for a record that is not throttled, or has no escalation', () => {
     expect(throttlingHook(load('uniformlySlowNetwork').throttling)).toBeUndefined();
     expect(throttlingHook(null)).toBeUndefined();
+  });
+});
+
+describe('three arms (docs/throttling.md "Decision")', () => {
+  const slow = [150e3, 151e3, 149e3, 152e3, 148e3];
+  const fast = [50e6, 51e6, 49e6, 52e6, 48e6];
+  const arm = (name: 'target' | 'reference' | 'other_path', g: number[], over: Partial<TransferMetrics> = {}): TransferMetrics[] =>
+    g.map((x, i) => transfer(name, i, { goodput_bps: x, samples: Array.from({ length: 4 }, () => Math.round((x / 8) * 0.25)), ...over }));
+  it('name-keyed: the target slow, the same address with a harmless name fast', () => {
+    const d = decideThrottling({ transfers: [...arm('target', slow), ...arm('reference', fast), ...arm('other_path', fast)], controlGoodputBps: 40e6 });
+    expect(d).toMatchObject({ outcome: 'throttled_severe', key: 'name', compared_with: 'reference' });
+    expect(d.p_value).toBeLessThanOrEqual(0.01);
+  });
+  it('address-keyed: both names slow at the address, the other path and the control fast', () => {
+    const d = decideThrottling({ transfers: [...arm('target', slow), ...arm('reference', slow.map((x) => x * 1.01)), ...arm('other_path', fast)], controlGoodputBps: 40e6 });
+    expect(d).toMatchObject({ outcome: 'throttled_severe', key: 'address', compared_with: 'other_path', throttled: true });
+    expect(d.goodput_bps.other_path).toBeGreaterThan(40e6);
+    expect(d.p_value).toBeLessThanOrEqual(0.01);
+  });
+  it('server slow: both names slow, the other path fast, the control slow too (by rate or cut by its deadline)', () => {
+    const transfers = [...arm('target', slow), ...arm('reference', slow), ...arm('other_path', fast)];
+    expect(decideThrottling({ transfers, controlGoodputBps: 200e3 })).toMatchObject({ outcome: 'server_slow', throttled: false, attribution: 'server_slow' });
+    expect(decideThrottling({ transfers, controlGoodputBps: null, controlSlow: true })).toMatchObject({ outcome: 'server_slow', throttled: false });
+  });
+  it('degraded network: every arm slow', () => {
+    const d = decideThrottling({ transfers: [...arm('target', slow), ...arm('reference', slow), ...arm('other_path', slow.map((x) => x * 1.02))], controlGoodputBps: 40e6 });
+    expect(d).toMatchObject({ outcome: 'not_throttled', throttled: false, attribution: 'network_degraded' });
+  });
+  it('handshake first: handshakes that completed slowly, then an HTTP timeout, are a throttled handshake, not blocking', () => {
+    const starved = arm('target', [0, 0, 0, 0, 0], { t_tls_ms: 3000, t_ttfb_ms: null, goodput_bps: null, failure: 'generic_timeout_error', failed_operation: 'http_round_trip', completed: false });
+    const d = decideThrottling({ transfers: [...starved, ...arm('reference', fast, { t_tls_ms: 6 })], controlGoodputBps: null });
+    expect(d.outcome).toBe('throttled_handshake');
+    expect(d.ratio).toBeLessThan(0.01);
+    expect(d.p_value).toBeLessThanOrEqual(0.01);
+  });
+  it('a reset on data after the handshake for every name is interference with the address and port', () => {
+    const reset = { t_ttfb_ms: null, goodput_bps: null, failure: 'connection_reset', failed_operation: 'http_round_trip', completed: false, bytes: 0 };
+    const d = decideThrottling({ transfers: [...arm('target', slow, reset), ...arm('reference', slow, reset), ...arm('other_path', fast)], controlGoodputBps: null });
+    expect(d.outcome).toBe('blocked');
+    expect(d.interference).toEqual({ kind: 'reset_on_data', address: '192.0.2.1:443', names: ['target.test', 'example.org'] });
+    const byName = decideThrottling({ transfers: [...arm('target', slow, reset), ...arm('reference', fast), ...arm('other_path', fast)], controlGoodputBps: null });
+    expect(byName.interference).toBeNull();
+  });
+  it('a server that gives no rate for the harmless name: throttled, key unknown', () => {
+    const tiny = arm('reference', [0, 0, 0, 0, 0], { goodput_bps: null, bytes: 300 });
+    const d = decideThrottling({ transfers: [...arm('target', slow), ...tiny, ...arm('other_path', fast)], controlGoodputBps: 40e6 });
+    expect(d).toMatchObject({ throttled: true, key: null, compared_with: 'other_path' });
   });
 });

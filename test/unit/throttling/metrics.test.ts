@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GOODPUT_SKIP_BYTES, screenObservations, transferMetrics } from '../../../src/throttling/index.js';
-import type { Observations } from '../../../src/model/index.js';
-import { connectObs, readEvents, requestObs, tlsObs } from './build.js';
+import { WIRE_TAG, type NetworkEvent, type Observations } from '../../../src/model/index.js';
+import { connectObs, readEvents, requestObs, tlsObs, TX } from './build.js';
 
 const base = { arm: 'main' as const, trial: 0, address: '192.0.2.1:443', sni: 'target.test', host: 'target.test' };
 
@@ -30,12 +30,23 @@ describe('transfer metrics from recorded events', () => {
     expect(m.max_gap_ms).toBeGreaterThan(2900);
     expect(m.goodput_bps).toBeNull(); // fewer than 16 KiB after the first 16 KiB
   });
-  it('prefers the bytes read on the wire for the stall (a TLS record cut in the middle never decrypts)', () => {
-    const events = readEvents(0.1, 0.001, 144, 144, 3.1);
-    const m = transferMetrics({ ...base, connect: connectObs(0, 0.01), handshake: tlsObs(0.01, 0.05), request: requestObs(0.1, 3.1, { failure: 'generic_timeout_error' }), events, stallGapMs: 1500, wireBytes: 16_384 });
+  it('measures the wire: a freeze is a stop of wire bytes (a TLS record cut in the middle never decrypts)', () => {
+    const wire = (t: number, n: number): NetworkEvent => ({ operation: 'bytes_received_cumulative', num_bytes: n, failure: null, t, transaction_id: TX, tags: [WIRE_TAG] });
+    const events = [...readEvents(0.1, 0.001, 144, 144, 3.1), wire(0.2, 8000), wire(0.35, 16_384), ...[0.6, 1, 2, 3.1].map((t) => wire(t, 16_384))];
+    const m = transferMetrics({ ...base, connect: connectObs(0, 0.01), handshake: tlsObs(0.01, 0.05), request: requestObs(0.1, 3.1, { failure: 'generic_timeout_error' }), events, stallGapMs: 1500, wireBytes: 16_500 });
     expect(m.bytes).toBe(144);
-    expect(m.wire_bytes).toBe(16_384);
+    expect(m.goodput_basis).toBe('wire');
     expect(m.stall_after_bytes).toBe(16_384);
+  });
+  it('a 2 KB/s trickle on the wire is a rate, not a freeze, even when no record decrypts', () => {
+    const wire = (t: number, n: number): NetworkEvent => ({ operation: 'bytes_received_cumulative', num_bytes: n, failure: null, t, transaction_id: TX, tags: [WIRE_TAG] });
+    const events = [...readEvents(0.1, 0.001, 200, 200, 3.1)];
+    for (let k = 1; k <= 12; k++) events.push(wire(0.1 + k * 0.25, 512 * k));
+    const m = transferMetrics({ ...base, connect: connectObs(0, 0.01), handshake: tlsObs(0.01, 0.05), request: requestObs(0.1, 3.1, { failure: 'generic_timeout_error' }), events, stallGapMs: 1500 });
+    expect(m.stall_after_bytes).toBeNull();
+    expect(m.goodput_bps).toBeGreaterThan(15_000);
+    expect(m.goodput_bps).toBeLessThan(18_000); // 16.4 kbit/s
+    expect(m.goodput_window_ms).toBeGreaterThanOrEqual(1000);
   });
   it('does not call a completed transfer a stall, and needs 16 KiB after the skipped 16 KiB for goodput', () => {
     const events = readEvents(0.1, 0.001, 8192, GOODPUT_SKIP_BYTES + 8192, 0.2);

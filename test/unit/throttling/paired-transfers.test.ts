@@ -5,8 +5,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPairedTransfers, worstCaseMs } from '../../../src/runner/paired-transfers.js';
-import { decideThrottling } from '../../../src/throttling/index.js';
+import { runPairedTransfers, worstCaseMs, type PairedTransfersOptions } from '../../../src/flows/paired-transfers.js';
+import { decideThrottling, roundOrder, transferMetrics } from '../../../src/throttling/index.js';
+import type { TransferMetrics } from '../../../src/model/index.js';
+
+type Arm = 'target' | 'reference';
+async function run(o: Omit<PairedTransfersOptions<Arm>, 'order' | 'windowMs' | 'budgetMs'> & { pairs: number; seed: number }): Promise<{ order: Arm[]; transfers: TransferMetrics[] }> {
+  const order = roundOrder(o.pairs, o.seed, ['target', 'reference']) as Arm[];
+  const raw = await runPairedTransfers({ ...o, order, windowMs: o.timeoutMs, budgetMs: 60_000 });
+  return { order, transfers: raw.map((t) => transferMetrics({ ...t, stallGapMs: o.timeoutMs / 2 })) };
+}
 import { createHelperServer, REFERENCE_STREAM_MAX_BYTES } from '../../../src/control/helper-server.js';
 
 let helper: http.Server;
@@ -90,9 +98,8 @@ describe('paired transfers on loopback', () => {
   it('interleaves 5 pairs on fresh connections in the seeded order and detects the Host-keyed policer', async () => {
     const url = `http://127.0.0.1:${helperPort}/x/reference-stream?bytes=262144`;
     const spec = { ip: '127.0.0.1', port: policedPort, tls: false, sni: null, noVerify: false, url };
-    const result = await runPairedTransfers({
-      target: { ...spec, host: 'slow.test' },
-      reference: { ...spec, host: 'example.org' },
+    const result = await run({
+      specs: { target: { ...spec, host: 'slow.test' }, reference: { ...spec, host: 'example.org' } },
       pairs: 5,
       seed: 7,
       maxBytes: 262_144,
@@ -118,9 +125,11 @@ describe('paired transfers on loopback', () => {
     expect(d.p_value).toBeLessThanOrEqual(0.01);
   }, 30_000);
   it('records a refused connection as a failed transfer without throwing', async () => {
-    const r = await runPairedTransfers({
-      target: { ip: '127.0.0.1', port: 1, tls: false, sni: null, noVerify: false, url: 'http://127.0.0.1:1/', host: 'a.test' },
-      reference: { ip: '127.0.0.1', port: 1, tls: false, sni: null, noVerify: false, url: 'http://127.0.0.1:1/', host: 'b.test' },
+    const r = await run({
+      specs: {
+        target: { ip: '127.0.0.1', port: 1, tls: false, sni: null, noVerify: false, url: 'http://127.0.0.1:1/', host: 'a.test' },
+        reference: { ip: '127.0.0.1', port: 1, tls: false, sni: null, noVerify: false, url: 'http://127.0.0.1:1/', host: 'b.test' },
+      },
       pairs: 1,
       seed: 1,
       maxBytes: 1024,
@@ -129,7 +138,24 @@ describe('paired transfers on loopback', () => {
     });
     expect(r.transfers.map((t) => [t.failure, t.failed_operation])).toEqual([['connection_refused', 'connect'], ['connection_refused', 'connect']]);
   });
-  it('documents its worst case: 2 x pairs x 3 steps x timeout + the gaps', () => {
-    expect(worstCaseMs({ pairs: 5, timeoutMs: 5000, gapMs: 500 })).toBe(154_500);
+  it('documents its worst case: the budget plus one transfer started just before it ran out', () => {
+    expect(worstCaseMs({ budgetMs: 30_000, timeoutMs: 5000, windowMs: 2000, gapMs: 200 })).toBe(42_200);
   });
+  it('stops starting transfers when the budget is spent', async () => {
+    const url = `http://127.0.0.1:${policedPort}/x/reference-stream?bytes=1000000`;
+    const spec = { ip: '127.0.0.1', port: policedPort, tls: false, sni: null, noVerify: false, url, host: 'slow.test' };
+    const raw = await runPairedTransfers({ order: ['target', 'target', 'target', 'target'], specs: { target: spec }, maxBytes: 1_000_000, timeoutMs: 1000, windowMs: 1000, gapMs: 0, budgetMs: 1500 });
+    expect(raw.length).toBe(2); // the second starts at ~1 s, inside the budget; the third would start after it
+  }, 20_000);
+  it("serves the helper's reference stream over TLS on the same port, any SNI, with wire bytes and a time-window goodput", async () => {
+    const url = `https://example.org/x/reference-stream?bytes=200000`;
+    const spec = { ip: '127.0.0.1', port: helperPort, tls: true, sni: 'twitter.com', noVerify: true, url, host: 'example.org' };
+    const raw = await runPairedTransfers({ order: ['other_path'], specs: { other_path: spec }, maxBytes: 1_000_000, timeoutMs: 5000, windowMs: 5000, gapMs: 0, budgetMs: 10_000 });
+    const t = transferMetrics({ ...raw[0]!, stallGapMs: 2500 });
+    expect(t.failure).toBeNull();
+    expect(t.completed).toBe(true);
+    expect(t.bytes).toBeGreaterThanOrEqual(200_000);
+    expect(t.wire_bytes).toBeGreaterThan(t.bytes); // TLS records and handshake on the wire
+    expect(t.goodput_basis).toBe('wire');
+  }, 20_000);
 });
