@@ -57,6 +57,8 @@ export interface FlowOptions {
   clock: Clock;
   timeouts: { dnsMs: number; connectMs: number; tlsMs: number; httpMs: number };
   maxBodyBytes: number;
+  /** Body bytes kept in memory (the rest only counted); default = `maxBodyBytes` (net/http.ts). */
+  retainBodyBytes?: number;
   maxRedirects: number;
   extraCa?: string[];
   signal?: AbortSignal;
@@ -255,6 +257,7 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
     address: winner.address,
     ...(referer !== undefined ? { referer } : {}),
     maxBodyBytes: opts.maxBodyBytes,
+    ...(opts.retainBodyBytes !== undefined ? { retainBodyBytes: opts.retainBodyBytes } : {}),
     clock: opts.clock,
     timeoutMs: opts.timeouts.httpMs,
     transactionId: winner.transactionId,
