@@ -12,6 +12,7 @@ import dnsPacket from 'dns-packet';
 import type { Answer, Packet } from 'dns-packet';
 import type { DnsRule } from './scenario.js';
 import type { DnsTable } from './world-hosts.js';
+import { hostileDnsReply } from './hostile.js';
 
 /** TTL of every answer record, seconds (world.md section 2). */
 export const DNS_TTL_S = 3600;
@@ -94,6 +95,8 @@ export function answerQuery(raw: Buffer, from: string, opts: DnsServerOptions): 
   if (questions.length !== 1 || q === undefined || (q.class !== undefined && q.class !== 'IN')) {
     return reply({ ...query, questions }, RCODE_REFUSED);
   }
+  const hostile = hostileDnsReply(query);
+  if (hostile !== undefined) return hostile;
   const name = normaliseName(q.name);
   const base = { name: q.name, ttl: DNS_TTL_S, class: 'IN' as const };
   if (name === 'whoami.v4.powerdns.org') {
