@@ -7,13 +7,16 @@
 /** The hostile TLS names (src/lab/hostile.ts), `<behaviour>.tls.hostile-lab.net`. */
 export const HOSTILE_TLS_NAMES: readonly string[] = ['stall', 'half-hello', 'plaintext', 'reset', 'hugechain', 'garbage-record'].map((l) => `${l}.tls.hostile-lab.net`);
 
-/** DnsRecord is one name's entry in a resolver table: A/AAAA addresses and an optional CNAME (not chased). */
+/** DnsRecord is one name's entry in a resolver table: A/AAAA addresses and an optional CNAME (chased). */
 export interface DnsRecord {
   /** IPv4 addresses (A), TTL 3600. Optional; default none. */
   a?: string[];
   /** IPv6 addresses (AAAA). Optional; default none, so AAAA gets an empty NOERROR (world.md section 2). */
   aaaa?: string[];
-  /** A CNAME target added to the answer and not chased (world.md section 2). Optional. */
+  /**
+   * A CNAME target: answered as a chain, the CNAME then the target's records (dns-server.ts
+   * chainAnswers); `a`/`aaaa` beside it are used only when the target has no entry. Optional.
+   */
   cname?: string;
 }
 
