@@ -230,3 +230,52 @@ describe('bounded body memory', () => {
     expect(r.observation.response?.title).toBe('big');
   });
 });
+
+describe('load beyond the in-flight cap (autocannon, 2 s)', () => {
+  it('answers 503 at once, never lets a client time out, and still answers afterwards', async () => {
+    // A resolver that answers NXDOMAIN after 300 ms: every measurement holds its slot that long.
+    const { default: autocannon } = await import('autocannon');
+    const dgram = await import('node:dgram');
+    const dnsPacket = (await import('dns-packet')).default;
+    const dns = dgram.createSocket('udp4');
+    dns.on('message', (msg, rinfo) => {
+      const q = dnsPacket.decode(msg);
+      const out = dnsPacket.encode({ type: 'response', id: q.id ?? 0, flags: 3, questions: q.questions ?? [] });
+      setTimeout(() => dns.send(out, rinfo.port, rinfo.address), 300);
+    });
+    await new Promise<void>((r) => dns.bind(0, '127.0.0.1', () => r()));
+    const h = createHelperServer({
+      resolver: { kind: 'udp', ip: '127.0.0.1', port: dns.address().port },
+      timeouts: { dnsMs: 2000, connectMs: 500, tlsMs: 500, httpMs: 500 },
+      maxBodyBytes: 1024,
+      maxRedirects: 2,
+      maxInFlight: 3,
+      software: 'censorprobe/test',
+    });
+    await new Promise<void>((resolve) => h.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(h.address() as AddressInfo).port}/`;
+    try {
+      const r = await autocannon({
+        url,
+        connections: 30,
+        duration: 2,
+        timeout: 20, // generous: a 503 comes in milliseconds, a timeout would mean a held client
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ http_request: 'http://www.does-not-exist.example/', tcp_connect: [] }),
+      });
+      const codes = (r as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
+      expect(r.timeouts).toBe(0);
+      expect(r.errors).toBe(0);
+      expect(codes['503']?.count ?? 0).toBeGreaterThan(0);
+      expect(codes['200']?.count ?? 0).toBeGreaterThan(0);
+      expect(Object.keys(codes).sort()).toEqual(['200', '503']);
+      const health = await fetch(url);
+      expect(health.status).toBe(200);
+    } finally {
+      h.closeAllConnections();
+      await new Promise<void>((resolve) => h.close(() => resolve()));
+      dns.close();
+    }
+  });
+});
