@@ -8,7 +8,8 @@
  * The behaviours are listed in {@link HOSTILE_CORPUS} with what the probe must end with; the lab
  * test runs them all at once through the CLI (test/lab/hostile.test.ts).
  */
-import { brotliCompressSync, constants as zc, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zc, gzip } from 'node:zlib';
 import net from 'node:net';
 import tls from 'node:tls';
 import dnsPacket from 'dns-packet';
@@ -109,15 +110,18 @@ const HEAD_CAP = 16 * 1024;
 /** Largest amount a behaviour writes before it must see backpressure relieved (bounds world memory). */
 const BLOCK = Buffer.alloc(16 * 1024, 'a');
 
-let bombs: { gzip: Buffer; br: Buffer } | null = null;
-function getBombs(): { gzip: Buffer; br: Buffer } {
-  if (bombs) return bombs;
-  const zeros = Buffer.alloc(64 * 1024 * 1024);
-  bombs = {
-    gzip: gzipSync(zeros, { level: 9 }),
-    br: brotliCompressSync(zeros, { params: { [zc.BROTLI_PARAM_QUALITY]: 4 } }),
-  };
-  return bombs;
+/**
+ * makeBombs: 64 MiB of zeros compressed, built off the event loop (zlib's thread pool) so the
+ * world's other servers never stall: gzip as 64 members of 1 MiB each (a multi-member gzip stream
+ * is one valid body, RFC 1952 section 2.2), brotli at quality 1 (~12 KiB).
+ */
+async function makeBombs(): Promise<{ gzip: Buffer; br: Buffer }> {
+  const mib = Buffer.alloc(1024 * 1024);
+  const [member, br] = await Promise.all([
+    promisify(gzip)(mib, { level: 9 }),
+    promisify(brotliCompress)(Buffer.alloc(64 * 1024 * 1024), { params: { [zc.BROTLI_PARAM_QUALITY]: 1 } }),
+  ]);
+  return { gzip: Buffer.concat(Array.from({ length: 64 }, () => member)), br };
 }
 
 /** pump writes `next()` blocks while the socket accepts them, forever (or until it closes). */
@@ -144,7 +148,7 @@ function drip(socket: net.Socket, bytes: Buffer): void {
 const head = (lines: string[]): string => `${lines.join('\r\n')}\r\n\r\n`;
 const redirect = (location: string): string => head(['HTTP/1.1 302 Found', `Location: ${location}`, 'Content-Length: 0']);
 
-function actHttp(socket: net.Socket, path: string): void {
+function actHttp(socket: net.Socket, path: string, bombs: Promise<{ gzip: Buffer; br: Buffer }>): void {
   const chain = /^\/redirect-chain\/(\d{1,3})$/.exec(path);
   if (chain) {
     const n = Number(chain[1]);
@@ -170,8 +174,10 @@ function actHttp(socket: net.Socket, path: string): void {
     case '/gzip-bomb':
     case '/brotli-bomb': {
       const gz = path === '/gzip-bomb';
-      const body = gz ? getBombs().gzip : getBombs().br;
-      socket.end(Buffer.concat([Buffer.from(head(['HTTP/1.1 200 OK', 'Content-Type: text/html', `Content-Encoding: ${gz ? 'gzip' : 'br'}`, `Content-Length: ${body.length}`])), body]));
+      void bombs.then((b) => {
+        const body = gz ? b.gzip : b.br;
+        socket.end(Buffer.concat([Buffer.from(head(['HTTP/1.1 200 OK', 'Content-Type: text/html', `Content-Encoding: ${gz ? 'gzip' : 'br'}`, `Content-Length: ${body.length}`])), body]));
+      });
       return;
     }
     case '/many-headers': {
@@ -249,6 +255,7 @@ function actHttp(socket: net.Socket, path: string): void {
 
 /** hostileHttpServer: port 80 of HOSTILE_ADDRESS; one request per connection, behaviour by path. */
 export function hostileHttpServer(): net.Server {
+  const bombs = makeBombs();
   return net.createServer((socket) => {
     socket.on('error', () => undefined);
     let buf = Buffer.alloc(0);
@@ -262,7 +269,7 @@ export function hostileHttpServer(): net.Server {
       socket.off('data', onData);
       socket.resume(); // discard anything else the client sends
       const path = /^[A-Z]+ (\S+) HTTP\//.exec(buf.subarray(0, end).toString('latin1'))?.[1] ?? '/';
-      actHttp(socket, path);
+      actHttp(socket, path, bombs);
     };
     socket.on('data', onData);
   });

@@ -121,6 +121,18 @@ describe('hostile servers through the CLI', () => {
     expect(bad, bad.map(([n, w]) => `${n}: ${w}`).join('\n')).toEqual([]);
   });
 
+  it('100 concurrent helper fetches of a 32 MiB page: 200s and 503s, bounded helper memory', async () => {
+    const body = JSON.stringify({ http_request: 'http://largefile.com/', http_request_headers: {}, tcp_connect: [] });
+    const script = `for i in $(seq 100); do curl -s -o /dev/null -w '%{http_code}\\n' -m 90 -H 'content-type: application/json' -d '${body}' http://${lab.helperAddress}/ & done; wait`;
+    const r = await lab.execInProbe(['sh', '-c', script], { timeoutMs: 120_000 });
+    const codes = r.stdout.split('\n').filter((l) => l !== '');
+    expect(codes).toHaveLength(100);
+    expect(codes.every((c) => c === '200' || c === '503'), codes.join(',')).toBe(true);
+    expect(codes.filter((c) => c === '200').length).toBeGreaterThan(0);
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${helper.pid}/status`, 'utf8'));
+    expect(Number(hwm?.[1])).toBeLessThan(MAX_RSS_KB);
+  }, 150_000);
+
   it('the run stays bounded in time and memory, and the helper survives it', async () => {
     // Every timeout is at most 5 s and the control 40 s: the whole run far below 120 s.
     expect(elapsedMs).toBeLessThan(110_000);
