@@ -15,12 +15,14 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { ControlHop, HttpRequestObservation, ThRequest, ThResponse, ThIpInfo } from '../model/index.js';
-import { createClock, firstValues, formatEndpoint, parseEndpoint, tcpConnect, tlsHandshake } from '../net/index.js';
+import { createClock, DEFAULT_MAX_BODY_BYTES, firstValues, formatEndpoint, parseEndpoint, tcpConnect, tlsHandshake } from '../net/index.js';
 import type { FlowOptions, HopResult } from '../flows/index.js';
 import { measureUrl } from '../flows/index.js';
-import { isBogon, isIpLiteral } from '../model/ip.js';
+import { isIpLiteral } from '../model/ip.js';
+import { isRefusedAddress as isBogon } from './address-guard.js';
 import { forwardableHeaders } from './forward-headers.js';
 import { acceptTlsToo } from './reference-tls.js';
+import { closeAfter, ConnectionGate, parseStrictBytes, readBodyLimited, resolveLimits, serverOptions, type HelperLimits } from './limits.js';
 import { legacyDnsFailure, legacyHttpFailure, legacyTcpFailure } from './legacy-failures.js';
 
 /** Configuration of the helper. */
@@ -40,9 +42,9 @@ export interface HelperOptions {
   budgetMs?: number;
   /** Called once per handled request, for logging (no URLs of users are logged by default). */
   onRequest?: (info: { status: number; ms: number }) => void;
+  /** Server-level limits (connections, timeouts, request body); defaults in `limits.ts`. */
+  limits?: Partial<HelperLimits>;
 }
-
-const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /**
  * Budget of one control measurement, ms: the fetch (every redirect hop) and the endpoint checks
@@ -57,54 +59,60 @@ export const HELPER_MEASUREMENT_BUDGET_MS = 45_000;
  * Creates (does not listen) the helper's HTTP server. GET `/x/reference-stream?bytes=N` serves
  * the throttling test's reference stream ({@link serveReferenceStream}); any other GET answers a
  * health check; POST with a {@link ThRequest} JSON body answers a {@link ThResponse}; anything
- * else 400/405/413/503.
+ * else 400/405/408/413/503. Server-level limits (connections, timeouts, body cap and deadline,
+ * 503 beyond `maxInFlight`, the reference stream counted in flight) are in `limits.ts`.
  */
-export function createHelperServer(opts: HelperOptions): http.Server {
+export function createHelperServer(opts: HelperOptions): HelperServer {
+  const limits = resolveLimits(opts.limits);
+  const gate = new ConnectionGate(limits);
   let inFlight = 0;
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(serverOptions(limits), (req, res) => {
     const started = Date.now();
-    const reply = (status: number, body: unknown): void => {
+    const reply = (status: number, body: unknown, close = false): void => {
+      if (res.headersSent || res.destroyed) return;
       const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), server: opts.software });
+      if (close) closeAfter(res);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), server: opts.software, ...(close ? { connection: 'close' } : {}) });
       res.end(text);
       opts.onRequest?.({ status, ms: Date.now() - started });
     };
-    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === REFERENCE_STREAM_PATH) return serveReferenceStream(req, res);
+    if (gate.enter(req, res) === 'rejected') return reply(503, { error: 'too many connections' }, true);
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === REFERENCE_STREAM_PATH) {
+      if (inFlight >= opts.maxInFlight) return reply(503, { error: 'too many requests in flight' });
+      inFlight++;
+      res.once('close', () => inFlight--);
+      return serveReferenceStream(req, res);
+    }
     if (req.method === 'GET') return reply(200, { message: 'Hello OONItarian!' });
-    if (req.method !== 'POST') return reply(405, { error: 'use POST with a test-helper request' });
-    if (inFlight >= opts.maxInFlight) return reply(503, { error: 'too many requests in flight' });
-    inFlight++;
-    readBody(req, MAX_REQUEST_BYTES)
-      .then(async (body) => {
-        if (body === null) return reply(413, { error: `request larger than ${MAX_REQUEST_BYTES} bytes` });
-        const parsed = parseThRequest(body);
+    if (req.method !== 'POST') return reply(405, { error: 'use POST with a test-helper request' }, true);
+    void readBodyLimited(req, limits.maxRequestBytes, limits.bodyReadMs).then(async (read) => {
+      if (read.kind === 'too_large') return reply(413, { error: `request larger than ${limits.maxRequestBytes} bytes` }, true);
+      if (read.kind === 'timeout') return reply(408, { error: `request body not received within ${limits.bodyReadMs} ms` }, true);
+      if (read.kind === 'error') return;
+      if (inFlight >= opts.maxInFlight) return reply(503, { error: 'too many requests in flight' });
+      inFlight++;
+      try {
+        const parsed = parseThRequest(read.body);
         if (typeof parsed === 'string') return reply(400, { error: parsed });
         const refusal = refuseTarget(parsed);
         if (refusal !== null) return reply(400, { error: refusal });
         return reply(200, await measureControl(parsed, opts));
-      })
-      .catch((err: unknown) => reply(500, { error: `internal error: ${err instanceof Error ? err.message : String(err)}` }))
-      .finally(() => {
+      } catch (err) {
+        return reply(500, { error: `internal error: ${err instanceof Error ? err.message : String(err)}` });
+      } finally {
         inFlight--;
-      });
-  });
+      }
+    });
+  }) as HelperServer;
   acceptTlsToo(server); // the reference stream over TLS, same port (reference-tls.ts)
+  gate.attach(server);
+  Object.defineProperty(server, 'stats', { value: () => ({ inFlight, connections: gate.size, evicted: gate.evicted, refused: gate.refused }) });
   return server;
 }
 
-function readBody(req: http.IncomingMessage, cap: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let n = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n > cap) over = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** The helper's server with its counters (tests and the load bench read them). */
+export interface HelperServer extends http.Server {
+  stats(): { inFlight: number; connections: number; evicted: number; refused: number };
 }
 
 /** Validates a helper request; returns it, or a one-line reason. */
@@ -171,6 +179,8 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
     clock,
     timeouts: opts.timeouts,
     maxBodyBytes: opts.maxBodyBytes,
+    // Count every body byte up to the cap but keep only the probe's own cap in memory (limits.ts).
+    retainBodyBytes: Math.min(opts.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     maxRedirects: opts.maxRedirects,
     requestHeaders: forwardableHeaders(req.http_request_headers),
     onDepth0Addresses: (addrs) => checks.start(addrs),
@@ -332,10 +342,10 @@ export const REFERENCE_STREAM_PATH = '/x/reference-stream';
  */
 export function serveReferenceStream(req: http.IncomingMessage, res: http.ServerResponse): void {
   const q = new URL(req.url ?? '/', 'http://helper.invalid').searchParams;
-  const n = Number(q.get('bytes') ?? REFERENCE_STREAM_DEFAULT_BYTES);
-  if (!Number.isInteger(n) || n < 1 || n > REFERENCE_STREAM_MAX_BYTES) {
+  const n = parseStrictBytes(q, REFERENCE_STREAM_DEFAULT_BYTES, REFERENCE_STREAM_MAX_BYTES);
+  if (typeof n === 'string') {
     res.writeHead(400, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: `bytes must be an integer in 1..${REFERENCE_STREAM_MAX_BYTES}` }));
+    res.end(JSON.stringify({ error: n }));
     return;
   }
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': n, 'cache-control': 'no-store' });

@@ -68,6 +68,8 @@ export interface FlowOptions {
   clock: Clock;
   timeouts: { dnsMs: number; connectMs: number; tlsMs: number; httpMs: number };
   maxBodyBytes: number;
+  /** Body bytes kept in memory (the rest only counted); default = `maxBodyBytes` (net/http.ts). */
+  retainBodyBytes?: number;
   maxRedirects: number;
   extraCa?: string[];
   signal?: AbortSignal;
@@ -296,6 +298,7 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
     ...(referer !== undefined ? { referer } : {}),
     ...(headers !== null ? { headers } : {}),
     maxBodyBytes: opts.maxBodyBytes,
+    ...(opts.retainBodyBytes !== undefined ? { retainBodyBytes: opts.retainBodyBytes } : {}),
     clock: opts.clock,
     timeoutMs: opts.timeouts.httpMs,
     transactionId: winner.transactionId,

@@ -1,7 +1,8 @@
 /**
  * dns-server: the lab's UDP/53 resolvers (dns-packet), with world.md section 2 semantics: a missing
  * name is NXDOMAIN; A queries get the table's A records with TTL 3600; AAAA gets the table's AAAA
- * records (none in the standard world, so an empty NOERROR); a CNAME is added and not chased; a query
+ * records (none in the standard world, so an empty NOERROR); a CNAME is answered as a real chain
+ * (the CNAME records, then the final name's records, {@link chainAnswers}); a query
  * with no question, several questions or a class other than IN gets REFUSED;
  * `whoami.v4.powerdns.org` answers the querier's own address. DNS censor rules (scenario `dns`
  * rules) forge the answer for queries coming from the probe's address only, and the genuine answer
@@ -12,6 +13,7 @@ import dnsPacket from 'dns-packet';
 import type { Answer, Packet } from 'dns-packet';
 import type { DnsRule } from './scenario.js';
 import type { DnsTable } from './world-hosts.js';
+import { hostileDnsReply } from './hostile.js';
 
 /** TTL of every answer record, seconds (world.md section 2). */
 export const DNS_TTL_S = 3600;
@@ -94,6 +96,8 @@ export function answerQuery(raw: Buffer, from: string, opts: DnsServerOptions): 
   if (questions.length !== 1 || q === undefined || (q.class !== undefined && q.class !== 'IN')) {
     return reply({ ...query, questions }, RCODE_REFUSED);
   }
+  const hostile = hostileDnsReply(query);
+  if (hostile !== undefined) return hostile;
   const name = normaliseName(q.name);
   const base = { name: q.name, ttl: DNS_TTL_S, class: 'IN' as const };
   if (name === 'whoami.v4.powerdns.org') {
@@ -120,11 +124,37 @@ export function answerQuery(raw: Buffer, from: string, opts: DnsServerOptions): 
   }
   const record = opts.table[name];
   if (record === undefined) return reply(query, RCODE_NXDOMAIN);
+  return reply(query, RCODE_NOERROR, chainAnswers(opts.table, q.name, q.type));
+}
+
+/** Longest CNAME chain the lab resolvers follow (a loop or a longer chain stops there). */
+export const MAX_CNAME_HOPS = 8;
+
+/**
+ * chainAnswers: the answer section for `qname`/`qtype` as a recursive resolver sends it: each
+ * CNAME of the chain (owner = the alias), then the records of the type asked for under the final
+ * name (RFC 1034 section 4.3.2; glibc checks the owners of the chain and drops answers whose owner
+ * is not the name it followed). A record with both a `cname` and addresses (older scenario files)
+ * answers those addresses under the CNAME target when the target has no entry of its own. Pure.
+ */
+export function chainAnswers(table: DnsTable, qname: string, qtype: string): Answer[] {
   const answers: Answer[] = [];
-  if (record.cname !== undefined) answers.push({ ...base, type: 'CNAME', data: record.cname });
-  if (q.type === 'A') for (const data of record.a ?? []) answers.push({ ...base, type: 'A', data });
-  if (q.type === 'AAAA') for (const data of record.aaaa ?? []) answers.push({ ...base, type: 'AAAA', data });
-  return reply(query, RCODE_NOERROR, answers);
+  let owner = qname;
+  let record = table[normaliseName(qname)];
+  const seen = new Set<string>();
+  while (record?.cname !== undefined && seen.size < MAX_CNAME_HOPS && !seen.has(normaliseName(owner))) {
+    seen.add(normaliseName(owner));
+    answers.push({ name: owner, ttl: DNS_TTL_S, class: 'IN', type: 'CNAME', data: record.cname });
+    const target = table[normaliseName(record.cname)];
+    const fallback = record;
+    owner = record.cname;
+    record = target ?? { ...(fallback.a ? { a: fallback.a } : {}), ...(fallback.aaaa ? { aaaa: fallback.aaaa } : {}) };
+  }
+  if (record?.cname === undefined) {
+    if (qtype === 'A') for (const data of record?.a ?? []) answers.push({ name: owner, ttl: DNS_TTL_S, class: 'IN', type: 'A', data });
+    if (qtype === 'AAAA') for (const data of record?.aaaa ?? []) answers.push({ name: owner, ttl: DNS_TTL_S, class: 'IN', type: 'AAAA', data });
+  }
+  return answers;
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   CLEAN_RESOLVER,
   createDefaultDnsTable,
   HELPER_ADDRESS,
+  HOSTILE_TLS_NAMES,
   ISP_RESOLVER,
   PUBLIC_RESOLVERS,
   WORLD_ADDRESSES,
@@ -208,11 +209,12 @@ async function makeTls(dir: string): Promise<{ caFile: string; tls: TlsMaterial 
   ]);
   // The helper may want a certificate for 0.th.ooni.org if it serves HTTPS; keep one beside the CA.
   const th = await issueLeaf(ca, [...CERT_NAMES.testHelper]);
+  const hostile = await issueLeaf(ca, [...HOSTILE_TLS_NAMES]);
   writeFileSync(join(dir, 'th-cert.pem'), th.cert);
   writeFileSync(join(dir, 'th-key.pem'), th.key, { mode: 0o600 });
   return {
     caFile,
-    tls: { example, bitly, yandex, largefile, cloudflareCache, httpbin, badsslWrongHost, badsslExpired } as TlsMaterial,
+    tls: { example, bitly, yandex, largefile, cloudflareCache, httpbin, badsslWrongHost, badsslExpired, hostile } as TlsMaterial,
   };
 }
 

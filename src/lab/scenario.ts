@@ -186,6 +186,12 @@ export interface Scenario {
      * `tcp_connect`, `tls_handshakes`, `requests`), e.g. `network_unreachable` for a broken IPv6.
      */
     observed_failures?: string[];
+    /**
+     * Optional: keys the lab cannot reproduce faithfully, each with the reason, e.g.
+     * `{"ooni_extra.x_blocking_flags": "the lab's …"}`. The scenario check lists them as not
+     * compared (docs/lab.md "What the lab cannot do"). Keys: `ooni.K`, `ooni_extra.K`, `verdict.K`.
+     */
+    lab_limits?: Record<string, string>;
   };
 }
 
@@ -365,6 +371,11 @@ export const SCENARIO_SCHEMA = {
         },
         dns_late_replies: { type: 'boolean' },
         observed_failures: { type: 'array', items: { type: 'string', minLength: 1 } },
+        lab_limits: {
+          type: 'object',
+          propertyNames: { pattern: '^(ooni|ooni_extra|verdict)\\.[a-z_]+$' },
+          additionalProperties: { type: 'string', minLength: 10 },
+        },
         verdict: {
           type: 'object',
           additionalProperties: false,

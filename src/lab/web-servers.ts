@@ -16,6 +16,7 @@ import { createLabCa, issueLeaf, type PemPair } from './lab-ca.js';
 import { ispHttpProxyHandler, ispSniProxyServer } from './isp-proxy.js';
 import { serveHttp, type LabHandler, type LabRequest, type LabResponse, type SyncLabHandler } from './http-responder.js';
 import { HOSTS } from './world-hosts.js';
+import { hostileHttpServer, hostileTlsServer, hugeChainServer } from './hostile.js';
 import { createRateLimit } from './shapers.js';
 import type { WorldSpec } from './world-spec.js';
 
@@ -326,6 +327,9 @@ export async function startWebServers(spec: WorldSpec, pages: Pages): Promise<ne
     [() => httpServer(httpbinHandler(p)), HOSTS.httpbin, 80],
     [() => httpsServer(spec.tls.httpbin, httpbinHandler(p)), HOSTS.httpbin, 443],
     [() => httpServer(newsHandler()), HOSTS.news, 80],
+    [() => hostileHttpServer(), HOSTS.hostile, 80],
+    [() => hostileTlsServer(), HOSTS.hostile, 443],
+    [() => hugeChainServer(spec.tls.hostile), HOSTS.hostile, 4443],
     [() => httpServer(ispHttpProxyHandler(spec.dns.global, WORLD_DATE)), HOSTS.ispProxy, 80],
     [() => ispSniProxyServer(spec.dns.global), HOSTS.ispProxy, 443],
   ];

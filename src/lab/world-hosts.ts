@@ -4,13 +4,19 @@
  * addresses). Data only.
  */
 
-/** DnsRecord is one name's entry in a resolver table: A/AAAA addresses and an optional CNAME (not chased). */
+/** The hostile TLS names (src/lab/hostile.ts), `<behaviour>.tls.hostile-lab.net`. */
+export const HOSTILE_TLS_NAMES: readonly string[] = ['stall', 'half-hello', 'plaintext', 'reset', 'hugechain', 'garbage-record'].map((l) => `${l}.tls.hostile-lab.net`);
+
+/** DnsRecord is one name's entry in a resolver table: A/AAAA addresses and an optional CNAME (chased). */
 export interface DnsRecord {
   /** IPv4 addresses (A), TTL 3600. Optional; default none. */
   a?: string[];
   /** IPv6 addresses (AAAA). Optional; default none, so AAAA gets an empty NOERROR (world.md section 2). */
   aaaa?: string[];
-  /** A CNAME target added to the answer and not chased (world.md section 2). Optional. */
+  /**
+   * A CNAME target: answered as a chain, the CNAME then the target's records (dns-server.ts
+   * chainAnswers); `a`/`aaaa` beside it are used only when the target has no entry. Optional.
+   */
   cname?: string;
 }
 
@@ -38,6 +44,8 @@ export const HOSTS = {
   blockpage: '83.224.65.41',
   /** A news site whose page changes on every request (ours, not world.md: dynamic content). */
   news: '151.101.1.140',
+  /** The hostile servers (ours, src/lab/hostile.ts): HTTP by path, TLS by SNI. */
+  hostile: '45.79.20.66',
   ispProxy: '130.192.182.17',
   testHelpers: ['68.183.70.80', '137.184.235.44', '178.62.195.24', '209.97.183.73', '52.85.15.84'],
   ooniApi: '162.55.247.208',
@@ -55,6 +63,7 @@ export const WORLD_ADDRESSES: readonly string[] = [
   HOSTS.httpbin,
   HOSTS.blockpage,
   HOSTS.news,
+  HOSTS.hostile,
   HOSTS.ispProxy,
   ...HOSTS.testHelpers,
   HOSTS.ooniApi,
@@ -111,6 +120,8 @@ export function createDefaultDnsTable(): DnsTable {
     'www.cloudflare-cache.com': a(HOSTS.cloudflareCache),
     'httpbin.com': a(HOSTS.httpbin),
     'www.news-example.com': a(HOSTS.news),
+    'www.hostile-lab.net': a(HOSTS.hostile),
+    ...Object.fromEntries(HOSTILE_TLS_NAMES.map((n) => [n, a(HOSTS.hostile)])),
     '0.th.ooni.org': a('68.183.70.80'),
     '1.th.ooni.org': a('137.184.235.44'),
     '2.th.ooni.org': a('178.62.195.24'),

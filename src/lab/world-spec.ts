@@ -17,6 +17,8 @@ export interface TlsMaterial {
   httpbin: PemPair;
   badsslWrongHost: PemPair;
   badsslExpired: PemPair;
+  /** The hostile TLS names (hostile.ts). */
+  hostile: PemPair;
 }
 
 /** WorldSpec: everything the world process needs to start its servers. */

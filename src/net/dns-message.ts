@@ -6,6 +6,7 @@
  * `netxlite/resolverparallel.go` (A+AAAA combination), ooni-reference.md section 4.
  */
 import { randomInt } from 'node:crypto';
+import { isIP } from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Clock } from './clock.js';
 import type { Failure } from '../model/failure.js';
@@ -83,7 +84,9 @@ export function encodeQuery(hostname: string, type: QueryType, id: number): Buff
  * decodeReply decodes a reply to a `type` query. rcode NXDOMAIN(3) → dns_nxdomain_error,
  * REFUSED(5) → dns_refused_error, SERVFAIL(2) → dns_servfail_error, other non-zero →
  * dns_server_misbehaving, NOERROR without a record of `type` → dns_no_answer (OONI
- * `dnsdecoder.go`). Returns null when the bytes are not a DNS response (caller ignores them).
+ * `dnsdecoder.go`). Returns null when the bytes are not a well-formed DNS response (caller ignores
+ * them): undecodable, shorter than what they declare, or an A/AAAA record whose data is not an
+ * address of that family. Never throws (property-tested: test/unit/net/dns-message.property.test.ts).
  */
 export function decodeReply(raw: Buffer, type: QueryType): DecodedReply | null {
   let packet: ReturnType<typeof dnsPacket.decode>;
@@ -92,12 +95,17 @@ export function decodeReply(raw: Buffer, type: QueryType): DecodedReply | null {
   } catch {
     return null;
   }
+  // dns-packet does not check bounds: a reply cut inside a record decodes past the end (reading
+  // `undefined` bytes, e.g. an A record "45.undefined.undefined.undefined"). Such a reply is as
+  // malformed as one that throws.
+  if ((dnsPacket.decode as { bytes?: number }).bytes === undefined || (dnsPacket.decode as { bytes: number }).bytes > raw.length) return null;
   if (packet.type !== 'response') return null;
   const rcode = (packet.flags ?? 0) & 0xf;
   const answers: DnsAnswer[] = [];
   const addresses: string[] = [];
   for (const rr of packet.answers ?? []) {
     const ttl = 'ttl' in rr && typeof rr.ttl === 'number' ? rr.ttl : null;
+    if ((rr.type === 'A' || rr.type === 'AAAA') && (typeof rr.data !== 'string' || isIP(rr.data) !== (rr.type === 'A' ? 4 : 6))) return null;
     if (rr.type === 'A' && typeof rr.data === 'string') {
       answers.push({ answer_type: 'A', ipv4: rr.data, ttl });
       if (type === 'A') addresses.push(rr.data);

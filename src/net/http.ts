@@ -50,6 +50,9 @@ export const DEFAULT_REQUEST_HEADERS: Readonly<Record<string, string>> = {
  * - `headers` (optional): extra or overriding request headers (name → value).
  * - `referer` (optional): the Referer header; omitted when undefined.
  * - `maxBodyBytes` (optional, default 524288 bytes): body cap.
+ * - `retainBodyBytes` (optional, default = the cap): body bytes kept in memory and reported;
+ *   bytes past it are counted in `body_length` and dropped (the helper counts a 16 MiB body but
+ *   keeps its first 512 KiB, so concurrent large fetches stay bounded in memory).
  * - `clock` (required); `timeoutMs` (optional, default 10000 ms, round trip + body);
  *   `transactionId`, `depth` (required); `tags` (optional, written verbatim); `signal` (optional).
  */
@@ -59,6 +62,7 @@ export interface HttpRoundTripOptions {
   headers?: Record<string, string>;
   referer?: string;
   maxBodyBytes?: number;
+  retainBodyBytes?: number;
   clock: Clock;
   timeoutMs?: number;
   transactionId: number;
@@ -143,6 +147,7 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`httpRoundTrip: unsupported URL ${opts.url}`);
   const { clock } = opts;
   const cap = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const retain = Math.min(cap, opts.retainBodyBytes ?? cap);
   const isH2 = (socket as Partial<tls.TLSSocket>).alpnProtocol === 'h2';
   const tags = [...(opts.tags ?? [])];
   const requestHeaders = buildRequestHeaders(url, opts);
@@ -206,6 +211,7 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
   let responseHeaders: HeadersList = [];
   const chunks: Buffer[] = [];
   let captured = 0;
+  let kept = 0;
   let truncated = false;
   let failure: Failure | null = null;
   let detail: string | null = null;
@@ -231,15 +237,22 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
         onResponseData(c, chunk) {
           if (isH2) recordRead(chunk.length);
           const room = cap - captured;
+          const keep = (c: Buffer): void => {
+            const left = retain - kept;
+            if (left <= 0) return;
+            const part = c.length > left ? Buffer.from(c.subarray(0, left)) : c;
+            chunks.push(part);
+            kept += part.length;
+          };
           if (chunk.length >= room) {
-            chunks.push(chunk.subarray(0, room));
+            keep(chunk.subarray(0, room));
             captured += room;
             truncated = true;
             resolve();
             c.abort(new BodyCapReached('body cap reached'));
             return;
           }
-          chunks.push(chunk);
+          keep(chunk);
           captured += chunk.length;
         },
         onResponseEnd() {
@@ -287,8 +300,8 @@ export async function httpRoundTrip(socket: net.Socket | tls.TLSSocket, opts: Ht
             headers: firstValues(responseHeaders),
             headers_list: responseHeaders,
             body: bodyForReport(body),
-            body_is_truncated: truncated || body.length >= cap,
-            body_length: body.length,
+            body_is_truncated: truncated || captured >= cap,
+            body_length: captured,
             title: extractTitle(decodeBody(body, contentTypeOf(responseHeaders))),
           },
     failure,

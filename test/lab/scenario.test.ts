@@ -194,7 +194,13 @@ describe('middlebox plan and DNS tables', () => {
 });
 
 describe('DNS answers (world.md section 2)', () => {
-  const table = { ...createDefaultDnsTable(), 'www.cname.test': { cname: 'web01.example.com' } };
+  const table = {
+    ...createDefaultDnsTable(),
+    'www.cname.test': { cname: 'web01.example.com' },
+    'www.alias.test': { cname: 'edge.alias.test' },
+    'edge.alias.test': { cname: 'www.example.com' },
+    'loop.alias.test': { cname: 'loop.alias.test' },
+  };
   const opts = { address: '130.192.3.21', table, probeAddress: '10.0.0.2', censor: [{ kind: 'dns' as const, name: 'bit.ly', action: 'nxdomain' as const }] };
   type Decoded = ReturnType<typeof dnsPacket.decode> & { rcode?: string };
   const decode = (b: Buffer | null): Decoded => dnsPacket.decode(b as Buffer) as Decoded;
@@ -218,10 +224,23 @@ describe('DNS answers (world.md section 2)', () => {
     expect(ask('www.example.xyz', 'A').rcode).toBe('NXDOMAIN');
   });
 
-  it('adds a CNAME without chasing it', () => {
+  it('answers a CNAME to a missing name with the CNAME alone', () => {
     const r = ask('www.cname.test', 'A');
     expect(r.rcode).toBe('NOERROR');
     expect(r.answers).toEqual([expect.objectContaining({ type: 'CNAME', data: 'web01.example.com' })]);
+  });
+
+  it('answers a CNAME as a real chain: each CNAME under its alias, then the target records', () => {
+    const r = ask('www.alias.test', 'A');
+    expect(r.answers?.map((a) => [a.name, a.type, (a as { data?: unknown }).data])).toEqual([
+      ['www.alias.test', 'CNAME', 'edge.alias.test'],
+      ['edge.alias.test', 'CNAME', 'www.example.com'],
+      ['www.example.com', 'A', '93.184.216.34'],
+    ]);
+  });
+
+  it('stops a CNAME loop', () => {
+    expect(ask('loop.alias.test', 'A').answers?.map((a) => a.type)).toEqual(['CNAME']);
   });
 
   it('refuses a query with two questions', () => {
