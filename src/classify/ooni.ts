@@ -235,6 +235,26 @@ function extFlags(wa: WebAnalysis): Pick<OoniAnalysis, 'x_dns_flags' | 'x_blocki
 }
 
 /**
+ * notDialledKeys: OONI's probe dials every address it resolved, bogons included, and a bogon
+ * answer then ends in a failed connect that the helper has no result for (LTE rule 4 with no
+ * control: `setNil`, which is `dns`/false when DNS is inconsistent). We never dial bogons
+ * (docs/measurement-model.md, "Addresses never dialled"), so when nothing was dialled at depth 0
+ * and addresses were skipped as bogons, apply the same rule: the keys stay OONI's, and
+ * `http_experiment_failure` stays null because no HTTP attempt was made (the scenario files say so).
+ */
+function notDialledKeys(keys: Keys, input: ClassifyInput, consistency: DnsConsistency): Keys {
+  if (keys.blocking !== null || keys.accessible !== null) return keys;
+  const obs = input.observations;
+  const skipped = (obs.x_not_dialled ?? []).some((n) => n.depth === 0);
+  const dialled = obs.tcp_connect.some((c) => c.depth === 0);
+  if (!skipped || dialled) return keys;
+  const k = new KeySetter(consistency === 'inconsistent');
+  if (input.control.response === null) return keys;
+  k.setNil();
+  return k.keys;
+}
+
+/**
  * analyzeOoni computes the OONI Web Connectivity LTE (v0.5) keys for one measurement:
  * `dns_experiment_failure`, `dns_consistency`, `control_failure`, `http_experiment_failure`,
  * `body_proportion` (0 when not computed), `body_length_match`, `status_code_match`,
@@ -256,7 +276,7 @@ export function analyzeOoni(input: ClassifyInput, options: AnalyzeOoniOptions = 
   const woa = analyzeWebObservations(classicFilter(container), asn);
   const consistency = dnsConsistency(woa);
   const diff = woa.httpDiff;
-  const keys = computeBlockingAccessible(woa, consistency, diff === undefined ? true : isHttpDiff(diff));
+  const keys = notDialledKeys(computeBlockingAccessible(woa, consistency, diff === undefined ? true : isHttpDiff(diff)), input, consistency);
   return {
     dns_experiment_failure: woa.dnsExperimentFailure ?? null,
     dns_consistency: consistency,
