@@ -92,3 +92,30 @@ function formatErrors(errors: readonly ErrorObject[]): string[] {
   }
   return lines;
 }
+
+/**
+ * validateReportLine checks a line read back by `analyze` (or any reader of stored reports)
+ * against the schema, tolerant of other versions of the format: lines of older 1.x versions
+ * validate as they are (every field added since 1.0.0 is optional); for a line of a NEWER minor
+ * version than this build's `ownVersion` (SCHEMA_VERSION), properties this build does not know
+ * (`additionalProperties` errors) are accepted, since a minor version only adds optional fields.
+ * Returns like {@link validateRecord}. Never throws for a bad record.
+ */
+export function validateReportLine(record: unknown, ownVersion: string): ValidationResult {
+  const validate = validator();
+  if (validate(record)) return { ok: true };
+  let errors = validate.errors ?? [];
+  const version = (record as { schema_version?: unknown } | null)?.schema_version;
+  if (typeof version === 'string' && isNewerMinor(version, ownVersion)) {
+    errors = errors.filter((e) => e.keyword !== 'additionalProperties');
+    if (errors.length === 0) return { ok: true };
+  }
+  return { ok: false, errors: formatErrors(errors) };
+}
+
+/** True when `v` has the same major version as `own` and a higher minor version. */
+function isNewerMinor(v: string, own: string): boolean {
+  const [maj, min] = v.split('.').map(Number);
+  const [ownMaj, ownMin] = own.split('.').map(Number);
+  return maj === ownMaj && min !== undefined && ownMin !== undefined && min > ownMin;
+}
