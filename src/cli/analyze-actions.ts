@@ -98,7 +98,8 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
           badLine(where, entry.error ?? 'bad line');
           continue;
         }
-        const valid = validateReportLine(entry.record, SCHEMA_VERSION);
+        // --reclassify uses every observation: the whole schema; a summary reads the verdict only.
+        const valid = validateReportLine(entry.record, SCHEMA_VERSION, flags.reclassify ? 'full' : 'verdict');
         if (!valid.ok) {
           const more = valid.errors.length > 1 ? ` (and ${valid.errors.length - 1} more)` : '';
           badLine(where, `not a valid report line: ${valid.errors[0] ?? 'schema'}${more}`);

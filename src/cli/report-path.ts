@@ -67,7 +67,7 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
   }
   const p = path.resolve(o.cwd, o.output);
   const shown = `-o ${o.output}`;
-  const st = await stat(p).catch(() => null);
+  const st = await statOrNull(p, `-o ${o.output}`);
   if (st?.isDirectory()) throw new UsageError(`${shown}: is a directory`);
   if (st !== null && st.isFile() && st.size > 0 && o.resume !== true) throw existsError(shown);
   try {
@@ -85,7 +85,7 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
   const release = st === null || st.isFile() ? await lockOrUsage(p, shown) : NO_LOCK;
   try {
     // Checked again under the lock: what we see now cannot change under us (another censorprobe waits).
-    const now = await stat(p).catch(() => null);
+    const now = await statOrNull(p, shown);
     if (now !== null && now.isFile() && now.size > 0) {
       if (o.resume !== true) throw existsError(shown);
       if (!(await looksLikeReport(p))) throw new UsageError(`${shown}: not a censorprobe report (its first line has no schema_version): refusing to append to it`);
@@ -95,6 +95,17 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
   } catch (e) {
     await release();
     throw e;
+  }
+}
+
+/** stat, with null for a missing file; any other error (EACCES, ELOOP...) is a UsageError naming `shown`. */
+async function statOrNull(p: string, shown: string): Promise<Awaited<ReturnType<typeof stat>> | null> {
+  try {
+    return await stat(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new UsageError(`${shown}: cannot check the file (${code ?? String(e)})`);
   }
 }
 

@@ -17,7 +17,7 @@ export { readReport, measuredInputs } from './read.js';
 export type { ReportLine } from './read.js';
 export { needsScrubbing, scrubRecord, SCRUBBED } from './scrub.js';
 export { validateRecord, validateReportLine, loadReportSchema, reportSchemaPath, findPackageRoot, REPORT_SCHEMA_RELATIVE_PATH } from './schema.js';
-export type { ValidationResult } from './schema.js';
+export type { ValidationResult, ValidationScope } from './schema.js';
 export { ReportWriteError, ReportLockedError } from './errors.js';
 export type { ReportWriteFailure } from './errors.js';
 export { acquireReportLock } from './lock.js';
