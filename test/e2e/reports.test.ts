@@ -193,6 +193,17 @@ describe('untrusted text never reaches the terminal raw', () => {
     expect(r.stdout + r.stderr).not.toMatch(RAW_UNSAFE);
   });
 
+  it('bad arguments, list lines and file names with escapes are shown escaped (exit 2)', () => {
+    const list = path.join(dir, 'evil\u001b[2J.txt');
+    writeFileSync(list, 'ftp://a\u001b]0;PWNED\u0007.example/\nnot a url \u202e\n');
+    for (const args of [['run', '--bogus\u001b]0;x\u0007'], ['run', '-i', list], ['analyze', path.join(dir, 'missing\u009b2J.jsonl')], ['lab', 'run', '\u001b[2Jnope']]) {
+      const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+      expect(r.status).toBe(EXIT.USAGE);
+      expect(r.stderr).not.toMatch(RAW_UNSAFE);
+      expect(r.stderr).toMatch(/\\x1b|\\x9b|\\u202e/);
+    }
+  });
+
   it('analyze and analyze --json of that report: no raw control or bidi character', () => {
     const out = path.join(dir, 'title.jsonl');
     for (const extra of [[], ['--json'], ['--reclassify']]) {

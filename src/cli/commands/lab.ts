@@ -253,7 +253,7 @@ export function labCommand(io: Io, setExit: (code: number) => void): Command {
     .description('the censorship lab: run a scenario (a censored network built in Linux namespaces) end to end, offline')
     .addHelpText('after', EXAMPLES);
   const wire = (cmd: Command): Command =>
-    cmd.exitOverride().configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+    cmd.exitOverride().configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(safeLines(s)) });
   lab.addCommand(
     wire(
       new Command('list').description('list the scenarios with a one-line description').action(() => {
