@@ -34,7 +34,9 @@ const SUPPORTED_MAJOR = SCHEMA_VERSION.split('.')[0] ?? '';
  * rejects only when the file cannot be opened or read (e.g. ENOENT, EISDIR).
  */
 export async function* readReport(path: string): AsyncGenerator<ReportLine, void, undefined> {
-  const input = createReadStream(path);
+  // Decoded by the stream (not by readline): an incomplete UTF-8 sequence at the very end becomes
+  // U+FFFD instead of vanishing, so a last line torn inside a character is still seen as torn.
+  const input = createReadStream(path, { encoding: 'utf8' });
   let lastByte = -1;
   input.on('data', (chunk: Buffer | string) => {
     if (chunk.length > 0) lastByte = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : (chunk[chunk.length - 1] ?? -1);

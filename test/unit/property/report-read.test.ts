@@ -21,10 +21,7 @@ const file = (content: string | Uint8Array): string => {
   writeFileSync(p, content);
   return p;
 };
-async function readAll(p: string): Promise<Awaited<ReturnType<typeof collect>>> {
-  return collect(p);
-}
-async function collect(p: string): Promise<{ line: number; record?: unknown; error?: string }[]> {
+async function readAll(p: string): Promise<{ line: number; record?: unknown; error?: string }[]> {
   const out: { line: number; record?: unknown; error?: string }[] = [];
   for await (const e of readReport(p)) out.push(e);
   return out;
@@ -43,6 +40,8 @@ describe('readReport (property)', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 400 }), fc.array(fc.oneof(text, record.map((r) => JSON.stringify(r))), { maxLength: 10 }).map((l) => Buffer.from(l.join('\n')))), async (bytes) => {
         const entries = await readAll(file(bytes));
+        const expected = Buffer.from(bytes).toString('utf8').split(/\r\n|\r|\n/).filter((l) => l.trim() !== '').length;
+        expect(entries).toHaveLength(expected);
         let last = 0;
         for (const e of entries) {
           expect(e.line).toBeGreaterThan(last);
