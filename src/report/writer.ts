@@ -118,7 +118,13 @@ function createFileWriter(path: string, mode: number): ReportWriter {
 
   const writeLine = async (line: string): Promise<void> => {
     if (failed !== null) throw failed;
-    const handle = await opened;
+    let handle: FileHandle;
+    try {
+      handle = await opened;
+    } catch (err) {
+      failed = new ReportWriteError(path, { kind: 'io', code: (err as NodeJS.ErrnoException).code ?? 'EIO' }, lines);
+      throw failed;
+    }
     try {
       await checkIdentity();
       let buffer = Buffer.from(needsLeadingNewline ? `\n${line}` : line, 'utf8');
