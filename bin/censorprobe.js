@@ -34,14 +34,16 @@ if (process.env.UV_THREADPOOL_SIZE === undefined && MEASURING.has(args[0]) && !r
     }, 500).unref();
   }
   // A closed pipe: quietly done for listings (`censorprobe lab list | head`), but a report
-  // stream (`run --json | head`) is then incomplete, which must not look like success.
+  // stream (`run --json | head`) is then incomplete, which must not look like success. Any other
+  // error on standard output (ENOSPC, EIO: `run --json > /dev/full`) is a write error too.
   process.stdout.on('error', (err) => {
-    if (err.code !== 'EPIPE') throw err;
-    if (args[0] === 'run') {
-      process.stderr.write('censorprobe: standard output was closed: the report is incomplete\n');
-      process.exit(1);
-    }
-    process.exit(0);
+    if (err.code === 'EPIPE' && args[0] !== 'run') process.exit(0);
+    // `run` without --json prints only progress there: a terminal that went away (EIO) loses the
+    // progress, not the report file; the SIGHUP that follows stops the run (exit 129).
+    if (err.code !== 'EPIPE' && args[0] === 'run' && !args.includes('--json')) return;
+    const what = err.code === 'EPIPE' ? 'standard output was closed' : `cannot write to standard output (${err.code ?? 'error'})`;
+    process.stderr.write(`censorprobe: ${what}: the ${args[0] === 'run' ? 'report' : 'output'} is incomplete\n`);
+    process.exit(4); // EXIT.REPORT_WRITE in src/cli/exit-codes.ts
   });
   const { main } = await import('../dist/cli/main.js');
   const code = await main(args);

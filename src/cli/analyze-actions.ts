@@ -10,8 +10,11 @@ import type { ReportRecord, Verdict } from '../model/index.js';
 import { importOoniMeasurement } from '../ooni/import.js';
 import { findOoniFiles, readOoniFile } from '../ooni/read.js';
 import { compareWithRecorded, ooniToRecord } from '../ooni/to-record.js';
-import { createReportWriter, readReport } from '../report/index.js';
-import { resolveReportPath } from './report-path.js';
+import { createReportWriter, readReport, validateReportLine } from '../report/index.js';
+import { SCHEMA_VERSION } from '../model/index.js';
+import { claimReport } from './report-path.js';
+import { safeJson, safeText } from './escape.js';
+import { EXIT, signalExitCode } from './exit-codes.js';
 import { sharedAsnDatabase } from '../runner/asn-db.js';
 import { slowServerHook, throttlingHook } from '../throttling/index.js';
 import { LABEL_TEXT, verdictLabel, type VerdictLabel } from '../runner/labels.js';
@@ -52,6 +55,8 @@ interface Counts {
   anomalies: number;
   changed: number;
   badLines: number;
+  /** Files that could not be opened or read (exit USAGE). */
+  unreadable: number;
 }
 
 function brief(v: Pick<Verdict, 'blocking' | 'accessible' | 'status'>): string {
@@ -75,45 +80,55 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
     pending = '';
     if (!io.stdout.write(chunk)) await once(io.stdout, 'drain');
   };
-  const counts: Counts = { measurements: 0, labels: {}, anomalies: 0, changed: 0, badLines: 0 };
+  const counts: Counts = { measurements: 0, labels: {}, anomalies: 0, changed: 0, badLines: 0, unreadable: 0 };
+  // One bad line (bad JSON, not schema-valid, a record the classifier chokes on) is reported as
+  // FILE:LINE: reason and the rest goes on; one unreadable file is reported and the others go on.
+  const badLine = (where: string, error: string): void => {
+    counts.badLines++;
+    if (flags.json) out(safeJson({ kind: 'bad_line', where, error }));
+    else io.stderr.write(`${safeText(where)}: ${safeText(error, 300)}\n`);
+  };
   for (const file of files) {
     const shown = shownPath(io.cwd, file);
     try {
       for await (const entry of readReport(file)) {
         const where = `${shown}:${entry.line}`;
-        if (entry.record === undefined) {
-          counts.badLines++;
-          if (flags.json) out(JSON.stringify({ kind: 'bad_line', where, error: entry.error }));
-          // Control bytes from a binary file must not reach the terminal.
-          else io.stderr.write(`${where}: ${(entry.error ?? 'bad line').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 300)}\n`);
-          continue;
-        }
         if (pending.length >= 65_536) await flush();
-        const record = entry.record;
-        const stored = record.verdict as Verdict | undefined;
-        if (stored === undefined || record.observations === undefined || record.control === undefined) {
-          counts.badLines++;
-          const error = 'not a report record (no verdict, observations or control)';
-          if (flags.json) out(JSON.stringify({ kind: 'bad_line', where, error }));
-          else io.stderr.write(`${where}: ${error}\n`);
+        if (entry.record === undefined) {
+          badLine(where, entry.error ?? 'bad line');
           continue;
         }
-        counts.measurements++;
+        // --reclassify uses every observation: the whole schema; a summary reads the verdict only.
+        const valid = validateReportLine(entry.record, SCHEMA_VERSION, flags.reclassify ? 'full' : 'verdict');
+        if (!valid.ok) {
+          const more = valid.errors.length > 1 ? ` (and ${valid.errors.length - 1} more)` : '';
+          badLine(where, `not a valid report line: ${valid.errors[0] ?? 'schema'}${more}`);
+          continue;
+        }
+        const record = entry.record;
+        const stored = record.verdict;
         let verdict = stored;
         if (flags.reclassify) {
-          const hook = throttlingHook(record.throttling);
-          const decision = record.throttling?.escalation?.decision;
-          const detectThrottling = hook && decision ? () => ({ reason: hook(), decision }) : hook;
-          const detectSlowServer = slowServerHook(record.throttling, record.control);
-          verdict = classify({ url: record.input, observations: record.observations, control: record.control }, { ...options, ...(detectThrottling ? { detectThrottling } : {}), ...(detectSlowServer ? { detectSlowServer } : {}) }).verdict;
-          if (!sameVerdict(stored, verdict)) {
-            counts.changed++;
-            if (flags.json) {
-              out(JSON.stringify({ kind: 'changed', where, input: record.input, before: pick(stored), after: pick(verdict), reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [], evidence: verdict.evidence ?? [] }));
-            } else {
-              out(`${c.dim(where)} ${c.bold('changed')} ${record.input}: ${brief(stored)} → ${brief(verdict)}`);
-              for (const r of verdict.reasons) out(`    ${c.dim(r)}`);
-            }
+          try {
+            const hook = throttlingHook(record.throttling);
+            const decision = record.throttling?.escalation?.decision;
+            const detectThrottling = hook && decision ? () => ({ reason: hook(), decision }) : hook;
+            const detectSlowServer = slowServerHook(record.throttling, record.control);
+            verdict = classify({ url: record.input, observations: record.observations, control: record.control }, { ...options, ...(detectThrottling ? { detectThrottling } : {}), ...(detectSlowServer ? { detectSlowServer } : {}) }).verdict;
+          } catch (e) {
+            // A schema-valid line the rules cannot handle is a bug of ours: named, never fatal.
+            badLine(where, `cannot be re-classified (internal error: ${e instanceof Error ? e.message : String(e)})`);
+            continue;
+          }
+        }
+        counts.measurements++;
+        if (flags.reclassify && !sameVerdict(stored, verdict)) {
+          counts.changed++;
+          if (flags.json) {
+            out(safeJson({ kind: 'changed', where, input: record.input, before: pick(stored), after: pick(verdict), reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [], evidence: verdict.evidence ?? [] }));
+          } else {
+            out(`${c.dim(safeText(where))} ${c.bold('changed')} ${safeText(record.input)}: ${brief(stored)} → ${brief(verdict)}`);
+            for (const r of verdict.reasons) out(`    ${c.dim(safeText(r))}`);
           }
         }
         const label = verdictLabel(verdict);
@@ -121,21 +136,24 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
         if (verdict.status === 'anomaly' || verdict.status === 'confirmed') {
           counts.anomalies++;
           if (flags.json) {
-            out(JSON.stringify({ kind: 'anomaly', where, input: record.input, verdict: pick(verdict), layers: verdict.layers, reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [] }));
+            out(safeJson({ kind: 'anomaly', where, input: record.input, verdict: pick(verdict), layers: verdict.layers, reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [] }));
           } else {
             const status = verdict.status === 'confirmed' ? c.bold(' (confirmed)') : '';
-            out(`${c.dim(where)} ${c.red(LABEL_TEXT[label])} ${record.input}${status}`);
+            out(`${c.dim(safeText(where))} ${c.red(LABEL_TEXT[label])} ${safeText(record.input)}${status}`);
             const reason = verdict.reasons[0];
-            if (reason !== undefined) out(`    ${c.dim(reason)}`);
+            if (reason !== undefined) out(`    ${c.dim(safeText(reason))}`);
           }
         }
       }
     } catch (e) {
-      throw new UsageError(`${shown}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      // Only the file's open/read can throw here (bad lines are data): name it and go on.
+      counts.unreadable++;
+      await flush();
+      io.stderr.write(`censorprobe: ${safeText(shown)}: cannot read (${safeText((e as NodeJS.ErrnoException).code ?? String(e))})\n`);
     }
   }
   if (flags.json) {
-    out(JSON.stringify({ kind: 'summary', measurements: counts.measurements, counts: counts.labels, anomalies: counts.anomalies, ...(flags.reclassify ? { changed: counts.changed } : {}), bad_lines: counts.badLines }));
+    out(safeJson({ kind: 'summary', measurements: counts.measurements, counts: counts.labels, anomalies: counts.anomalies, ...(flags.reclassify ? { changed: counts.changed } : {}), bad_lines: counts.badLines, ...(counts.unreadable ? { unreadable_files: counts.unreadable } : {}) }));
     await flush();
     return noMeasurements(counts, io);
   }
@@ -152,11 +170,15 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
   return noMeasurements(counts, io);
 }
 
-/** Exit code of an analysis: 2 (bad input) when the files held no measurement at all. */
+/**
+ * Exit code of an analysis: USAGE (bad input) when a file could not be read or the files held no
+ * measurement at all; OK otherwise (bad lines were reported one by one).
+ */
 function noMeasurements(counts: Counts, io: Io): number {
-  if (counts.measurements > 0) return 0;
+  if (counts.unreadable > 0) return EXIT.USAGE;
+  if (counts.measurements > 0) return EXIT.OK;
   io.stderr.write(`censorprobe: no report line could be read${counts.badLines ? ` (${counts.badLines} bad line${counts.badLines === 1 ? '' : 's'})` : ''}: is this a censorprobe report?\n`);
-  return 2;
+  return EXIT.USAGE;
 }
 
 /** A path as the user would type it: relative to `cwd` when inside it, else absolute. */
@@ -170,7 +192,15 @@ function pick(v: Verdict): Pick<Verdict, 'blocking' | 'accessible' | 'status'> {
 }
 
 async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyOptions, io: Io): Promise<number> {
-  const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true || flags.output === undefined, cwd: io.cwd });
+  const claim = await claimReport({ output: flags.output, json: flags.json === true || flags.output === undefined, cwd: io.cwd });
+  try {
+    return await fromOoniInto(claim.path, files, options, io, flags.asnDb === true);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function fromOoniInto(reportPath: string | null, files: string[], options: ClassifyOptions, io: Io, useAsnDb: boolean): Promise<number> {
   const toFile = reportPath !== null;
   const human = toFile ? io.stdout : io.stderr;
   const say = (s: string): void => void human.write(`${s}\n`);
@@ -181,8 +211,13 @@ async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyO
   let written = 0;
   let skipped = 0;
   let disagree = 0;
+  // A signal stops after the record being written: every line stays whole (exit-codes.ts).
+  let stopped: number | null = null;
+  const unsubscribe = io.onSignal((sig) => {
+    stopped ??= signalExitCode(sig);
+  });
   try {
-    for (const f of files) {
+    outer: for (const f of files) {
       let list: string[];
       try {
         list = await findOoniFiles(f);
@@ -191,30 +226,35 @@ async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyO
       }
       for (const file of list) {
         for await (const entry of readOoniFile(file)) {
-          const where = shownPath(io.cwd, entry.where);
+          if (stopped !== null) break outer;
+          const where = safeText(shownPath(io.cwd, entry.where));
           if (entry.error !== undefined) {
             skipped++;
-            say(`${where}: ${entry.error}`);
+            say(`${where}: ${safeText(entry.error, 300)}`);
             continue;
           }
-          let imported;
+          let record: ReportRecord;
+          let differs: boolean;
           try {
-            imported = importOoniMeasurement(entry.measurement, { now });
+            const imported = importOoniMeasurement(entry.measurement, { now });
+            record = ooniToRecord(imported, { ...options, softwareVersion: SOFTWARE_VERSION, runId, ...(useAsnDb && sharedAsnDatabase().info !== null ? { asnDb: sharedAsnDatabase().info ?? undefined } : {}) });
+            differs = compareWithRecorded(imported.recorded, record.ooni).length > 0;
           } catch (e) {
+            // One measurement that cannot be converted is named (FILE:LINE) and the rest goes on.
             skipped++;
-            say(`${where}: skipped (${e instanceof Error ? e.message.replace(/^importOoniMeasurement: /, '') : String(e)})`);
+            say(`${where}: skipped (${safeText(e instanceof Error ? e.message.replace(/^importOoniMeasurement: /, '') : String(e), 300)})`);
             continue;
           }
-          const record: ReportRecord = ooniToRecord(imported, { ...options, softwareVersion: SOFTWARE_VERSION, runId, ...(flags.asnDb && sharedAsnDatabase().info !== null ? { asnDb: sharedAsnDatabase().info ?? undefined } : {}) });
           await writer.write(record);
           written++;
           const label = verdictLabel(record.verdict);
           labels[label] = (labels[label] ?? 0) + 1;
-          if (compareWithRecorded(imported.recorded, record.ooni).length > 0) disagree++;
+          if (differs) disagree++;
         }
       }
     }
   } finally {
+    unsubscribe();
     await writer.close();
   }
   say(`${written} OONI measurement${written === 1 ? '' : 's'} converted${skipped ? `, ${skipped} skipped` : ''}; ` +
@@ -223,10 +263,11 @@ async function fromOoni(files: string[], flags: AnalyzeFlags, options: ClassifyO
     const n = labels[label];
     if (n) say(`  ${LABEL_TEXT[label].padEnd(22)} ${n}`);
   }
-  if (reportPath !== null) say(`Report: ${reportPath}`);
+  if (reportPath !== null) say(`Report: ${safeText(reportPath)}`);
+  if (stopped !== null) return stopped;
   if (written === 0) {
     io.stderr.write('censorprobe: no OONI Web Connectivity measurement found in the input\n');
-    return 2;
+    return EXIT.USAGE;
   }
-  return 0;
+  return EXIT.OK;
 }

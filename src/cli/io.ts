@@ -1,3 +1,5 @@
+import type { HandledSignal } from './exit-codes.js';
+
 /**
  * The CLI's seam to the process: streams, environment, working directory and signals. Only
  * src/cli touches `process`; tests pass their own {@link Io}.
@@ -8,8 +10,8 @@ export interface Io {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
-  onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
+  /** Subscribes to SIGINT, SIGTERM and SIGHUP; returns an unsubscribe function. */
+  onSignal(handler: (signal: HandledSignal) => void): () => void;
 }
 
 /** The real process. */
@@ -21,13 +23,13 @@ export function processIo(): Io {
     env: process.env,
     cwd: process.cwd(),
     onSignal(handler) {
-      const int = (): void => handler('SIGINT');
-      const term = (): void => handler('SIGTERM');
-      process.on('SIGINT', int);
-      process.on('SIGTERM', term);
+      const subs = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => {
+        const fn = (): void => handler(sig);
+        process.on(sig, fn);
+        return () => void process.off(sig, fn);
+      });
       return () => {
-        process.off('SIGINT', int);
-        process.off('SIGTERM', term);
+        for (const off of subs) off();
       };
     },
   };

@@ -8,6 +8,9 @@ import { SOFTWARE_VERSION } from '../runner/version.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
 import { UsageError } from './options.js';
+import { EXIT, exitCodeHelp } from './exit-codes.js';
+import { safeLines } from './escape.js';
+import { ReportLockedError, ReportWriteError } from '../report/errors.js';
 
 /** A command's builder: its commander definition, given the process seams and the exit-code setter. */
 type CommandFactory = (io: Io, setExit: (code: number) => void) => Command;
@@ -40,11 +43,15 @@ Examples:
   $ censorprobe helper --listen 0.0.0.0:8080 run a control helper on an uncensored host
   $ censorprobe lab run tlsBlockingConnectionResetWithConsistentDNS   watch the probe meet a censor, offline
 
-Run 'censorprobe <command> --help' for a command's options.`;
+Run 'censorprobe <command> --help' for a command's options.
+
+${exitCodeHelp()}`;
 
 /**
- * Runs the CLI with `argv` (without node and script) and returns the exit code: 0 done,
- * 1 internal error, 2 bad arguments or input, 130 interrupted.
+ * Runs the CLI with `argv` (without node and script) and returns the exit code from the one table
+ * in `exit-codes.ts` (0 done, 1 internal error, 2 bad arguments or input, 4 report write error,
+ * 5 report locked, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM...). Every error message is
+ * escaped for the terminal (`escape.ts`): file names and input lines are untrusted.
  */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode = 0;
@@ -58,12 +65,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
-      writeErr: (s) => void io.stderr.write(s),
+      writeErr: (s) => void io.stderr.write(safeLines(s)), // commander's errors quote argv
     });
   const factories = await Promise.all(commandsFor(argv).map((name) => (COMMANDS[name] as () => Promise<CommandFactory>)()));
   for (const cmd of factories.map((make) => make(io, setExit))) {
     cmd.exitOverride();
-    cmd.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+    cmd.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(safeLines(s)) });
     program.addCommand(cmd);
   }
   try {
@@ -72,13 +79,21 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version exit 0; parse errors were already printed by commander on one line.
-      return e.exitCode === 0 ? 0 : 2;
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
     if (e instanceof UsageError) {
-      io.stderr.write(`censorprobe: ${e.message}\n`);
-      return 2;
+      io.stderr.write(`censorprobe: ${safeLines(e.message)}\n`);
+      return EXIT.USAGE;
     }
-    io.stderr.write(`censorprobe: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 1;
+    if (e instanceof ReportWriteError) {
+      io.stderr.write(`censorprobe: ${safeLines(e.message)}\n`);
+      return EXIT.REPORT_WRITE;
+    }
+    if (e instanceof ReportLockedError) {
+      io.stderr.write(`censorprobe: ${safeLines(e.message)}\n`);
+      return EXIT.REPORT_LOCKED;
+    }
+    io.stderr.write(`censorprobe: internal error: ${safeLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+    return EXIT.INTERNAL;
   }
 }

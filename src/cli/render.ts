@@ -1,12 +1,15 @@
 /**
  * Console rendering of run events: one line per finished target, then a summary. Colour through
  * chalk only when the stream is a TTY and NO_COLOR is unset (chalk's own detection, made explicit).
+ * Every string from a report line (input, reasons, network-state reasons) and every path is
+ * escaped with `safeText` (escape.ts): they come from the network or from input files.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { RunEvent, RunSummary } from '../runner/run.js';
 import type { BaselineRound } from '../model/index.js';
 import { VANTAGE_TEXT } from '../outage/index.js';
 import { BLOCKED_LABELS, LABEL_TEXT, type VerdictLabel } from '../runner/labels.js';
+import { safeText } from './escape.js';
 
 /** Creates a chalk instance for a stream: colour only on a TTY without NO_COLOR. */
 export function chalkFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): ChalkInstance {
@@ -28,14 +31,15 @@ export function renderEvent(e: RunEvent, c: ChalkInstance): string | null {
     return `Measuring ${e.total} target${e.total === 1 ? '' : 's'}${skipped}...`;
   }
   if (e.kind === 'baseline') return renderRound(e.round, c);
-  if (e.kind === 'error') return c.red(`internal error while measuring ${e.target}: ${e.message} (no line written; please report this bug)`);
+  if (e.kind === 'error') return c.red(`internal error while measuring ${safeText(e.target)}: ${safeText(e.message, 500)} (its line records the failure; please report this bug)`);
   const width = String(e.total).length;
   const counter = `[${String(e.done).padStart(width)}/${e.total}]`;
   const label = paint(c, e.label, LABEL_TEXT[e.label].padEnd(22));
   const status = e.record.verdict.status === 'confirmed' ? c.bold(' (confirmed)') : '';
-  const reason = e.record.verdict.reasons[0];
+  // The input, reasons (page titles, server headers, error messages) come from the network or input files.
+  const reason = e.record.verdict.reasons[0] !== undefined ? safeText(e.record.verdict.reasons[0]) : undefined;
   const secs = `${e.record.test_runtime.toFixed(1)} s`;
-  return `${c.dim(counter)} ${label} ${e.record.input}${status} ${c.dim(`(${secs})`)}${reason ? `\n${' '.repeat(counter.length + 1)}${c.dim(reason)}` : ''}`;
+  return `${c.dim(counter)} ${label} ${safeText(e.record.input)}${status} ${c.dim(`(${secs})`)}${reason ? `\n${' '.repeat(counter.length + 1)}${c.dim(reason)}` : ''}`;
 }
 
 /** The closing summary: counts per verdict and where the report is. */
@@ -51,18 +55,18 @@ export function renderSummary(s: RunSummary, reportPath: string | null, c: Chalk
   const last = s.rounds.filter((r) => r.when !== 'after').at(-1);
   const after = s.rounds.find((r) => r.when === 'after');
   if (last !== undefined && last.state !== 'normal') {
-    lines.push(c.yellow.bold(`  Network: ${VANTAGE_TEXT[last.state]} (${last.reason}).`));
+    lines.push(c.yellow.bold(`  Network: ${VANTAGE_TEXT[last.state]} (${safeText(last.reason)}).`));
     lines.push(c.yellow('  Per-site verdicts from then on are "inconclusive": nothing here is evidence of blocking.'));
   }
   if (after !== undefined && after.state !== 'normal' && after.state !== last?.state) {
-    lines.push(c.yellow(`  After the run: ${VANTAGE_TEXT[after.state]} (${after.reason}); verdicts near the end may be affected.`));
+    lines.push(c.yellow(`  After the run: ${VANTAGE_TEXT[after.state]} (${safeText(after.reason)}); verdicts near the end may be affected.`));
   }
   const inconclusive = s.counts.inconclusive ?? 0;
   if (inconclusive > 0 && inconclusive === s.measured) {
     lines.push(c.yellow('  Every verdict is inconclusive: nothing could be compared with a control (offline, no usable helper or DoH, or no resolver answered). Nothing here is evidence of blocking.'));
   }
-  if (reportPath) lines.push(`Report: ${reportPath}`);
-  if (s.interrupted && reportPath) lines.push(`Resume with: censorprobe run --resume -o ${reportPath} (and the same targets)`);
+  if (reportPath) lines.push(`Report: ${safeText(reportPath)}`);
+  if (s.interrupted && reportPath) lines.push(`Resume with: censorprobe run --resume -o ${safeText(reportPath)} (and the same targets)`);
   return lines.join('\n');
 }
 
@@ -70,5 +74,5 @@ export function renderSummary(s: RunSummary, reportPath: string | null, c: Chalk
 export function renderRound(r: BaselineRound, c: ChalkInstance): string {
   const ok = r.results.filter((x) => x.ok).length;
   const head = `Baseline checks (${r.when}): ${ok}/${r.results.length} OK, ${VANTAGE_TEXT[r.state]}`;
-  return r.state === 'normal' ? c.dim(head) : c.yellow(`${head}: ${r.reason}`);
+  return r.state === 'normal' ? c.dim(head) : c.yellow(`${head}: ${safeText(r.reason)}`);
 }

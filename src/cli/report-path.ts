@@ -1,16 +1,17 @@
 /**
  * Where a command writes its report, decided before anything is measured, so that no measurement
  * is ever lost at the end of a run: `-o` refuses a directory, an unwritable place and (unless the
- * report is resumed) an existing non-empty file; a resumed file must be a censorprobe report; the
- * default name `censorprobe-<UTC time>.jsonl` gets a `-2`, `-3`... suffix when a run started in the
- * same second already took it.
+ * report is resumed) an existing non-empty file; a resumed file must be a censorprobe report and
+ * loses a torn last line; the report is locked for this process; the default name
+ * `censorprobe-<UTC time>.jsonl` gets a `-2`, `-3`... suffix when a run started in the same second
+ * already took it. docs/report-format.md describes it for users.
  */
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { defaultReportPath } from '../report/index.js';
+import { acquireReportLock, defaultReportPath, ReportLockedError, trimTornTail } from '../report/index.js';
 import { UsageError } from './options.js';
 
-/** Options of {@link resolveReportPath}. */
+/** Options of {@link claimReport}. */
 export interface ReportPathOptions {
   /** `-o FILE` as given, or undefined for the default name. */
   output: string | undefined;
@@ -22,39 +23,105 @@ export interface ReportPathOptions {
   now?: Date;
 }
 
+/** A report file this process now owns: see {@link claimReport}. */
+export interface ClaimedReport {
+  /** Absolute path, or null for standard output (--json). */
+  path: string | null;
+  /** With `resume`: bytes of a torn last line cut off the report (0 when it ended with a whole line). */
+  trimmedBytes: number;
+  /** Releases the report's lock (after the writer is closed). Idempotent; never throws. */
+  release(): Promise<void>;
+}
+
+const NO_LOCK = async (): Promise<void> => undefined;
+
 /**
- * Returns the absolute report path (null with --json), creating the file empty so that the run
- * owns it. Throws {@link UsageError} (exit 2) with a one-line reason naming the file.
+ * claimReport decides where the report goes, before anything is measured, and takes it:
+ * - with `json`: standard output (`path: null`);
+ * - without `output`: a new `censorprobe-<UTC time>.jsonl` created exclusively in `cwd`;
+ * - with `output`: refuses a directory, an existing non-empty file unless `resume` (then it must
+ *   be a censorprobe report), and a file that cannot really be appended to (it is opened with
+ *   O_APPEND and written zero bytes: `/proc/version` fails there with EIO);
+ * and, for a regular file, takes its exclusive lock (`<report>.lock`, src/report/lock.ts) BEFORE
+ * the caller reads what is already measured; with `resume`, then cuts a torn last line off.
+ * Throws {@link UsageError} (exit 2) with a one-line reason naming the file, or
+ * {@link ReportLockedError} (exit 5) when another process writes the report.
  */
-export async function resolveReportPath(o: ReportPathOptions): Promise<string | null> {
+export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> {
   if (o.json && o.output !== undefined) throw new UsageError('--json writes the report to standard output: use either --json or -o FILE');
-  if (o.json) return null;
+  if (o.json) return { path: null, trimmedBytes: 0, release: NO_LOCK };
   if (o.output === undefined) {
     const base = path.resolve(o.cwd, defaultReportPath(o.now ?? new Date(), '.'));
     for (let n = 1; ; n++) {
       const candidate = n === 1 ? base : base.replace(/\.jsonl$/, `-${n}.jsonl`);
       try {
-        await (await open(candidate, 'wx')).close(); // exclusive create: two runs never share a file
-        return candidate;
+        await (await open(candidate, 'wx', 0o600)).close(); // exclusive create: two runs never share a file
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code !== 'EEXIST' || n >= 100) throw new UsageError(`${candidate}: cannot write the report (${code ?? String(e)})`);
+        continue;
       }
+      const lock = await lockOrUsage(candidate, candidate);
+      return { path: candidate, trimmedBytes: 0, release: lock };
     }
   }
   const p = path.resolve(o.cwd, o.output);
-  const st = await stat(p).catch(() => null);
-  if (st?.isDirectory()) throw new UsageError(`-o ${o.output}: is a directory`);
-  if (st !== null && st.size > 0) {
-    if (o.resume !== true) throw new UsageError(`-o ${o.output}: the file exists; add --resume to continue that report, or choose another file`);
-    if (!(await looksLikeReport(p))) throw new UsageError(`-o ${o.output}: not a censorprobe report (its first line has no schema_version): refusing to append to it`);
-  }
+  const shown = `-o ${o.output}`;
+  const st = await statOrNull(p, `-o ${o.output}`);
+  if (st?.isDirectory()) throw new UsageError(`${shown}: is a directory`);
+  if (st !== null && st.isFile() && st.size > 0 && o.resume !== true) throw existsError(shown);
   try {
-    await (await open(p, 'a')).close();
+    const fh = await open(p, 'a', 0o600);
+    try {
+      // Really append: a zero-byte write reaches the file's write method (procfs/sysfs files
+      // that cannot be written fail here with EIO/EINVAL, although open() succeeded for root).
+      await fh.write(''); // (a zero-length Buffer write is skipped by Node; an empty string is not)
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
-    throw new UsageError(`-o ${o.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new UsageError(`${shown}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return p;
+  const release = st === null || st.isFile() ? await lockOrUsage(p, shown) : NO_LOCK;
+  try {
+    // Checked again under the lock: what we see now cannot change under us (another censorprobe waits).
+    const now = await statOrNull(p, shown);
+    if (now !== null && now.isFile() && now.size > 0) {
+      if (o.resume !== true) throw existsError(shown);
+      if (!(await looksLikeReport(p))) throw new UsageError(`${shown}: not a censorprobe report (its first line has no schema_version): refusing to append to it`);
+    }
+    const trimmedBytes = o.resume === true && now !== null && now.isFile() ? await trimTornTail(p) : 0;
+    return { path: p, trimmedBytes, release };
+  } catch (e) {
+    await release();
+    throw e;
+  }
+}
+
+/** stat, with null for a missing file; any other error (EACCES, ELOOP...) is a UsageError naming `shown`. */
+async function statOrNull(p: string, shown: string): Promise<Awaited<ReturnType<typeof stat>> | null> {
+  try {
+    return await stat(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new UsageError(`${shown}: cannot check the file (${code ?? String(e)})`);
+  }
+}
+
+function existsError(shown: string): UsageError {
+  return new UsageError(`${shown}: the file exists; add --resume to continue that report, or choose another file`);
+}
+
+/** Takes the report's lock; an unwritable directory is a UsageError naming `shown`. */
+async function lockOrUsage(p: string, shown: string): Promise<() => Promise<void>> {
+  try {
+    const lock = await acquireReportLock(p);
+    return () => lock.release();
+  } catch (e) {
+    if (e instanceof ReportLockedError) throw e;
+    throw new UsageError(`${shown}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)}; the report's lock file ${p}.lock cannot be created)`);
+  }
 }
 
 /** True when the file's first line is a JSON object with `schema_version` (a report line). */

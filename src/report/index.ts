@@ -16,5 +16,11 @@ export type { ReportDestination, ReportWriter, ReportWriterOptions } from './wri
 export { readReport, measuredInputs } from './read.js';
 export type { ReportLine } from './read.js';
 export { needsScrubbing, scrubRecord, SCRUBBED } from './scrub.js';
-export { validateRecord, loadReportSchema, reportSchemaPath, findPackageRoot, REPORT_SCHEMA_RELATIVE_PATH } from './schema.js';
-export type { ValidationResult } from './schema.js';
+export { validateRecord, validateReportLine, loadReportSchema, reportSchemaPath, findPackageRoot, REPORT_SCHEMA_RELATIVE_PATH } from './schema.js';
+export type { ValidationResult, ValidationScope } from './schema.js';
+export { ReportWriteError, ReportLockedError } from './errors.js';
+export type { ReportWriteFailure } from './errors.js';
+export { acquireReportLock } from './lock.js';
+export type { ReportLock } from './lock.js';
+export { trimTornTail } from './tail.js';
+export { jsonSafe, hasUnsafeChars, replaceUnsafeChars, UNSAFE_CHARS } from './unsafe-chars.js';

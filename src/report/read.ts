@@ -34,7 +34,9 @@ const SUPPORTED_MAJOR = SCHEMA_VERSION.split('.')[0] ?? '';
  * rejects only when the file cannot be opened or read (e.g. ENOENT, EISDIR).
  */
 export async function* readReport(path: string): AsyncGenerator<ReportLine, void, undefined> {
-  const input = createReadStream(path);
+  // Decoded by the stream (not by readline): an incomplete UTF-8 sequence at the very end becomes
+  // U+FFFD instead of vanishing, so a last line torn inside a character is still seen as torn.
+  const input = createReadStream(path, { encoding: 'utf8' });
   let lastByte = -1;
   input.on('data', (chunk: Buffer | string) => {
     if (chunk.length > 0) lastByte = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : (chunk[chunk.length - 1] ?? -1);
@@ -93,8 +95,9 @@ function parseLine(text: string, line: number): ReportLine | null {
  * measuredInputs returns the `input` URLs already measured in a report, for `--resume`.
  *
  * A record counts unless its measurement was cut short: a record where any observation or the
- * control has failure `interrupted` (our vocabulary: the run was stopped, e.g. SIGINT) is left out so
- * that the input is measured again. Bad and torn lines are ignored. A missing file (ENOENT) yields an
+ * control has failure `interrupted` (our vocabulary: the run was stopped, e.g. SIGINT), or whose
+ * control failure is `unknown_failure: internal_error` (a bug ended it), is left out so that the
+ * input is measured again. Bad and torn lines are ignored. A missing file (ENOENT) yields an
  * empty set; other read errors reject.
  */
 export async function measuredInputs(path: string): Promise<Set<string>> {
@@ -120,5 +123,6 @@ function wasInterrupted(record: ReportRecord): boolean {
     ...(o?.requests ?? []).map((r) => r.failure),
     record.control?.failure,
   ];
-  return failures.includes('interrupted');
+  // An internal error (src/runner/internal-error.ts) is measured again too.
+  return failures.includes('interrupted') || record.control?.failure === 'unknown_failure: internal_error';
 }

@@ -1,10 +1,12 @@
 /**
  * The JSONL report writer: one measurement per line, each line written whole with one write call.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReportRecord } from '../model/index.js';
+import { ReportWriteError } from './errors.js';
+import { jsonSafe } from './unsafe-chars.js';
 
 /** Where a report goes: a file (appended to, created if missing) or an already open stream (e.g. stdout). */
 export type ReportDestination = { path: string } | { stream: NodeJS.WritableStream };
@@ -21,12 +23,19 @@ export interface ReportWriterOptions {
 export interface ReportWriter {
   /**
    * Serialises `record` to one line and writes it with one write call. Resolves once the line was
-   * handed to the OS (file) or the stream's write callback ran. Rejects with the fs/stream error
-   * (ENOSPC, EACCES, ...), with a TypeError if the record cannot be serialised (cycle, BigInt), or
-   * with an Error after `close()`.
+   * handed to the OS (file) or the stream's write callback ran. Rejects with a
+   * {@link ReportWriteError} when the OS refused the write (ENOSPC, EIO, EPIPE...: the partly
+   * written line is cut off a regular file first) or when the report file was removed or replaced
+   * since it was opened (checked before every line); once one write failed, every later write
+   * rejects with the same error. Rejects with a TypeError if the record cannot be serialised
+   * (cycle, BigInt; nothing written, the writer goes on), or with an Error after `close()`.
    */
   write(record: ReportRecord): Promise<void>;
-  /** Waits for pending writes, then closes the file (or ends the stream if `endStream`). Idempotent. */
+  /**
+   * Waits for pending writes, then closes the file (or ends the stream if `endStream`). Idempotent.
+   * For a file, rejects with a {@link ReportWriteError} when the report was removed or replaced
+   * since the last write (the file is still closed).
+   */
   close(): Promise<void>;
   /** The file path, or null for a stream destination. */
   readonly path: string | null;
@@ -44,6 +53,9 @@ export interface ReportWriter {
  * - if an existing file does not end with `\n` (a torn last line from an earlier crash), the first
  *   line we write is preceded by `\n`, so the torn line stays alone on its line (and `readReport`
  *   reports it as bad JSON) instead of corrupting our first record.
+ * - a write error cuts the torn line off (ftruncate to the end of the last whole line) and stops the
+ *   writer (every later write rejects), so the file holds only whole lines; a removed or replaced
+ *   report file is detected before each line and on close (docs/report-format.md).
  * The file is opened at once (created with `mode` if missing); an open error rejects the first
  * `write()` (and `close()`).
  *
@@ -73,32 +85,87 @@ export function defaultReportPath(now: Date, dir: string): string {
 export function serializeRecord(record: ReportRecord): string {
   const json = JSON.stringify(record) as string | undefined;
   if (typeof json !== 'string' || !json.startsWith('{')) throw new TypeError('report record must be a JSON object');
-  return `${json}\n`;
+  // No raw C1/bidi control in a report: `cat report.jsonl` on a terminal is safe (same JSON value).
+  return `${jsonSafe(json)}\n`;
 }
 
 /** A writer on a file opened with flag 'a'. */
 function createFileWriter(path: string, mode: number): ReportWriter {
   let needsLeadingNewline = false;
+  /** File size after the last whole line (where a torn line is cut back to). */
+  let goodSize = 0;
+  let identity: { dev: number; ino: number } | null = null;
+  let lines = 0;
+  let failed: ReportWriteError | null = null;
   const opened: Promise<FileHandle> = (async () => {
     needsLeadingNewline = await endsWithoutNewline(path);
-    return open(path, 'a', mode);
+    const handle = await open(path, 'a', mode);
+    const st = await handle.stat();
+    goodSize = st.size;
+    // Only a regular file can be checked for removal/replacement and cut back (not /dev/stdout, a FIFO).
+    identity = st.isFile() ? { dev: st.dev, ino: st.ino } : null;
+    return handle;
   })();
   opened.catch(() => undefined); // surfaced by write()/close(), never unhandled
 
+  /** Rejects when the name no longer leads to the file we write (deleted, moved, replaced). */
+  const checkIdentity = async (): Promise<void> => {
+    if (identity === null) return;
+    const st = await stat(path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
+    if (st === null) throw new ReportWriteError(path, { kind: 'removed' }, lines);
+    if (st.dev !== identity.dev || st.ino !== identity.ino) throw new ReportWriteError(path, { kind: 'replaced' }, lines);
+  };
+
   const writeLine = async (line: string): Promise<void> => {
-    const handle = await opened;
-    let buffer = Buffer.from(needsLeadingNewline ? `\n${line}` : line, 'utf8');
-    needsLeadingNewline = false;
-    // One write call for the whole line; loop only on a short write (the OS accepted part of it).
-    for (;;) {
-      const { bytesWritten } = await handle.write(buffer, 0, buffer.length);
-      if (bytesWritten >= buffer.length) return;
-      buffer = buffer.subarray(bytesWritten);
+    if (failed !== null) throw failed;
+    let handle: FileHandle;
+    try {
+      handle = await opened;
+    } catch (err) {
+      failed = new ReportWriteError(path, { kind: 'io', code: (err as NodeJS.ErrnoException).code ?? 'EIO' }, lines);
+      throw failed;
+    }
+    try {
+      await checkIdentity();
+      let buffer = Buffer.from(needsLeadingNewline ? `\n${line}` : line, 'utf8');
+      const total = buffer.length;
+      // One write call for the whole line; loop only on a short write (the OS accepted part of it).
+      for (;;) {
+        const { bytesWritten } = await handle.write(buffer, 0, buffer.length);
+        if (bytesWritten >= buffer.length) break;
+        if (bytesWritten === 0) throw Object.assign(new Error('write wrote nothing'), { code: 'EIO' });
+        buffer = buffer.subarray(bytesWritten);
+      }
+      needsLeadingNewline = false;
+      goodSize += total;
+      lines++;
+    } catch (err) {
+      if (err instanceof ReportWriteError) {
+        failed = err;
+        throw err;
+      }
+      // Cut the partly written line off, so the file holds only whole lines (O_APPEND: we are
+      // the only writer, the report lock sees to it, so goodSize is the end of our last line).
+      let tornRemoved = false;
+      if (identity !== null) {
+        const size = (await handle.stat().catch(() => null))?.size;
+        if (size !== undefined && size > goodSize) tornRemoved = await handle.truncate(goodSize).then(() => true, () => false);
+      }
+      failed = new ReportWriteError(path, { kind: 'io', code: (err as NodeJS.ErrnoException).code ?? 'EIO' }, lines, tornRemoved);
+      throw failed;
     }
   };
 
   return serialWriter(path, `report writer for ${path} is closed`, writeLine, async () => {
-    await (await opened).close();
+    const handle = await opened;
+    try {
+      if (failed === null) await checkIdentity().catch((e: unknown) => {
+        failed = e instanceof ReportWriteError ? e : new ReportWriteError(path, { kind: 'io', code: (e as NodeJS.ErrnoException).code ?? 'EIO' }, lines);
+        throw failed;
+      });
+    } finally {
+      await handle.close();
+    }
   });
 }
 
@@ -125,9 +192,23 @@ async function endsWithoutNewline(path: string): Promise<boolean> {
 
 /** A writer on a caller-owned stream. */
 function createStreamWriter(stream: NodeJS.WritableStream, endStream: boolean): ReportWriter {
+  let lines = 0;
+  let failed: ReportWriteError | null = null;
   const writeLine = (line: string): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      stream.write(line, (err?: Error | null) => (err ? reject(err) : resolve()));
+      if (failed !== null) {
+        reject(failed);
+        return;
+      }
+      stream.write(line, (err?: Error | null) => {
+        if (!err) {
+          lines++;
+          resolve();
+          return;
+        }
+        failed = new ReportWriteError(null, { kind: 'io', code: (err as NodeJS.ErrnoException).code ?? 'EIO' }, lines);
+        reject(failed);
+      });
     });
   return serialWriter(null, 'report writer is closed', writeLine, () =>
     endStream ? new Promise<void>((resolve) => { stream.end(() => resolve()); }) : Promise.resolve(),

@@ -14,6 +14,7 @@ import { verdictLabel, type VerdictLabel } from './labels.js';
 import type { BaselineRound } from '../model/index.js';
 import { DEFAULT_BASELINE_TIMEOUT_MS } from '../outage/index.js';
 import { createOutageGate } from './outage-gate.js';
+import { internalErrorRecord } from './internal-error.js';
 
 /** Progress events of a run. */
 export type RunEvent =
@@ -21,7 +22,7 @@ export type RunEvent =
   | { kind: 'measured'; index: number; done: number; total: number; record: ReportRecord; label: VerdictLabel }
   /** A round of baseline checks finished (outage detection: before, after a failing streak, after). */
   | { kind: 'baseline'; round: BaselineRound }
-  /** A target could not be measured because of a bug (never a network failure): no line written. */
+  /** A target's measurement hit a bug (never a network failure): its line records the failure (src/runner/internal-error.ts). */
   | { kind: 'error'; index: number; target: string; message: string };
 
 /** Where finished lines go. */
@@ -37,7 +38,7 @@ export interface RunSummary {
   counts: Partial<Record<VerdictLabel, number>>;
   /** Baseline rounds in order (empty without baselines). */
   rounds: BaselineRound[];
-  /** Targets lost to a bug (see the `error` event); 0 in a healthy run. */
+  /** Targets whose measurement hit a bug (see the `error` event; each still has its line); 0 in a healthy run. */
   errors: number;
 }
 
@@ -107,15 +108,16 @@ export async function runTargets(targets: readonly Target[], opts: RunTargetsOpt
       const index = next++;
       const target = targets[index] as Target;
       let measured: ReportRecord;
+      const startedAt = new Date();
       try {
         measured = await measureTarget(target, opts.config, opts.context, opts.signal);
       } catch (err) {
-        // Network failures are observations, so this is a bug: report it and go on with the
-        // other targets instead of losing the run.
+        // Network failures are observations, so this is a bug: the target gets a line that
+        // records it (never a lost line), and the run goes on with the other targets.
         if (opts.signal?.aborted) return;
         summary.errors++;
         opts.onEvent?.({ kind: 'error', index, target: target.url, message: err instanceof Error ? err.message : String(err) });
-        continue;
+        measured = internalErrorRecord(target, opts.config, opts.context, err, startedAt);
       }
       // Copy-and-scrub only the lines that mention one of our addresses (most mention none).
       const record = needsScrubbing(measured, probeAddresses) ? scrubRecord(measured, probeAddresses) : measured;

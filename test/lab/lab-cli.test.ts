@@ -76,19 +76,19 @@ describe('censorprobe lab run', () => {
       expect(r.stdout).toContain('Verdict: blocking tls, accessible false, status anomaly');
       expect(JSON.parse(readFileSync(join(dir, 'out.jsonl'), 'utf8')).verdict.blocking).toBe('tls');
     } else {
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(3); // EXIT.UNAVAILABLE (src/cli/exit-codes.ts)
       expect(r.stderr).toMatch(/^censorprobe lab: the lab (needs root or unprivileged user namespaces|as an ordinary user needs the directory \/etc\/netns)/);
     }
   });
 
   it('as an ordinary user without unshare it prints one clear line saying what is missing', () => {
     const r = cli(['lab', 'run', 'successWithHTTP'], { asNobody: true, env: { PATH: '/nonexistent' } });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3); // EXIT.UNAVAILABLE
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^censorprobe lab: the lab needs root or unprivileged user namespaces, and `unshare -rnm` failed here \('unshare' \(util-linux\) is not installed\): run it with sudo/);
   });
 
-  it('SIGTERM stops the lab: exit code 130 and no namespace of the run is left', async () => {
+  it('SIGTERM stops the lab: exit code 143 and no namespace of the run is left', async () => {
     const child = spawn(process.execPath, [CLI, 'lab', 'run', 'ownTlsBlackholeOnSNI', '-o', join(worldDir(), 'x.jsonl'), '--', '--tls-timeout', '30000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -99,7 +99,7 @@ describe('censorprobe lab run', () => {
     await new Promise((r) => setTimeout(r, 1500));
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    expect(code).toBe(130);
+    expect(code).toBe(143); // EXIT.SIGTERM
     expect(out).toContain('SIGTERM: stopping the lab');
     expect(listLabNamespaces().filter((n) => n.includes(tag))).toEqual([]);
   });

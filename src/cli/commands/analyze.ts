@@ -12,6 +12,7 @@
 import { Command } from 'commander';
 import type { Io } from '../io.js';
 import { collect } from '../options.js';
+import { exitCodeHelp } from '../exit-codes.js';
 import type { AnalyzeFlags } from '../analyze-actions.js';
 
 const EXAMPLES = `
@@ -25,7 +26,9 @@ Examples:
 
 --json prints one JSON object a line: {"kind":"anomaly"|"changed"|"bad_line",...} as found,
 then {"kind":"summary",...}. With --from-ooni, --json (or no -o) writes report lines to stdout.
-Exit codes: 0 done, 2 bad arguments or unreadable input.`;
+A bad line is reported as FILE:LINE: reason (kind "bad_line" with --json) and the rest goes on.
+
+${exitCodeHelp('analyze')}`;
 
 /** Builds the `analyze` command; `setExit` receives the exit code when the action finishes. */
 export function analyzeCommand(io: Io, setExit: (code: number) => void): Command {

@@ -9,6 +9,7 @@ import type { FlowOptions } from '../../flows/index.js';
 import { SOFTWARE_VERSION } from '../../runner/version.js';
 import type { Io } from '../io.js';
 import { collect, intOption, parseListen, parseResolver, UsageError } from '../options.js';
+import { exitCodeHelp } from '../exit-codes.js';
 
 interface HelperFlags {
   listen: { host: string; port: number };
@@ -30,7 +31,9 @@ The helper answers GET with a health check and POST with OONI's test-helper JSON
 ({http_request, http_request_headers, tcp_connect} -> {tcp_connect, tls_handshake,
 http_request, dns, ip_info}, plus per-hop results under x_censorprobe). It refuses
 private and reserved targets, caps sizes, times out every step and answers 503
-beyond --max-in-flight. Run it only on an uncensored network.`;
+beyond --max-in-flight. Run it only on an uncensored network (see SECURITY.md).
+
+${exitCodeHelp('helper')}`;
 
 /** Builds the `helper` command; resolves `setExit` when the server stops. */
 export function helperCommand(io: Io, setExit: (code: number) => void): Command {

@@ -8,6 +8,7 @@
  * unprivileged user namespace (src/lab/access.ts), or says in one line what is missing.
  */
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,9 @@ import {
   type Scenario,
 } from '../../lab/index.js';
 import { createReportWriter } from '../../report/index.js';
-import { resolveReportPath } from '../report-path.js';
+import { claimReport } from '../report-path.js';
+import { safeLines, safeText } from '../escape.js';
+import { EXIT, exitCodeHelp, signalExitCode } from '../exit-codes.js';
 import { verdictLabel } from '../../runner/labels.js';
 import type { Io } from '../io.js';
 import { UsageError } from '../options.js';
@@ -47,13 +50,21 @@ Examples:
   $ censorprobe lab exec ownTlsResetOnSNI -- sh -c 'censorprobe run https://www.example.com/ --control $CENSORPROBE_LAB_CONTROL --ca-file $CENSORPROBE_LAB_CA'
 
 Scenarios are JSON files (fixtures/scenarios/, format in src/lab/README.md). The lab needs Linux,
-'ip' and 'nft', and root or unprivileged user namespaces. No traffic leaves the lab's namespaces.`;
+'ip' and 'nft', and root or unprivileged user namespaces. No traffic leaves the lab's namespaces.
+
+${exitCodeHelp('lab')}`;
+
+/** A child killed by a signal: the shell's 128 + its number (exit-codes.ts); 1 when unknown. */
+function exitForChildSignal(signal: NodeJS.Signals | null): number {
+  const n = signal !== null ? osConstants.signals[signal] : undefined;
+  return n !== undefined ? 128 + n : EXIT.INTERNAL;
+}
 
 function scenarioOrUsage(nameOrFile: string): Scenario {
   try {
     return loadScenario(nameOrFile);
   } catch (e) {
-    if (e instanceof ScenarioError) throw new UsageError(`${e.message} (see 'censorprobe lab list')`);
+    if (e instanceof ScenarioError) throw new UsageError(`${safeLines(e.message)} (see 'censorprobe lab list')`);
     throw e;
   }
 }
@@ -73,8 +84,8 @@ async function ensureAccess(io: Io): Promise<number | null> {
   const access = probeLabAccess(process.getuid?.() ?? -1, io.env);
   if (access.mode === 'root') return null;
   if (access.mode === 'none') {
-    io.stderr.write(`censorprobe lab: ${access.reason}\n`);
-    return 1;
+    io.stderr.write(`censorprobe lab: ${safeText(access.reason)}\n`);
+    return EXIT.UNAVAILABLE;
   }
   const [cmd, ...args] = [...access.prefix, process.execPath, ...process.execArgv, ...process.argv.slice(1)];
   const child = spawn(cmd as string, args, { stdio: 'inherit', env: { ...io.env, [USERNS_ENV]: '1' }, cwd: io.cwd });
@@ -82,10 +93,10 @@ async function ensureAccess(io: Io): Promise<number | null> {
   try {
     return await new Promise<number>((res) => {
       child.on('error', (e) => {
-        io.stderr.write(`censorprobe lab: cannot enter a user namespace (${e.message})\n`);
-        res(1);
+        io.stderr.write(`censorprobe lab: cannot enter a user namespace (${safeText(e.message)})\n`);
+        res(EXIT.UNAVAILABLE);
       });
-      child.on('exit', (code, signal) => res(code ?? (signal ? 130 : 1)));
+      child.on('exit', (code, signal) => res(code ?? exitForChildSignal(signal)));
     });
   } finally {
     unsubscribe();
@@ -98,7 +109,7 @@ function listAction(io: Io): number {
   for (const name of names) {
     const s = loadScenario(name);
     const origin = s.source?.startsWith('scenarios/catalog.json#') ? 'catalog' : 'ours   ';
-    io.stdout.write(`${name.padEnd(width)}  ${origin}  ${firstSentence(s.description.replace(/^Censor: /, ''))}\n`);
+    io.stdout.write(`${safeText(name.padEnd(width))}  ${origin}  ${safeText(firstSentence(s.description.replace(/^Censor: /, '')))}\n`);
   }
   io.stdout.write(`${names.length} scenarios. Run one: censorprobe lab run NAME\n`);
   return 0;
@@ -114,18 +125,26 @@ async function runAction(nameOrFile: string, probeArgs: string[], flags: RunLabF
   const scenario = scenarioOrUsage(nameOrFile);
   const gate = await ensureAccess(io);
   if (gate !== null) return gate;
+  // Decided before the world is built, so that a bad -o never costs a measurement.
+  const claim = await claimReport({ output: flags.output, json: flags.json === true, cwd: io.cwd });
+  try {
+    return await runClaimed(scenario, claim.path, probeArgs, flags, io);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function runClaimed(scenario: Scenario, reportPath: string | null, probeArgs: string[], flags: RunLabFlags, io: Io): Promise<number> {
   const human = flags.json ? io.stderr : io.stdout;
   const c = chalkFor(human, io.env);
   const say = (s: string): void => void human.write(`${s}\n`);
-  // Decided before the world is built, so that a bad -o never costs a measurement.
-  const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true, cwd: io.cwd });
-  say(c.dim(`Lab: ${scenario.name}: building the world and its censor (network namespaces; nothing leaves them)...`));
+  say(c.dim(`Lab: ${safeText(scenario.name)}: building the world and its censor (network namespaces; nothing leaves them)...`));
 
   let lab: Lab | undefined;
-  let interrupted = false;
+  let interrupted: number | null = null;
   const unsubscribe = io.onSignal((sig) => {
-    if (interrupted) return;
-    interrupted = true;
+    if (interrupted !== null) return;
+    interrupted = signalExitCode(sig);
     say(c.yellow(`\n${sig}: stopping the lab...`));
     void lab?.stop();
   });
@@ -136,13 +155,13 @@ async function runAction(nameOrFile: string, probeArgs: string[], flags: RunLabF
       timeoutMs: flags.timeout,
       onLab: (l) => {
         lab = l;
-        if (interrupted) void l.stop();
+        if (interrupted !== null) void l.stop();
       },
     });
-    if (interrupted) return 130;
+    if (interrupted !== null) return interrupted;
     if (!run.record) {
-      io.stderr.write(`censorprobe lab: the probe wrote no report line (exit ${run.code}):\n${run.stderr.trim()}\n`);
-      return 1;
+      io.stderr.write(`censorprobe lab: the probe wrote no report line (exit ${run.code}):\n${safeLines(run.stderr.trim())}\n`);
+      return EXIT.INTERNAL;
     }
     const record = run.record;
     const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
@@ -150,20 +169,20 @@ async function runAction(nameOrFile: string, probeArgs: string[], flags: RunLabF
     await writer.close();
     const line = renderEvent({ kind: 'measured', index: 0, done: 1, total: 1, record, label: verdictLabel(record.verdict) }, c);
     if (line !== null) say(line);
-    for (const reason of record.verdict.reasons.slice(1)) say(`      ${c.dim(reason)}`);
+    for (const reason of record.verdict.reasons.slice(1)) say(`      ${c.dim(safeText(reason))}`);
     const v = record.verdict;
     const e = scenario.expected.verdict;
     const same = v.blocking === e.blocking && v.accessible === e.accessible && v.status === e.status;
     const fmt = (x: { blocking: unknown; accessible: unknown; status: unknown }): string => `blocking ${String(x.blocking)}, accessible ${String(x.accessible)}, status ${String(x.status)}`;
     say(`Verdict: ${fmt(v)}; OONI: blocking ${String(record.ooni.blocking)}, accessible ${String(record.ooni.accessible)}`);
     say(same ? c.green(`The scenario expects the same (${fmt(e)}).`) : c.yellow(`The scenario expects ${fmt(e)}.`));
-    if (reportPath) say(`Report: ${reportPath}`);
-    return 0;
+    if (reportPath) say(`Report: ${safeText(reportPath)}`);
+    return EXIT.OK;
   } catch (err) {
-    if (interrupted) return 130;
+    if (interrupted !== null) return interrupted;
     if (err instanceof LabError) {
-      io.stderr.write(`censorprobe lab: ${err.message}\n`);
-      return 1;
+      io.stderr.write(`censorprobe lab: ${safeLines(err.message)}\n`);
+      return EXIT.UNAVAILABLE;
     }
     throw err;
   } finally {
@@ -186,8 +205,8 @@ async function execAction(nameOrFile: string, command: string[], flags: ExecLabF
     lab = await startLab(scenario);
   } catch (err) {
     if (err instanceof LabError) {
-      io.stderr.write(`censorprobe lab: ${err.message}\n`);
-      return 1;
+      io.stderr.write(`censorprobe lab: ${safeLines(err.message)}\n`);
+      return EXIT.UNAVAILABLE;
     }
     throw err;
   }
@@ -196,7 +215,7 @@ async function execAction(nameOrFile: string, command: string[], flags: ExecLabF
     if (flags.helper && (scenario.helper ?? 'run') === 'run') await startHelper(lab, LAB_CLI_PATH, 10_000);
     const ns = flags.world ? lab.worldNs : lab.probeNs;
     io.stderr.write(
-      `Lab ${scenario.name}: running in the ${flags.world ? 'world (uncensored)' : "probe's (censored)"} namespace. ` +
+      `Lab ${safeText(scenario.name)}: running in the ${flags.world ? 'world (uncensored)' : "probe's (censored)"} namespace. ` +
         `CENSORPROBE_LAB_CA=${lab.caFile} CENSORPROBE_LAB_CONTROL=${control}\n`,
     );
     // `censorprobe` on the PATH inside the lab: a two-line wrapper running this very CLI.
@@ -215,10 +234,10 @@ async function execAction(nameOrFile: string, command: string[], flags: ExecLabF
     try {
       return await new Promise<number>((res) => {
         child.on('error', (e) => {
-          io.stderr.write(`censorprobe lab: cannot run ${command[0]}: ${e.message}\n`);
-          res(1);
+          io.stderr.write(`censorprobe lab: cannot run ${safeText(command[0])}: ${safeText(e.message)}\n`);
+          res(EXIT.USAGE);
         });
-        child.on('exit', (code, signal) => res(code ?? (signal ? 130 : 1)));
+        child.on('exit', (code, signal) => res(code ?? exitForChildSignal(signal)));
       });
     } finally {
       unsubscribe();
@@ -234,7 +253,7 @@ export function labCommand(io: Io, setExit: (code: number) => void): Command {
     .description('the censorship lab: run a scenario (a censored network built in Linux namespaces) end to end, offline')
     .addHelpText('after', EXAMPLES);
   const wire = (cmd: Command): Command =>
-    cmd.exitOverride().configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+    cmd.exitOverride().configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(safeLines(s)) });
   lab.addCommand(
     wire(
       new Command('list').description('list the scenarios with a one-line description').action(() => {

@@ -15,10 +15,13 @@ import { DEFAULT_BASELINES, DEFAULT_BASELINE_TIMEOUT_MS, parseBaseline, type Bas
 import { DEFAULTS } from '../../flows/defaults.js';
 import type { FlowOptions } from '../../flows/index.js';
 import type { Io } from '../io.js';
+import type { ClaimedReport } from '../report-path.js';
 import { readAll } from '../io.js';
 import { collect, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShard, UsageError } from '../options.js';
 import { chalkFor, renderEvent, renderSummary } from '../render.js';
-import { resolveReportPath } from '../report-path.js';
+import { claimReport } from '../report-path.js';
+import { safeText } from '../escape.js';
+import { EXIT, exitCodeHelp, signalExitCode } from '../exit-codes.js';
 
 interface RunFlags {
   inputFile: string[];
@@ -68,8 +71,8 @@ Examples:
   $ censorprobe run -i big.csv -o big.jsonl --resume   continue an interrupted run
   $ censorprobe run -i big.csv --shard 2/4              measure targets 2, 6, 10, ... (one of 4 machines)
 
-Exit codes: 0 done, 2 bad arguments or input, 130/143 interrupted by SIGINT/SIGTERM (the report keeps
-every whole line; --resume continues it).`;
+The report keeps every whole line whatever happens (Ctrl-C, a full disk); --resume continues it.
+${exitCodeHelp('run')}`;
 
 /** Builds the `run` command; `setExit` receives the exit code when the action finishes. */
 export function runCommand(io: Io, setExit: (code: number) => void): Command {
@@ -159,32 +162,24 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
 
   const loaded = await loadTargets({ urls, inputFiles: flags.inputFile, readStdin: () => readAll(io.stdin) });
   if (loaded.errors.length > 0) {
-    for (const e of loaded.errors) complain(e.line > 0 ? `${e.source}:${e.line}: ${e.reason}` : `${e.source}: ${e.reason}`);
+    for (const e of loaded.errors) complain(safeText(e.line > 0 ? `${e.source}:${e.line}: ${e.reason}` : `${e.source}: ${e.reason}`));
     if (!flags.skipInvalid || loaded.targets.length === 0) {
       const n = loaded.errors.length;
       const what = loaded.errors.every((e) => e.line === 0) ? `unreadable input${n === 1 ? '' : 's'}` : `invalid input${n === 1 ? '' : 's'}`;
       complain(`${n} ${what}: fix ${n === 1 ? 'it' : 'them'}, or pass --skip-invalid to measure the rest.`);
-      return 2;
+      return EXIT.USAGE;
     }
   }
   if (loaded.targets.length === 0) {
     const from = flags.inputFile.map((f) => (f === '-' ? 'stdin' : f)).join(', ');
-    complain(`no targets in ${from || 'the arguments'}: nothing to measure.`);
-    return 2;
+    complain(safeText(`no targets in ${from || 'the arguments'}: nothing to measure.`));
+    return EXIT.USAGE;
   }
   let targets: Target[] = [...loaded.targets];
   if (flags.shard) {
     const { index, count } = flags.shard;
     targets = targets.filter((_, i) => i % count === index - 1);
   }
-  let skipped = 0;
-  if (flags.resume && flags.output) {
-    const done = await measuredInputs(flags.output).catch(() => new Set<string>());
-    const before = targets.length;
-    targets = targets.filter((t) => !done.has(t.url));
-    skipped = before - targets.length;
-  }
-
   const [{ loadFingerprintFiles }, { sharedAsnDatabase }] = await Promise.all([import('../fingerprints.js'), import('../../runner/asn-db.js')]);
   const fingerprints = await loadFingerprintFiles(flags.fingerprints);
   const config: RunConfig = Object.freeze({
@@ -214,8 +209,45 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     baselines: { checks: baselineChecks(flags), timeoutMs: flags.baselineTimeout, streak: flags.baselineStreak },
   });
 
-  const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
-  const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
+  // The report is claimed (and locked) before reading what it already holds: two --resume runs on
+  // one report cannot both measure the rest (docs/report-format.md, "Locking").
+  const claim = await claimReport({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
+  try {
+    return await measureInto(claim, targets, config, flags, io, { human, err, say, createReportWriter, measuredInputs, createRunContext, runTargets });
+  } finally {
+    await claim.release();
+  }
+}
+
+interface RunDeps {
+  human: NodeJS.WritableStream & { isTTY?: boolean };
+  err: ReturnType<typeof chalkFor>;
+  say: (s: string) => void;
+  createReportWriter: typeof import('../../report/index.js').createReportWriter;
+  measuredInputs: typeof import('../../report/index.js').measuredInputs;
+  createRunContext: typeof import('../../runner/measure-target.js').createRunContext;
+  runTargets: typeof import('../../runner/run.js').runTargets;
+}
+
+/** The measuring part of `run`, on a claimed report: returns the exit code. */
+async function measureInto(claim: ClaimedReport, all: Target[], config: RunConfig, flags: RunFlags, io: Io, d: RunDeps): Promise<number> {
+  const { human, err, say } = d;
+  const reportPath = claim.path;
+  let targets = all;
+  let skipped = 0;
+  if (flags.resume && reportPath !== null) {
+    if (claim.trimmedBytes > 0) say(err.yellow(safeText(`${reportPath}: cut off a torn last line (${claim.trimmedBytes} bytes, left by an interrupted run); that target is measured again.`)));
+    let done: Set<string>;
+    try {
+      done = await d.measuredInputs(reportPath);
+    } catch (e) {
+      throw new UsageError(`-o ${flags.output ?? reportPath}: cannot read the report to resume it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    const before = targets.length;
+    targets = targets.filter((t) => !done.has(t.url));
+    skipped = before - targets.length;
+  }
+  const writer = d.createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
   const progress = flags.quiet ? null : err;
   if (!flags.json && human.isTTY && !flags.quiet) {
     say(err.dim('censorprobe tests whether sites are reachable from this network. People who watch this network can see which sites were tested.'));
@@ -227,11 +259,11 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
 
   const abort = new AbortController();
   let signals = 0;
-  // Exit code of an interrupted run: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
-  let interruptedCode = 130;
+  // Exit code of an interrupted run: 128 + the signal's number (exit-codes.ts).
+  let interruptedCode: number = EXIT.SIGINT;
   const unsubscribe = io.onSignal((sig) => {
     signals++;
-    interruptedCode = sig === 'SIGTERM' ? 143 : 130;
+    interruptedCode = signalExitCode(sig);
     if (signals === 1) {
       say(err.yellow(`\n${sig}: stopping; measurements in progress are dropped, finished lines are kept.${sig === 'SIGINT' ? ' Press Ctrl-C again to quit at once.' : ''}`));
       abort.abort();
@@ -241,14 +273,25 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   });
   // Which resolver the DNS step measures: once per run, with a short timeout (resolver-identity.ts).
   const { identifyResolver } = await import('../../runner/resolver-identity.js');
-  const context = createRunContext();
-  context.resolverIdentity = await identifyResolver(config.resolver, { asnLookup: config.asnLookup ?? (() => 0), extraCa, signal: abort.signal });
+  const context = d.createRunContext();
+  context.resolverIdentity = await identifyResolver(config.resolver, { asnLookup: config.asnLookup ?? (() => 0), ...(config.extraCa !== undefined ? { extraCa: config.extraCa } : {}), signal: abort.signal });
   const untested = new Set<string>();
   try {
-    const summary = await runTargets(targets, {
+    const summary = await d.runTargets(targets, {
       config,
       context,
-      sink: writer,
+      // A write error (disk full, EIO, report removed or replaced) stops measuring at once; the
+      // error reaches main(), which prints it in one line and exits REPORT_WRITE.
+      sink: {
+        write: async (record) => {
+          try {
+            await writer.write(record);
+          } catch (e) {
+            abort.abort();
+            throw e;
+          }
+        },
+      },
       signal: abort.signal,
       skipped,
       onEvent: (e) => {
@@ -262,9 +305,10 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     say(renderSummary(summary, reportPath, err));
     for (const note of runNotes(context.resolverIdentity, untested)) say(err.yellow(note));
     if (summary.interrupted) return interruptedCode;
-    return summary.errors > 0 ? 1 : 0;
+    return summary.errors > 0 ? EXIT.INTERNAL : EXIT.OK;
   } finally {
     unsubscribe();
+    await writer.close().catch(() => undefined); // already closed, or the write error is what main() reports
   }
 }
 

@@ -108,7 +108,7 @@ describe('createReportWriter to a file', () => {
     expect(await wholeLines(join(dir, 'bigint.jsonl'))).toHaveLength(1);
 
     const nowhere = createReportWriter({ path: join(dir, 'no', 'such', 'dir.jsonl') });
-    await expect(nowhere.write(fullRecord())).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(nowhere.write(fullRecord())).rejects.toMatchObject({ name: 'ReportWriteError', failure: { kind: 'io', code: 'ENOENT' } });
     await expect(nowhere.close()).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
