@@ -106,7 +106,7 @@ let verdictOnly: ValidateFunction | null = null;
 function scopedValidator(scope: ValidationScope): ValidateFunction {
   if (scope === 'full') return validator();
   if (verdictOnly === null) {
-    // The schema file's own definitions, compiled alone (the verdict definition refers to no other):
+    // The verdict's definitions compiled alone (the verdict and the evidence entries it refers to):
     // compiling the whole schema costs ~0.5 s of CPU, a summary should not pay it.
     const schema = loadReportSchema() as { properties: Record<string, unknown>; $defs: Record<string, unknown> };
     const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
@@ -118,7 +118,7 @@ function scopedValidator(scope: ValidationScope): ValidateFunction {
         input: schema.properties['input'],
         verdict: { $ref: '#/$defs/verdict' },
       },
-      $defs: { verdict: schema.$defs['verdict'] },
+      $defs: Object.fromEntries(Object.entries(schema.$defs).filter(([k]) => k === 'verdict' || k.startsWith('verdict_'))),
     });
   }
   return verdictOnly;
