@@ -175,7 +175,7 @@ describe('DNS consistency done properly', () => {
     if (resp) resp.ip_info = { [other]: { asn: 0, flags: 1 | 8 }, [EXAMPLE_IP]: { asn: 0, flags: 2 | 8 } };
     const { verdict } = classify(input, { asnLookup: () => 0 });
     expect(verdict.blocking).toBe('tls');
-    expect(verdict.reasons[0]).toContain("the helper's TLS handshake with 203.0.114.7 verified the certificate for www.example.com (ip_info flag 8): the address serves the genuine site, not DNS blocking");
+    expect(verdict.evidence?.[0]).toMatchObject({ layer: 'dns', kind: 'dns_helper_tls_verified', effect: 'genuine', detail: expect.objectContaining({ verified_at: '203.0.114.7' }) });
   });
 
   it('calls a DNS answer pointing at a transparent proxy that serves the genuine page dns with accessible true', () => {
