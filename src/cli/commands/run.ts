@@ -19,6 +19,9 @@ import { readAll } from '../io.js';
 import { collect, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShard, UsageError } from '../options.js';
 import { chalkFor, renderEvent, renderSummary } from '../render.js';
 import { resolveReportPath } from '../report-path.js';
+import { ensureConsent } from '../consent.js';
+import { createProgress } from '../progress.js';
+import { printDryRun } from './dry-run.js';
 
 interface RunFlags {
   inputFile: string[];
@@ -54,6 +57,9 @@ interface RunFlags {
   baselineTimeout: number;
   baselineStreak: number;
   quiet?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+  progressInterval: number;
 }
 
 const EXAMPLES = `
@@ -109,7 +115,10 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--baseline-timeout <ms>', 'timeout of each baseline check, ms', intOption('--baseline-timeout', 100, 600_000), DEFAULT_BASELINE_TIMEOUT_MS)
     .option('--baseline-streak <n>', 'consecutive not-accessible targets that trigger a new baseline round (0: never)', intOption('--baseline-streak', 0, 100_000), 5)
     .option('--fingerprints <file>', 'add blockpage/false-positive fingerprints to the curated set (our JSONL, OONI CSV or Censored Planet JSONL; repeatable)', collect, [])
-    .option('-q, --quiet', 'no per-target lines, only the summary')
+    .option('-q, --quiet', 'no per-target lines, only the summary (and a progress line on stderr every --progress-interval)')
+    .option('-y, --yes', 'consent to measuring without the first-run question (for scripts; also CENSORPROBE_YES=1)')
+    .option('--dry-run', 'check the targets and options, print the normalised targets and stop (no network)')
+    .option('--progress-interval <ms>', 'period of the plain progress line on stderr when not on a terminal or with -q, ms', intOption('--progress-interval', 10, 86_400_000), 30_000)
     .addHelpText('after', EXAMPLES)
     .action(async (urls: string[], flags: RunFlags) => {
       setExit(await runAction(urls, flags, io));
@@ -156,12 +165,17 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   const loaded = await loadTargets({ urls, inputFiles: flags.inputFile, readStdin: () => readAll(io.stdin) });
   if (loaded.errors.length > 0) {
     for (const e of loaded.errors) complain(e.line > 0 ? `${e.source}:${e.line}: ${e.reason}` : `${e.source}: ${e.reason}`);
-    if (!flags.skipInvalid || loaded.targets.length === 0) {
-      const n = loaded.errors.length;
-      const what = loaded.errors.every((e) => e.line === 0) ? `unreadable input${n === 1 ? '' : 's'}` : `invalid input${n === 1 ? '' : 's'}`;
+    const n = loaded.errors.length;
+    const what = loaded.errors.every((e) => e.line === 0) ? `unreadable input${n === 1 ? '' : 's'}` : `invalid input${n === 1 ? '' : 's'}`;
+    if (!flags.skipInvalid) {
       complain(`${n} ${what}: fix ${n === 1 ? 'it' : 'them'}, or pass --skip-invalid to measure the rest.`);
       return 2;
     }
+    if (loaded.targets.length === 0) {
+      complain(`${n} ${what} skipped and no valid target left: nothing to measure.`);
+      return 2;
+    }
+    complain(`${n} ${what} skipped (--skip-invalid); measuring the ${loaded.targets.length} valid target${loaded.targets.length === 1 ? '' : 's'}.`);
   }
   if (loaded.targets.length === 0) {
     const from = flags.inputFile.map((f) => (f === '-' ? 'stdin' : f)).join(', ');
@@ -180,6 +194,9 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     targets = targets.filter((t) => !done.has(t.url));
     skipped = before - targets.length;
   }
+
+  if (flags.dryRun) return printDryRun(targets, skipped, io);
+  if (!(await ensureConsent(io, human, flags.yes === true || io.env['CENSORPROBE_YES'] === '1'))) return 2;
 
   const [{ loadFingerprintFiles }, { sharedAsnDatabase }] = await Promise.all([import('../fingerprints.js'), import('../../runner/asn-db.js')]);
   const fingerprints = await loadFingerprintFiles(flags.fingerprints);
@@ -209,7 +226,9 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
 
   const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
   const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
-  const progress = flags.quiet ? null : err;
+  // A bar on a terminal; otherwise (or with -q) a plain line on stderr every --progress-interval.
+  const barMode = human.isTTY === true && !flags.quiet;
+  const progress = createProgress({ stream: barMode ? human : io.stderr, lines: human, bar: barMode, intervalMs: flags.progressInterval });
   if (!flags.json && human.isTTY && !flags.quiet) {
     say(err.dim('censorprobe tests whether sites are reachable from this network. People who watch this network can see which sites were tested.'));
     say(err.dim(`The report contains no IP address of yours${config.controlUrl ? '' : '; without --control, verdicts rest on DNS-over-HTTPS only'}.`));
@@ -240,16 +259,20 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
       signal: abort.signal,
       skipped,
       onEvent: (e) => {
-        if (progress === null && e.kind !== 'error') return; // -q: only the summary (it names the network state)
+        if (e.kind === 'start') progress.start(e.total);
+        else if (e.kind === 'measured') progress.update(e.done);
+        if (flags.quiet && e.kind !== 'error') return; // -q: only the summary (it names the network state)
         const line = renderEvent(e, err);
-        if (line !== null) say(line);
+        if (line !== null) progress.log(line);
       },
     });
+    progress.stop();
     await writer.close();
     say(renderSummary(summary, reportPath, err));
     if (summary.interrupted) return interruptedCode;
     return summary.errors > 0 ? 1 : 0;
   } finally {
+    progress.stop();
     unsubscribe();
   }
 }
