@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from './cli-path.js';
+import { CLI, ROOT } from './cli-path.js';
 import { createOfflineNs, type OfflineNs } from './offline-ns.js';
 
 let ns: OfflineNs;
@@ -115,6 +115,27 @@ describe('run --dry-run', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([`https://example.com/\t-\t${list}:1`, `http://xn--r8jz45g.jp/x\t-\t${list}:3`]);
     expect(existsSync(path.join(dir, 'dry.jsonl'))).toBe(false);
+  });
+
+  it.each([
+    ['citizenlab-2015.csv', [['http://www.example.com/', 'NEWS'], ['https://signal.org/', 'COMT']]],
+    ['url-category.csv', [['https://www.torproject.org/', 'ANON'], ['https://www.hrw.org/', 'HUMR']]],
+  ])('reads the Citizen Lab CSV %s (header with a url column) with its categories', (file, expected) => {
+    const r = runIn(['run', '--dry-run', '-i', path.join(ROOT, 'fixtures', 'targets', file)], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 2))).toEqual(expected);
+  });
+
+  it('--skip-invalid with nothing valid left says so without suggesting --skip-invalid; without it, suggests it', () => {
+    const list = path.join(dir, 'allbad.txt');
+    writeFileSync(list, 'ftp://x/\nexample.com\n');
+    const skip = runIn(['run', '--dry-run', '--skip-invalid', '-i', list], {});
+    expect(skip.code).toBe(2);
+    expect(skip.stderr).toContain(`${list}:1: `);
+    expect(skip.stderr).not.toContain('pass --skip-invalid');
+    const plain = runIn(['run', '--dry-run', '-i', list], {});
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain('--skip-invalid');
   });
 
   it('shards: 1/3, 2/3 and 3/3 cover the list exactly once', () => {
