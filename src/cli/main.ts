@@ -22,6 +22,9 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   helper: async () => (await import('./commands/helper.js')).helperCommand,
   analyze: async () => (await import('./commands/analyze.js')).analyzeCommand,
   lab: async () => (await import('./commands/lab.js')).labCommand,
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  diff: async () => (await import('./commands/diff.js')).diffCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
 };
 
 /** The command modules `argv` needs: the named command only; none for --version; all otherwise (help, errors). */
@@ -39,6 +42,9 @@ Examples:
   $ censorprobe run -i list.txt --control http://helper.example.org:8080/ -o out.jsonl
   $ censorprobe helper --listen 0.0.0.0:8080 run a control helper on an uncensored host
   $ censorprobe lab run tlsBlockingConnectionResetWithConsistentDNS   watch the probe meet a censor, offline
+  $ censorprobe report out.jsonl -o report.html   a self-contained page to read and share
+  $ censorprobe check out.jsonl --expect expected.json   CI: fail with a diff when a verdict differs
+  $ censorprobe diff monday.jsonl tuesday.jsonl    targets whose verdict changed
 
 Run 'censorprobe <command> --help' for a command's options.`;
 
