@@ -50,7 +50,8 @@ const ALLOWED: Record<string, string[]> = {
   outage: ['model', 'net', 'flows'],
   runner: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'throttling', 'outage'],
   lab: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner'],
-  cli: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner', 'lab', 'ooni', 'throttling', 'outage'],
+  present: ['model'],
+  cli: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner', 'lab', 'ooni', 'throttling', 'outage', 'present'],
 };
 
 function files(dir: string): string[] {
