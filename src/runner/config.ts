@@ -22,6 +22,8 @@ export interface RunConfig {
   dohResolvers: string[];
   /** Targets measured at once. */
   concurrency: number;
+  /** Targets started per second at most (`--rate-limit`); absent: no limit. */
+  rateLimit?: number;
   /**
    * Fingerprints for the verdict (optional): the curated set merged with `--fingerprints` files;
    * default (absent): the curated set only.

@@ -8,7 +8,7 @@ import type { Target } from '../../model/index.js';
 import type { RunConfig } from '../../runner/config.js';
 import { DEFAULT_THROTTLING } from '../../runner/throttling-check.js';
 import { MIN_PAIRS } from '../../throttling/index.js';
-import { DEFAULT_BASELINES, DEFAULT_BASELINE_TIMEOUT_MS, parseBaseline, type BaselineCheck } from '../../outage/index.js';
+import { DEFAULT_BASELINE_TIMEOUT_MS } from '../../outage/index.js';
 // Only the option defaults are loaded with the command; the measuring stack (net, undici, report
 // schema, targets) is imported when the action runs, so `censorprobe --version`/`--help` start fast
 // (issue 6: start-up <= 150 ms).
@@ -22,8 +22,10 @@ import { resolveReportPath } from '../report-path.js';
 import { ensureConsent } from '../consent.js';
 import { createProgress } from '../progress.js';
 import { printDryRun } from './dry-run.js';
+import { runConfigFrom, UNLIMITED_ESCALATIONS } from './run-config.js';
+import { resolveFlags } from './resolve-flags.js';
 
-interface RunFlags {
+export interface RunFlags {
   inputFile: string[];
   output?: string;
   json?: boolean;
@@ -45,7 +47,8 @@ interface RunFlags {
   skipInvalid?: boolean;
   fingerprints: string[];
   throttling?: boolean;
-  throttlingEscalations: number;
+  /** Absent: {@link DEFAULT_THROTTLING}.maxEscalations, or no limit with --throttling (stated in --help). */
+  throttlingEscalations?: number;
   throttlingPairs: number;
   throttlingBytes: number;
   throttlingTimeout: number;
@@ -60,6 +63,8 @@ interface RunFlags {
   yes?: boolean;
   dryRun?: boolean;
   progressInterval: number;
+  rateLimit?: number;
+  config?: string;
 }
 
 const EXAMPLES = `
@@ -71,6 +76,8 @@ Examples:
   $ cat urls.txt | censorprobe run -i - -o today.jsonl
   $ censorprobe run -i big.csv -o big.jsonl --resume   continue an interrupted run
   $ censorprobe run -i big.csv --shard 2/4              measure targets 2, 6, 10, ... (one of 4 machines)
+  $ censorprobe run --config probe.json                 options from a file: {"control": "https://...", "concurrency": 16}
+  $ CENSORPROBE_DNS_TIMEOUT=2000 censorprobe run        every option also as CENSORPROBE_<NAME> (lists comma-separated)
 
 Exit codes: 0 done, 2 bad arguments or input, 130/143 interrupted by SIGINT/SIGTERM (the report keeps
 every whole line; --resume continues it).`;
@@ -100,7 +107,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--max-redirects <n>', 'redirects followed', intOption('--max-redirects', 0, 50), DEFAULTS.maxRedirects)
     .option('--skip-invalid', 'measure the valid targets even when some input lines are invalid')
     .option('--throttling', 'run the paired-transfer throttling test on every target (default: only on suspicious ones)')
-    .option('--throttling-escalations <n>', 'throttling tests per run at most (0: screening only)', intOption('--throttling-escalations', 0, 100_000), DEFAULT_THROTTLING.maxEscalations)
+    .option('--throttling-escalations <n>', `throttling tests per run at most (0: screening only; default: ${DEFAULT_THROTTLING.maxEscalations}, or ${UNLIMITED_ESCALATIONS} with --throttling)`, intOption('--throttling-escalations', 0, UNLIMITED_ESCALATIONS))
     .option('--throttling-pairs <n>', 'pairs of transfers per throttling test (target vs reference)', intOption('--throttling-pairs', MIN_PAIRS, 50), DEFAULT_THROTTLING.pairs)
     .option('--throttling-bytes <bytes>', 'body bytes per throttling transfer', intOption('--throttling-bytes', 32 * 1024, 64 * 1024 * 1024), DEFAULT_THROTTLING.maxBytes)
     .option('--throttling-timeout <ms>', 'budget of each step of a throttling transfer, ms', intOption('--throttling-timeout', 100, 600_000), DEFAULT_THROTTLING.timeoutMs)
@@ -118,10 +125,12 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'no per-target lines, only the summary (and a progress line on stderr every --progress-interval)')
     .option('-y, --yes', 'consent to measuring without the first-run question (for scripts; also CENSORPROBE_YES=1)')
     .option('--dry-run', 'check the targets and options, print the normalised targets and stop (no network)')
+    .option('--rate-limit <n>', 'targets started per second at most (default: no limit)', intOption('--rate-limit', 1, 10_000))
+    .option('--config <file>', 'read option values from a JSON file ({"dns-timeout": 500, "control": "https://..."}; also CENSORPROBE_CONFIG); the command line and CENSORPROBE_* variables win')
     .option('--progress-interval <ms>', 'period of the plain progress line on stderr when not on a terminal or with -q, ms', intOption('--progress-interval', 10, 86_400_000), 30_000)
     .addHelpText('after', EXAMPLES)
-    .action(async (urls: string[], flags: RunFlags) => {
-      setExit(await runAction(urls, flags, io));
+    .action(async (urls: string[], given: RunFlags, cmd: Command) => {
+      setExit(await runAction(urls, await resolveFlags<RunFlags>(cmd, given, io), io));
     });
 }
 
@@ -196,34 +205,18 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   }
 
   if (flags.dryRun) return printDryRun(targets, skipped, io);
-  if (!(await ensureConsent(io, human, flags.yes === true || io.env['CENSORPROBE_YES'] === '1'))) return 2;
 
   const [{ loadFingerprintFiles }, { sharedAsnDatabase }] = await Promise.all([import('../fingerprints.js'), import('../../runner/asn-db.js')]);
   const fingerprints = await loadFingerprintFiles(flags.fingerprints);
-  const config: RunConfig = Object.freeze({
+  const config: RunConfig = runConfigFrom(flags, {
     fingerprints,
     asnLookup: sharedAsnDatabase().lookup,
-    resolver: flags.resolver,
-    timeouts: { dnsMs: flags.dnsTimeout, connectMs: flags.connectTimeout, tlsMs: flags.tlsTimeout, httpMs: flags.httpTimeout, controlMs: flags.controlTimeout },
-    maxBodyBytes: flags.maxBody,
-    maxRedirects: flags.maxRedirects,
     extraCa,
-    controlUrl: flags.control ?? null,
-    dohResolvers: flags.doh.length > 0 ? flags.doh : flags.dohDefault ? [...DEFAULT_DOH_RESOLVERS] : [],
-    concurrency: flags.concurrency,
-    throttling: {
-      mode: flags.throttling ? ('always' as const) : ('auto' as const),
-      pairs: flags.throttlingPairs,
-      maxBytes: flags.throttlingBytes,
-      timeoutMs: flags.throttlingTimeout,
-      gapMs: flags.throttlingGap,
-      seed: flags.throttlingSeed ?? null,
-      referenceName: flags.throttlingReference ?? null,
-      maxEscalations: flags.throttling && flags.throttlingEscalations === DEFAULT_THROTTLING.maxEscalations ? 100_000 : flags.throttlingEscalations,
-    },
-    baselines: { checks: baselineChecks(flags), timeoutMs: flags.baselineTimeout, streak: flags.baselineStreak },
+    defaultDohResolvers: DEFAULT_DOH_RESOLVERS,
   });
 
+  // Asked after every input and option was checked, before anything is created or measured.
+  if (!(await ensureConsent(io, human, flags.yes === true))) return 2;
   const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
   const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
   // A bar on a terminal; otherwise (or with -q) a plain line on stderr every --progress-interval.
@@ -275,18 +268,4 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     progress.stop();
     unsubscribe();
   }
-}
-
-/** The baseline checks of a run: none with --no-baselines; the --baseline ones, else the defaults; plus the helper's health check. */
-function baselineChecks(flags: RunFlags): BaselineCheck[] {
-  if (!flags.baselines) return [];
-  const specs = flags.baseline.length > 0 ? flags.baseline : [...DEFAULT_BASELINES];
-  if (flags.control !== undefined) specs.push(flags.control);
-  return specs.map((spec) => {
-    try {
-      return parseBaseline(spec);
-    } catch (e) {
-      throw new UsageError(`--baseline: ${(e as Error).message}`);
-    }
-  });
 }
