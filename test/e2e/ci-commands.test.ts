@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { CLI, ROOT } from './cli-path.js';
 
 let dir = '';
@@ -81,5 +82,54 @@ describe('censorprobe diff', () => {
     expect(out.filter((l) => l['kind'] === 'only_old')).toEqual([expect.objectContaining({ input: 'http://www.cloudflare-cache.com/' })]);
     expect(cli(['diff', REPORT, REPORT]).stdout).toMatch(/^diff: 0 changed/m);
     expect(cli(['diff', '--exit-code', REPORT, REPORT]).code).toBe(0);
+  });
+});
+
+describe('censorprobe analyze --format', () => {
+  const tricky = (): string => {
+    const file = path.join(dir, 'tricky.jsonl');
+    const lines = readFileSync(path.join(ROOT, REPORT), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    lines[0]!['category_code'] = 'NEWS|"x",\ny<b>';
+    lines[1]!['category_code'] = 'HUMR';
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    return file;
+  };
+
+  it('json: counts by verdict, category, domain and asn that add up to the measurements', () => {
+    const r = cli(['analyze', '--format', 'json', REPORT]);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { dimension: string; key: string; measurements: number; counts: Record<string, number> }[];
+    for (const d of ['verdict', 'category', 'domain', 'asn']) {
+      const rs = rows.filter((x) => x.dimension === d);
+      expect(rs.reduce((n, x) => n + x.measurements, 0)).toBe(6);
+      for (const x of rs) expect(Object.values(x.counts).reduce((a, b) => a + b, 0)).toBe(x.measurements);
+    }
+    expect(rows.find((x) => x.dimension === 'domain' && x.key === 'www.example.com')?.measurements).toBe(4);
+    expect(rows.find((x) => x.dimension === 'verdict' && x.key === 'http-diff')?.counts).toEqual({ 'http-diff': 2 });
+  });
+
+  it('csv: one RFC 4180 document (a category with quotes, commas and a newline stays one field)', () => {
+    const r = cli(['analyze', '--format', 'csv', '--by', 'category', tricky()]);
+    expect(r.code).toBe(0);
+    const rows = parseCsv(r.stdout) as string[][];
+    expect(rows[0]!.slice(0, 3)).toEqual(['dimension', 'key', 'measurements']);
+    expect(rows.slice(1).map((x) => [x[0], x[1], x[2]])).toEqual([['category', '(none)', '4'], ['category', 'HUMR', '1'], ['category', 'NEWS|"x",?y<b>', '1']]);
+  });
+
+  it('md and table: one section per grouping; markup and pipes in keys escaped', () => {
+    const md = cli(['analyze', '--format', 'md', '--by', 'verdict,category', tricky()]);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(/^### By verdict\n\n\| verdict \| measurements \|/m);
+    expect(md.stdout).toContain('| NEWS\\|"x",?y&lt;b&gt; | 1 |');
+    const table = cli(['analyze', '--format', 'table', '--by', 'domain', REPORT]);
+    expect(table.stdout.split('\n')[0]).toMatch(/^domain +measurements/);
+    expect(table.stdout).toMatch(/^www\.example\.com +4 /m);
+  });
+
+  it('a bad format or grouping: one line, exit 2', () => {
+    expect(cli(['analyze', '--format', 'xml', REPORT]).code).toBe(2);
+    const r = cli(['analyze', '--format', 'csv', '--by', 'country', REPORT]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--by: unknown dimension 'country'/);
   });
 });
