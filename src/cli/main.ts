@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   check: async () => (await import('./commands/check.js')).checkCommand,
   diff: async () => (await import('./commands/diff.js')).diffCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
+  control: async () => (await import('./commands/control.js')).controlCommand,
 };
 
 /** The command modules `argv` needs: the named command only; none for --version; all otherwise (help, errors). */

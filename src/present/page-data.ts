@@ -132,7 +132,7 @@ function cleanSteps(make: () => WaterfallStep[]): WaterfallStep[] {
  */
 export function pageEntry(r: ReportRecord, label: string): PageEntry {
   const esc = r.throttling?.escalation ?? null;
-  const ageS = (r.control as { x_age_s?: unknown }).x_age_s;
+  const ageS: unknown = r.control.age_s;
   const v = r.verdict;
   let rates: RatePoint[] = [];
   try {

@@ -15,6 +15,7 @@ import type { RunConfig } from './config.js';
 import { throttlingHook } from '../throttling/index.js';
 import { checkThrottling, DEFAULT_THROTTLING } from './throttling-check.js';
 import { SOFTWARE_VERSION } from './version.js';
+import { controlFromFile, staleControlVerdict } from './control-file.js';
 
 /** Identity of the run a measurement belongs to. */
 export interface RunContext {
@@ -66,11 +67,13 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
   });
   const escalation = throttling.escalation;
   const detectThrottling = throttlingHook(throttling);
-  const { ooni, verdict } = classify({ url: target.url, observations: m.observations, control }, {
+  const classified = classify({ url: target.url, observations: m.observations, control }, {
     ...(detectThrottling !== undefined ? { detectThrottling } : {}),
     ...(config.fingerprints !== undefined ? { fingerprints: config.fingerprints } : {}),
     ...(config.asnLookup !== undefined ? { asnLookup: config.asnLookup } : {}),
   });
+  const ooni = classified.ooni;
+  const verdict = staleControlVerdict(classified.verdict, control);
   // A throttling test that ran and found nothing still says so (with its numbers).
   if (escalation !== null && !escalation.decision.throttled) verdict.reasons.push(`throttling test (${escalation.pairs} pairs, seed ${escalation.seed}): ${escalation.decision.reasons[0] ?? escalation.decision.outcome}`);
   return {
@@ -103,6 +106,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
 
 async function runControl(url: string, addrs: string[], config: RunConfig, clock: ReturnType<typeof createClock>, signal?: AbortSignal): Promise<ControlRecord> {
   const extraCa = config.extraCa.length > 0 ? { extraCa: config.extraCa } : {};
+  if (config.controlFile !== undefined) return controlFromFile(config.controlFile, url, new Date(), clock.now());
   if (config.controlUrl !== null) {
     return queryHelper(config.controlUrl, buildThRequest(url, addrs), { clock, timeoutMs: config.timeouts.controlMs, ...extraCa, ...(signal ? { signal } : {}) });
   }

@@ -9,6 +9,7 @@ import type { AsnLookup, FingerprintSet } from '../../classify/index.js';
 import { DEFAULT_BASELINES, parseBaseline, type BaselineCheck } from '../../outage/index.js';
 import type { RunConfig } from '../../runner/config.js';
 import { DEFAULT_THROTTLING } from '../../runner/throttling-check.js';
+import type { ControlFile } from '../../runner/control-file.js';
 import { UsageError } from '../options.js';
 import type { RunFlags } from './run.js';
 
@@ -23,6 +24,8 @@ export interface RunResources {
   extraCa: string[];
   /** DoH resolvers used when neither --doh nor --no-doh-default is given. */
   defaultDohResolvers: readonly string[];
+  /** The loaded --control-file. */
+  controlFile?: ControlFile;
 }
 
 /**
@@ -43,6 +46,7 @@ export function runConfigFrom(flags: RunFlags, res: RunResources): RunConfig {
     dohResolvers: flags.doh.length > 0 ? [...flags.doh] : flags.dohDefault ? [...res.defaultDohResolvers] : [],
     concurrency: flags.concurrency,
     ...(flags.rateLimit !== undefined ? { rateLimit: flags.rateLimit } : {}),
+    ...(res.controlFile !== undefined ? { controlFile: res.controlFile } : {}),
     throttling: {
       mode: flags.throttling ? ('always' as const) : ('auto' as const),
       pairs: flags.throttlingPairs,

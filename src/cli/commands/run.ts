@@ -65,6 +65,8 @@ export interface RunFlags {
   progressInterval: number;
   rateLimit?: number;
   config?: string;
+  controlFile?: string;
+  controlMaxAge: number;
 }
 
 const EXAMPLES = `
@@ -92,6 +94,8 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'write report lines to standard output instead of a file (progress goes to stderr)')
     .option('--resume', 'skip targets already measured in the --output report and append to it')
     .option('--control <url>', 'test helper URL (OONI test-helper protocol, e.g. a `censorprobe helper`)', parseHttpUrl('--control'))
+    .option('--control-file <file>', 'use controls recorded earlier by `censorprobe control` instead of a live helper (offline, reproducible)')
+    .option('--control-max-age <hours>', 'with --control-file: a recorded control older than this makes DNS verdicts inconclusive, hours', intOption('--control-max-age', 0, 87_600), 24)
     .option('--doh <url>', 'DoH resolver (https:// URL) for the DNS-only control when no --control is given (repeatable)', (v: string, prev: string[]) => [...prev, parseDohUrl(v)], [])
     .option('--no-doh-default', 'do not use the default DoH resolvers (no control at all without --control/--doh)')
     .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
@@ -208,11 +212,14 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
 
   const [{ loadFingerprintFiles }, { sharedAsnDatabase }] = await Promise.all([import('../fingerprints.js'), import('../../runner/asn-db.js')]);
   const fingerprints = await loadFingerprintFiles(flags.fingerprints);
+  if (flags.controlFile !== undefined && flags.control !== undefined) throw new UsageError('use either --control URL (a live helper) or --control-file FILE (recorded controls), not both');
+  const controlFile = flags.controlFile === undefined ? undefined : await (await import('./control-file-load.js')).loadControlFile(flags.controlFile, flags.controlMaxAge * 3600);
   const config: RunConfig = runConfigFrom(flags, {
     fingerprints,
     asnLookup: sharedAsnDatabase().lookup,
     extraCa,
     defaultDohResolvers: DEFAULT_DOH_RESOLVERS,
+    ...(controlFile !== undefined ? { controlFile } : {}),
   });
 
   // Asked after every input and option was checked, before anything is created or measured.
@@ -226,7 +233,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     say(err.dim('censorprobe tests whether sites are reachable from this network. People who watch this network can see which sites were tested.'));
     say(err.dim(`The report contains no IP address of yours${config.controlUrl ? '' : '; without --control, verdicts rest on DNS-over-HTTPS only'}.`));
   }
-  if (config.controlUrl === null && config.dohResolvers.length > 0 && !flags.quiet) {
+  if (config.controlUrl === null && config.controlFile === undefined && config.dohResolvers.length > 0 && !flags.quiet) {
     say(err.yellow('No --control helper given: DNS is compared with DNS-over-HTTPS; other steps are "inconclusive" unless HTTPS proves the site genuine.'));
   }
 

@@ -67,7 +67,7 @@ describe('runConfigFrom: no hidden overrides', () => {
     inputFile: [], doh: [], dohDefault: true, resolver: { kind: 'system' }, caFile: [], concurrency: 8, dnsTimeout: 4000, connectTimeout: 10000,
     tlsTimeout: 10000, httpTimeout: 10000, controlTimeout: 30000, maxBody: 524288, maxRedirects: 10, fingerprints: [], throttlingPairs: 5,
     throttlingBytes: 524288, throttlingTimeout: 5000, throttlingGap: 500, baseline: [], baselines: false, baselineTimeout: 3000, baselineStreak: 5,
-    progressInterval: 30000, ...over,
+    progressInterval: 30000, controlMaxAge: 24, ...over,
   });
   const res = { extraCa: [], defaultDohResolvers: ['https://dns.example/dns-query'] };
 
