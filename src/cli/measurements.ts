@@ -13,6 +13,7 @@ import { findOoniFiles, readOoniFile } from '../ooni/read.js';
 import { ooniToRecord } from '../ooni/to-record.js';
 import { throttlingHook } from '../throttling/index.js';
 import { SOFTWARE_VERSION } from '../runner/version.js';
+import { staleControlVerdict } from '../runner/control-file.js';
 import { UsageError } from './options.js';
 
 /** One measurement read: `where` is `FILE:LINE` (or `FILE[i]`, `FILE`), relative to the working directory when inside it. */
@@ -94,7 +95,8 @@ export async function* readMeasurements(files: readonly string[], o: ReadMeasure
           try {
             const detectThrottling = throttlingHook(record.throttling);
             const { verdict } = classify({ url: record.input, observations: record.observations, control: record.control }, { ...o.classify, ...(detectThrottling ? { detectThrottling } : {}) });
-            yield { where, record, verdict };
+            // A recorded control past its age limit: the same rule as the run (src/runner/control-file.ts).
+            yield { where, record, verdict: staleControlVerdict(verdict, record.control) };
           } catch (e) {
             yield { where, error: `cannot re-classify (${e instanceof Error ? e.message : String(e)})` };
           }
