@@ -145,4 +145,20 @@ describe('run --dry-run', () => {
     const seen = [1, 2, 3].flatMap((i) => runIn(['run', '--dry-run', '-i', list, '--shard', `${i}/3`], {}).stdout.trim().split('\n').map((l) => l.split('\t')[0]));
     expect([...seen].sort()).toEqual([...urls].sort());
   });
+
+  it('--shard auto: a Kubernetes Indexed Job\'s JOB_COMPLETION_INDEX 0..2 of JOB_COMPLETIONS 3 covers the list exactly once', () => {
+    const list = path.join(dir, 'auto.txt');
+    const urls = Array.from({ length: 11 }, (_, i) => `https://k${i}.example/`);
+    writeFileSync(list, `${urls.join('\n')}\n`);
+    const seen = [0, 1, 2].flatMap((i) => {
+      const r = runIn(['run', '--dry-run', '-i', list, '--shard', 'auto'], { JOB_COMPLETION_INDEX: String(i), JOB_COMPLETIONS: '3' });
+      expect(r.code).toBe(0);
+      return r.stdout.trim().split('\n').map((l) => l.split('\t')[0]);
+    });
+    expect(seen).toHaveLength(11);
+    expect([...seen].sort()).toEqual([...urls].sort());
+    const missing = runIn(['run', '--dry-run', '-i', list, '--shard', 'auto'], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/JOB_COMPLETION_INDEX/);
+  });
 });

@@ -24,6 +24,7 @@ import { createProgress } from '../progress.js';
 import { printDryRun } from './dry-run.js';
 import { runConfigFrom, UNLIMITED_ESCALATIONS } from './run-config.js';
 import { resolveFlags } from './resolve-flags.js';
+import { shardFromEnv } from './shard.js';
 
 export interface RunFlags {
   inputFile: string[];
@@ -36,7 +37,7 @@ export interface RunFlags {
   resolver: FlowOptions['resolver'];
   caFile: string[];
   concurrency: number;
-  shard?: { index: number; count: number };
+  shard?: { index: number; count: number } | 'auto';
   dnsTimeout: number;
   connectTimeout: number;
   tlsTimeout: number;
@@ -101,7 +102,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
     .option('--ca-file <file>', 'also trust the CA certificates in FILE (PEM), e.g. a lab CA; verification is never disabled (repeatable)', collect, [])
     .option('-c, --concurrency <n>', 'targets measured at once', intOption('--concurrency', 1, 1024), 8)
-    .option('--shard <i/n>', 'measure only every N-th target starting at the I-th (round robin: N machines share a list)', parseShard)
+    .option('--shard <i/n>', "measure only every N-th target starting at the I-th (round robin: N machines share a list); 'auto': a Kubernetes Indexed Job's JOB_COMPLETION_INDEX/JOB_COMPLETIONS", parseShard)
     .option('--dns-timeout <ms>', 'DNS timeout in ms', intOption('--dns-timeout', 1, 600_000), DEFAULTS.dnsTimeoutMs)
     .option('--connect-timeout <ms>', 'TCP connect timeout in ms', intOption('--connect-timeout', 1, 600_000), DEFAULTS.connectTimeoutMs)
     .option('--tls-timeout <ms>', 'TLS handshake timeout in ms', intOption('--tls-timeout', 1, 600_000), DEFAULTS.tlsTimeoutMs)
@@ -197,7 +198,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   }
   let targets: Target[] = [...loaded.targets];
   if (flags.shard) {
-    const { index, count } = flags.shard;
+    const { index, count } = flags.shard === 'auto' ? shardFromEnv(io.env) : flags.shard;
     targets = targets.filter((_, i) => i % count === index - 1);
   }
   let skipped = 0;
