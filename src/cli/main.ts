@@ -46,6 +46,7 @@ Examples:
   $ censorprobe report out.jsonl -o report.html   a self-contained page to read and share
   $ censorprobe check out.jsonl --expect expected.json   CI: fail with a diff when a verdict differs
   $ censorprobe diff monday.jsonl tuesday.jsonl    targets whose verdict changed
+  $ censorprobe control -i list.txt -o control.jsonl   record controls here; later: run --control-file control.jsonl
 
 Run 'censorprobe <command> --help' for a command's options.`;
 
