@@ -51,7 +51,7 @@ describe('run --control-file gives the live helper\'s verdicts (lab catalog)', (
   it.each(SCENARIOS)('%s', (name) => {
     const d = mkdtempSync(join(dir, `${name}-`));
     const input = loadScenario(name).input;
-    const r = spawnSync(process.execPath, [CLI, 'lab', 'exec', name, '--', 'sh', join(dir, 'compare.sh'), input, d], { encoding: 'utf8', timeout: 180_000 });
+    const r = spawnSync(process.execPath, [CLI, 'lab', 'exec', name, '--', 'sh', join(dir, 'compare.sh'), input, d, name.startsWith('dns') ? 'stale' : 'fresh'], { encoding: 'utf8', timeout: 180_000 });
     expect(r.status, r.stderr).toBe(0);
     const live = read(d, 'live.jsonl');
     const file = read(d, 'file.jsonl');

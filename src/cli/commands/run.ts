@@ -20,7 +20,6 @@ import { collect, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShar
 import { chalkFor, renderEvent, renderSummary } from '../render.js';
 import { resolveReportPath } from '../report-path.js';
 import { ensureConsent } from '../consent.js';
-import { createProgress } from '../progress.js';
 import { printDryRun } from './dry-run.js';
 import { runConfigFrom, UNLIMITED_ESCALATIONS } from './run-config.js';
 import { resolveFlags } from './resolve-flags.js';
@@ -229,6 +228,8 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
   // A bar on a terminal; otherwise (or with -q) a plain line on stderr every --progress-interval.
   const barMode = human.isTTY === true && !flags.quiet;
+  // cli-progress is loaded only when a run starts (fast `censorprobe --help`).
+  const { createProgress } = await import('../progress.js');
   const progress = createProgress({ stream: barMode ? human : io.stderr, lines: human, bar: barMode, intervalMs: flags.progressInterval });
   if (!flags.json && human.isTTY && !flags.quiet) {
     say(err.dim('censorprobe tests whether sites are reachable from this network. People who watch this network can see which sites were tested.'));
