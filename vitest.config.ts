@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default'],
+    // Every CLI the tests start consents to measuring (test/e2e/consent.test.ts unsets it to test the question).
+    env: { CENSORPROBE_YES: '1' },
   },
 });

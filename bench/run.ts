@@ -274,6 +274,7 @@ async function runProbe(world: World, name: string, targets: BenchTarget[], conc
       HOOK,
       CLI,
       'run',
+      '--yes',
       '-i',
       list,
       '-o',

@@ -32,6 +32,9 @@ export interface AnalyzeFlags {
   fingerprints: string[];
   json?: boolean;
   asnDb: boolean;
+  /** Grouped counts (commands/analyze-format.ts). */
+  format?: string;
+  by?: string;
 }
 
 const ORDER: VerdictLabel[] = ['accessible', 'dns', 'tcp_ip', 'tls', 'http-failure', 'http-diff', 'throttling', 'anomaly', 'down', 'inconclusive'];
@@ -46,6 +49,7 @@ export async function analyzeAction(files: string[], flags: AnalyzeFlags, io: Io
   const options: ClassifyOptions = { fingerprints: await loadFingerprintFiles(flags.fingerprints) };
   if (flags.asnDb) options.asnLookup = sharedAsnDatabase().lookup;
   const resolved = files.map((f) => path.resolve(io.cwd, f));
+  if (flags.format !== undefined && !flags.fromOoni) return (await import('./commands/analyze-format.js')).groupedAnalysis(files, { ...flags, format: flags.format }, options, io);
   return flags.fromOoni ? fromOoni(resolved, flags, options, io) : analyzeReports(resolved, flags, options, io);
 }
 

@@ -25,6 +25,10 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   helper: async () => (await import('./commands/helper.js')).helperCommand,
   analyze: async () => (await import('./commands/analyze.js')).analyzeCommand,
   lab: async () => (await import('./commands/lab.js')).labCommand,
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  diff: async () => (await import('./commands/diff.js')).diffCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  control: async () => (await import('./commands/control.js')).controlCommand,
 };
 
 /** The command modules `argv` needs: the named command only; none for --version; all otherwise (help, errors). */
@@ -42,6 +46,10 @@ Examples:
   $ censorprobe run -i list.txt --control http://helper.example.org:8080/ -o out.jsonl
   $ censorprobe helper --listen 0.0.0.0:8080 run a control helper on an uncensored host
   $ censorprobe lab run tlsBlockingConnectionResetWithConsistentDNS   watch the probe meet a censor, offline
+  $ censorprobe report out.jsonl -o report.html   a self-contained page to read and share
+  $ censorprobe check out.jsonl --expect expected.json   CI: fail with a diff when a verdict differs
+  $ censorprobe diff monday.jsonl tuesday.jsonl    targets whose verdict changed
+  $ censorprobe control -i list.txt -o control.jsonl   record controls here; later: run --control-file control.jsonl
 
 Run 'censorprobe <command> --help' for a command's options.
 

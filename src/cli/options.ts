@@ -42,10 +42,11 @@ export function parseResolver(v: string): FlowOptions['resolver'] {
   return { kind: 'udp', ip, port };
 }
 
-/** Parses `--shard I/N` (1-based I). */
-export function parseShard(v: string): { index: number; count: number } {
+/** Parses `--shard I/N` (1-based I), or `auto` (a Kubernetes Indexed Job's index: commands/shard.ts). */
+export function parseShard(v: string): { index: number; count: number } | 'auto' {
+  if (v.trim() === 'auto') return 'auto';
   const m = /^(\d+)\/(\d+)$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`'${v}' is not I/N (e.g. 2/4)`);
+  if (!m) throw new InvalidArgumentError(`'${v}' is not I/N (e.g. 2/4) or auto`);
   const index = Number(m[1]);
   const count = Number(m[2]);
   if (count < 1 || index < 1 || index > count) throw new InvalidArgumentError(`shard ${v}: I must be between 1 and N`);

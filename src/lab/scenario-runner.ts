@@ -96,6 +96,7 @@ export function probeCommand(lab: Pick<Lab, 'helperAddress' | 'caFile'>, scenari
     cli,
     'run',
     scenario.input,
+    '--yes', // the lab is offline: nothing is seen by anyone, no first-run question
     '--json',
     '--control',
     `http://${lab.helperAddress}/`,

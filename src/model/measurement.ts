@@ -138,6 +138,12 @@ export interface ControlRecord {
   dns_reference: DnsReference | null;
   t0: number | null;
   t: number | null;
+  /** With `source: 'file'` (`run --control-file`): when the control was recorded (ISO-8601 UTC). */
+  recorded_at?: string | null;
+  /** With `source: 'file'`: the control's age when this measurement used it, s. */
+  age_s?: number | null;
+  /** With `source: 'file'`: the age beyond which DNS comparisons are inconclusive, s (`--control-max-age`). */
+  max_age_s?: number;
 }
 
 /** Answers of an independent resolver used as a DNS-only control. */

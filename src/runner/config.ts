@@ -7,6 +7,7 @@ import type { AsnDbRecord } from '../model/index.js';
 import type { BaselineCheck } from '../outage/index.js';
 import type { ThrottlingConfig } from './throttling-check.js';
 import type { FlowOptions } from '../flows/index.js';
+import type { ControlFile } from './control-file.js';
 
 /** Everything that shapes how targets are measured and controlled. */
 export interface RunConfig {
@@ -23,6 +24,10 @@ export interface RunConfig {
   dohResolvers: string[];
   /** Targets measured at once. */
   concurrency: number;
+  /** Recorded controls used instead of a live helper (`--control-file`; control-file.ts); absent: none. */
+  controlFile?: ControlFile;
+  /** Targets started per second at most (`--rate-limit`); absent: no limit. */
+  rateLimit?: number;
   /**
    * Fingerprints for the verdict (optional): the curated set merged with `--fingerprints` files;
    * default (absent): the curated set only.

@@ -16,6 +16,7 @@ import { slowServerHook, throttlingHook } from '../throttling/index.js';
 import { checkThrottling, DEFAULT_THROTTLING } from './throttling-check.js';
 import { SOFTWARE_VERSION } from './version.js';
 import { trackAsnUse } from './asn-db.js';
+import { controlFromFile, staleControlVerdict } from './control-file.js';
 
 /** Identity of the run a measurement belongs to. */
 export interface RunContext {
@@ -81,12 +82,14 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
   const detectThrottling = hook && escalation !== null ? () => ({ reason: hook(), decision: escalation.decision }) : hook;
   const detectSlowServer = slowServerHook(throttling, control);
   const asn = config.asnLookup !== undefined ? trackAsnUse(config.asnLookup) : undefined;
-  const { ooni, verdict } = classify({ url: target.url, observations: m.observations, control }, {
+  const classified = classify({ url: target.url, observations: m.observations, control }, {
     ...(detectThrottling !== undefined ? { detectThrottling } : {}),
     ...(detectSlowServer !== undefined ? { detectSlowServer } : {}),
     ...(config.fingerprints !== undefined ? { fingerprints: config.fingerprints } : {}),
     ...(asn !== undefined ? { asnLookup: asn.lookup } : {}),
   });
+  const ooni = classified.ooni;
+  const verdict = staleControlVerdict(classified.verdict, control);
   // A throttling test that ran and found nothing still says so (with its numbers).
   if (escalation !== null && !escalation.decision.throttled) {
     const note = throttlingNotDetected(`throttling test (${escalation.pairs} pairs, seed ${escalation.seed}): ${escalation.decision.reasons[0] ?? escalation.decision.outcome}`, escalation.decision);
@@ -125,6 +128,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
 
 async function runControl(url: string, addrs: string[], config: RunConfig, clock: ReturnType<typeof createClock>, signal?: AbortSignal): Promise<ControlRecord> {
   const extraCa = config.extraCa.length > 0 ? { extraCa: config.extraCa } : {};
+  if (config.controlFile !== undefined) return controlFromFile(config.controlFile, url, new Date(), clock.now());
   if (config.controlUrl !== null) {
     return queryHelper(config.controlUrl, buildThRequest(url, addrs), { clock, timeoutMs: config.timeouts.controlMs, ...extraCa, ...(signal ? { signal } : {}) });
   }

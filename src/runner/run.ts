@@ -15,6 +15,7 @@ import type { BaselineRound } from '../model/index.js';
 import { DEFAULT_BASELINE_TIMEOUT_MS } from '../outage/index.js';
 import { createOutageGate } from './outage-gate.js';
 import { internalErrorRecord } from './internal-error.js';
+import { createStartGate } from './rate-limit.js';
 
 /** Progress events of a run. */
 export type RunEvent =
@@ -103,9 +104,12 @@ export async function runTargets(targets: readonly Target[], opts: RunTargetsOpt
   };
   const probeAddresses = opts.probeAddresses ?? localAddresses();
   let next = 0;
+  const startGate = opts.config.rateLimit !== undefined ? createStartGate({ perSecond: opts.config.rateLimit }) : null;
   const worker = async (): Promise<void> => {
     while (next < total && !opts.signal?.aborted) {
       const index = next++;
+      if (startGate !== null) await startGate(opts.signal);
+      if (opts.signal?.aborted) return;
       const target = targets[index] as Target;
       let measured: ReportRecord;
       const startedAt = new Date();

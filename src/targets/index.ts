@@ -10,8 +10,8 @@
  */
 export { normalizeUrl } from './normalize.js';
 export type { NormalizeResult } from './normalize.js';
-export { parseTargetList, formatTargetError, dedupeTargets, CITIZEN_LAB_HEADER } from './parse.js';
-export type { TargetError, ParsedTargets } from './parse.js';
+export { parseTargetList, formatTargetError, dedupeTargets, csvHeaderColumns, CITIZEN_LAB_HEADER } from './parse.js';
+export type { TargetError, ParsedTargets, CsvColumns } from './parse.js';
 export { loadTargets } from './load.js';
 export type { LoadTargetsOptions } from './load.js';
 export { DEFAULT_TARGETS, DEFAULT_TARGET_ENTRIES, isBaselineUrl } from './default-list.js';

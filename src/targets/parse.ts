@@ -32,9 +32,6 @@ export interface ParsedTargets {
  */
 export const CITIZEN_LAB_HEADER = 'url,category_code,category_description,date_added,source,notes';
 
-/** Number of columns in a Citizen Lab test-list row. */
-const CITIZEN_LAB_COLUMNS = 6;
-
 /**
  * formatTargetError renders an error as `FILE:LINE: reason`, or `FILE: reason` when `line` is 0
  * (the whole source failed, e.g. `list.txt: cannot read (ENOENT)`).
@@ -47,12 +44,15 @@ export function formatTargetError(error: TargetError): string {
  * parseTargetList parses the text of one target list; `source` names it in `Target.source`
  * (`SOURCE:LINE`) and in errors.
  *
- * Format detection: if the first line (after an optional UTF-8 BOM) is exactly {@link CITIZEN_LAB_HEADER},
- * the text is a Citizen Lab CSV parsed with csv-parse (quoted commas and newlines in `notes` are
- * fine); `category_code` is kept (empty → null), the other columns are ignored. A row with a column
- * count other than 6 or broken quoting is an error for that row; the other rows still count. A first
- * line that starts with `url,` but is not that header is rejected as a whole (line 1), since
- * guessing columns could measure the wrong thing.
+ * Format detection: if the first line (after an optional UTF-8 BOM) is a CSV header naming a `url`
+ * column ({@link csvHeaderColumns}: today's {@link CITIZEN_LAB_HEADER}, the 2015 Citizen Lab header
+ * `url,category_code,category_description`, `url,category_code`, or any other order), the text is a
+ * test-list CSV parsed with csv-parse (quoted commas and newlines in `notes` are fine); the `url`
+ * column is measured and `category_code`, when present, kept (empty → null); the other columns are
+ * ignored. A row whose column count differs from the header's, or with broken quoting, is an error
+ * for that row; the other rows still count. A first line that starts with `url,` but is no header
+ * (e.g. an empty column name) is rejected as a whole (line 1): guessing columns could measure the
+ * wrong thing.
  *
  * Otherwise the text is a plain list: one URL per line; blank lines and `#` comments (whole-line, or
  * trailing after whitespace: `https://a.example/ # note`) are ignored; surrounding whitespace is trimmed.
@@ -65,12 +65,36 @@ export function formatTargetError(error: TargetError): string {
 export function parseTargetList(text: string, source: string): ParsedTargets {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const firstLine = (body.split('\n', 1)[0] ?? '').replace(/\r$/, '');
-  const parsed = firstLine === CITIZEN_LAB_HEADER
-    ? parseCitizenLabCsv(body, source)
+  const columns = csvHeaderColumns(firstLine);
+  const parsed = columns !== null
+    ? parseCitizenLabCsv(body, source, columns)
     : firstLine.trim().toLowerCase().startsWith('url,')
-      ? { targets: [], errors: [{ source, line: 1, reason: `unrecognised CSV header (a Citizen Lab test list starts with '${CITIZEN_LAB_HEADER}')` }] }
+      ? { targets: [], errors: [{ source, line: 1, reason: `unrecognised CSV header (a test list's header names its columns, one of them 'url', e.g. '${CITIZEN_LAB_HEADER}')` }] }
       : parsePlainList(body, source);
   return { targets: dedupeTargets(parsed.targets), errors: parsed.errors };
+}
+
+/** The columns a CSV header names (lower-cased, trimmed), when one of them is `url`. */
+export interface CsvColumns {
+  /** Number of columns of every row. */
+  count: number;
+  url: number;
+  /** Index of `category_code`, or -1. */
+  category: number;
+}
+
+/**
+ * csvHeaderColumns recognises a test-list CSV header: a line whose comma-separated names (optionally
+ * quoted, any case) include `url`, e.g. today's Citizen Lab header {@link CITIZEN_LAB_HEADER}, the
+ * 2015 header `url,category_code,category_description`, or `url,category_code`. Returns null for
+ * anything else (a plain list's first URL never is a header: it has `://`). Pure.
+ */
+export function csvHeaderColumns(line: string): CsvColumns | null {
+  if (line.includes('://')) return null;
+  const names = line.split(',').map((n) => n.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+  const url = names.indexOf('url');
+  if (url < 0 || names.some((n) => n === '' || !/^[a-z0-9_ -]+$/.test(n))) return null;
+  return { count: names.length, url, category: names.indexOf('category_code') };
 }
 
 /**
@@ -112,8 +136,8 @@ interface CsvRow {
   raw: string;
 }
 
-/** A Citizen Lab test-list CSV (header already checked). */
-function parseCitizenLabCsv(text: string, source: string): ParsedTargets {
+/** A test-list CSV (header already recognised as `columns`). */
+function parseCitizenLabCsv(text: string, source: string, columns: CsvColumns): ParsedTargets {
   const targets: Target[] = [];
   const errors: TargetError[] = [];
   // QUIRK: csv-parse counts a CRLF inside a quoted field as two lines; with LF only its `info.lines`
@@ -142,11 +166,12 @@ function parseCitizenLabCsv(text: string, source: string): ParsedTargets {
   for (const row of rows) {
     const line = startLine(row);
     if (line === 1) continue; // the header
-    if (row.record.length !== CITIZEN_LAB_COLUMNS) {
-      errors.push({ source, line, reason: `expected ${CITIZEN_LAB_COLUMNS} columns, got ${row.record.length}` });
+    if (row.record.length !== columns.count) {
+      errors.push({ source, line, reason: `expected ${columns.count} columns, got ${row.record.length}` });
       continue;
     }
-    const [url = '', categoryCode = ''] = row.record;
+    const url = row.record[columns.url] ?? '';
+    const categoryCode = columns.category >= 0 ? (row.record[columns.category] ?? '') : '';
     const result = normalizeUrl(url);
     if (!result.ok) {
       errors.push({ source, line, reason: result.reason });

@@ -137,7 +137,7 @@ describe('the probe command and the side-by-side report', () => {
     const s = loadScenario('ownDnsForgeryRacingOnUDP');
     const cmd = probeCommand({ helperAddress: '68.183.70.80', caFile: '/tmp/ca.pem' }, s, '/x/bin/censorprobe.js', ['--max-body', '1000']);
     expect(cmd.slice(1)).toEqual([
-      '/x/bin/censorprobe.js', 'run', 'https://www.example.com/', '--json', '--control', 'http://68.183.70.80/',
+      '/x/bin/censorprobe.js', 'run', 'https://www.example.com/', '--yes', '--json', '--control', 'http://68.183.70.80/',
       '--ca-file', '/tmp/ca.pem', '--no-doh-default', '--fingerprints', LAB_FINGERPRINTS, '--resolver', 'udp://8.8.8.8', '--connect-timeout', '2000', '--max-body', '1000',
     ]);
   });

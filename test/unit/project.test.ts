@@ -16,6 +16,17 @@ describe('README and CI', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(read('README.md'))?.[1] ?? '';
     expect(firstBlock).toMatch(/^npm ci && npm start\b/m);
     expect(firstBlock).toMatch(/^npm ci && npm test\b/m);
+    // `censorprobe` is put on PATH from the clone; npx would fetch whatever is published under the name.
+    expect(firstBlock).toMatch(/npm link|npm install -g \./);
+    expect(read('README.md')).not.toMatch(/npx censorprobe/);
+  });
+  it('npm test first installs (or names) the lab system packages, as .ci/run does', () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['pretest']).toBe('sh scripts/lab-packages.sh');
+    for (const p of ['nftables', 'dnsutils', 'iproute2', 'curl', 'chromium']) {
+      expect(read('scripts/lab-packages.sh')).toContain(p);
+      expect(read('.ci/run')).toContain(p);
+    }
   });
   it('.ci/run runs the README test command', () => {
     expect(read('.ci/run')).toMatch(/^npm test$/m);
@@ -39,7 +50,8 @@ const ALLOWED: Record<string, string[]> = {
   outage: ['model', 'net', 'flows'],
   runner: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'throttling', 'outage'],
   lab: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner'],
-  cli: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner', 'lab', 'ooni', 'throttling', 'outage'],
+  present: ['model'],
+  cli: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner', 'lab', 'ooni', 'throttling', 'outage', 'present'],
 };
 
 function files(dir: string): string[] {

@@ -21,6 +21,8 @@ Examples:
   $ censorprobe analyze --reclassify old.jsonl             what the current rules say differently
   $ censorprobe analyze --reclassify --json a.jsonl b.jsonl  the same as JSON lines, for scripts
   $ censorprobe analyze --fingerprints fp.csv --reclassify report.jsonl
+  $ censorprobe analyze --format md report.jsonl             counts by verdict, category, domain and ASN (Markdown)
+  $ censorprobe analyze --format csv --by category,asn *.jsonl > counts.csv
   $ censorprobe analyze --from-ooni measurement.json -o ours.jsonl
   $ censorprobe analyze --from-ooni ooni-2024-02.jsonl --json > ours.jsonl
 
@@ -40,6 +42,8 @@ export function analyzeCommand(io: Io, setExit: (code: number) => void): Command
     .option('--reclassify', 're-run the current rules on the stored observations and list every measurement whose verdict changed')
     .option('--fingerprints <file>', 'add blockpage/false-positive fingerprints (our JSONL, OONI CSV or Censored Planet JSONL; repeatable)', collect, [])
     .option('--json', 'machine-readable output: JSON lines on standard output')
+    .option('--format <format>', 'verdict counts grouped by verdict, category, domain and ASN: table, csv, md or json')
+    .option('--by <dimensions>', 'with --format: the groupings, comma-separated (verdict,category,domain,asn,probe_asn; default: the first four)')
     .option('--no-asn-db', 'do not use the IP-to-ASN database (@ip-location-db/asn) in the DNS comparison')
     .addHelpText('after', EXAMPLES)
     .action(async (files: string[], flags: AnalyzeFlags) => {

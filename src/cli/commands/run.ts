@@ -8,7 +8,7 @@ import type { ResolverIdentity, Target } from '../../model/index.js';
 import type { RunConfig } from '../../runner/config.js';
 import { DEFAULT_THROTTLING } from '../../runner/throttling-check.js';
 import { MIN_PAIRS } from '../../throttling/index.js';
-import { DEFAULT_BASELINES, DEFAULT_BASELINE_TIMEOUT_MS, parseBaseline, type BaselineCheck } from '../../outage/index.js';
+import { DEFAULT_BASELINE_TIMEOUT_MS } from '../../outage/index.js';
 // Only the option defaults are loaded with the command; the measuring stack (net, undici, report
 // schema, targets) is imported when the action runs, so `censorprobe --version`/`--help` start fast
 // (issue 6: start-up <= 150 ms).
@@ -22,8 +22,13 @@ import { chalkFor, renderEvent, renderSummary } from '../render.js';
 import { claimReport } from '../report-path.js';
 import { safeText } from '../escape.js';
 import { EXIT, exitCodeHelp, signalExitCode } from '../exit-codes.js';
+import { ensureConsent } from '../consent.js';
+import { printDryRun } from './dry-run.js';
+import { runConfigFrom, UNLIMITED_ESCALATIONS } from './run-config.js';
+import { resolveFlags } from './resolve-flags.js';
+import { shardFromEnv } from './shard.js';
 
-interface RunFlags {
+export interface RunFlags {
   inputFile: string[];
   output?: string;
   json?: boolean;
@@ -34,7 +39,7 @@ interface RunFlags {
   resolver: FlowOptions['resolver'];
   caFile: string[];
   concurrency: number;
-  shard?: { index: number; count: number };
+  shard?: { index: number; count: number } | 'auto';
   dnsTimeout: number;
   connectTimeout: number;
   tlsTimeout: number;
@@ -45,7 +50,8 @@ interface RunFlags {
   skipInvalid?: boolean;
   fingerprints: string[];
   throttling?: boolean;
-  throttlingEscalations: number;
+  /** Absent: {@link DEFAULT_THROTTLING}.maxEscalations, or no limit with --throttling (stated in --help). */
+  throttlingEscalations?: number;
   throttlingPairs: number;
   throttlingBytes: number;
   throttlingTimeout: number;
@@ -58,6 +64,13 @@ interface RunFlags {
   baselines: boolean;
   baselineTimeout: number;
   baselineStreak: number;
+  yes?: boolean;
+  dryRun?: boolean;
+  progressInterval: number;
+  rateLimit?: number;
+  config?: string;
+  controlFile?: string;
+  controlMaxAge: number;
   quiet?: boolean;
 }
 
@@ -70,6 +83,8 @@ Examples:
   $ cat urls.txt | censorprobe run -i - -o today.jsonl
   $ censorprobe run -i big.csv -o big.jsonl --resume   continue an interrupted run
   $ censorprobe run -i big.csv --shard 2/4              measure targets 2, 6, 10, ... (one of 4 machines)
+  $ censorprobe run --config probe.json                 options from a file: {"control": "https://...", "concurrency": 16}
+  $ CENSORPROBE_DNS_TIMEOUT=2000 censorprobe run        every option also as CENSORPROBE_<NAME> (lists comma-separated)
 
 The report keeps every whole line whatever happens (Ctrl-C, a full disk); --resume continues it.
 ${exitCodeHelp('run')}`;
@@ -89,17 +104,19 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
     .option('--ca-file <file>', 'also trust the CA certificates in FILE (PEM), e.g. a lab CA; verification is never disabled (repeatable)', collect, [])
     .option('-c, --concurrency <n>', 'targets measured at once', intOption('--concurrency', 1, 1024), 8)
-    .option('--shard <i/n>', 'measure only every N-th target starting at the I-th (round robin: N machines share a list)', parseShard)
+    .option('--shard <i/n>', "measure only every N-th target starting at the I-th (round robin: N machines share a list); 'auto': a Kubernetes Indexed Job's JOB_COMPLETION_INDEX/JOB_COMPLETIONS", parseShard)
     .option('--dns-timeout <ms>', 'DNS timeout in ms', intOption('--dns-timeout', 1, 600_000), DEFAULTS.dnsTimeoutMs)
     .option('--connect-timeout <ms>', 'TCP connect timeout in ms', intOption('--connect-timeout', 1, 600_000), DEFAULTS.connectTimeoutMs)
     .option('--tls-timeout <ms>', 'TLS handshake timeout in ms', intOption('--tls-timeout', 1, 600_000), DEFAULTS.tlsTimeoutMs)
     .option('--http-timeout <ms>', 'HTTP round trip + body timeout in ms', intOption('--http-timeout', 1, 600_000), DEFAULTS.httpTimeoutMs)
+    .option('--control-file <file>', 'use controls recorded earlier by `censorprobe control` instead of a live helper (offline, reproducible)')
+    .option('--control-max-age <hours>', 'with --control-file: a recorded control older than this makes DNS verdicts inconclusive, hours', intOption('--control-max-age', 0, 87_600), 24)
     .option('--control-timeout <ms>', 'control (helper) timeout in ms', intOption('--control-timeout', 1, 600_000), DEFAULTS.controlTimeoutMs)
     .option('--max-body <bytes>', 'body bytes kept per response', intOption('--max-body', 0, 64 * 1024 * 1024), DEFAULTS.maxBodyBytes)
     .option('--max-redirects <n>', 'redirects followed', intOption('--max-redirects', 0, 50), DEFAULTS.maxRedirects)
     .option('--skip-invalid', 'measure the valid targets even when some input lines are invalid')
     .option('--throttling', 'run the paired-transfer throttling test on every target (default: only on suspicious ones)')
-    .option('--throttling-escalations <n>', 'throttling tests per run at most (0: screening only)', intOption('--throttling-escalations', 0, 100_000), DEFAULT_THROTTLING.maxEscalations)
+    .option('--throttling-escalations <n>', `throttling tests per run at most (0: screening only; default: ${DEFAULT_THROTTLING.maxEscalations}, or ${UNLIMITED_ESCALATIONS} with --throttling)`, intOption('--throttling-escalations', 0, UNLIMITED_ESCALATIONS))
     .option('--throttling-pairs <n>', 'pairs of transfers per throttling test (target vs reference)', intOption('--throttling-pairs', MIN_PAIRS, 50), DEFAULT_THROTTLING.pairs)
     .option('--throttling-bytes <bytes>', 'body bytes per throttling transfer', intOption('--throttling-bytes', 32 * 1024, 64 * 1024 * 1024), DEFAULT_THROTTLING.maxBytes)
     .option('--throttling-timeout <ms>', 'budget of the connect and of the TLS handshake of a throttling transfer, ms', intOption('--throttling-timeout', 100, 600_000), DEFAULT_THROTTLING.timeoutMs)
@@ -116,10 +133,15 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--baseline-timeout <ms>', 'timeout of each baseline check, ms', intOption('--baseline-timeout', 100, 600_000), DEFAULT_BASELINE_TIMEOUT_MS)
     .option('--baseline-streak <n>', 'consecutive not-accessible targets that trigger a new baseline round (0: never)', intOption('--baseline-streak', 0, 100_000), 5)
     .option('--fingerprints <file>', 'add blockpage/false-positive fingerprints to the curated set (our JSONL, OONI CSV or Censored Planet JSONL; repeatable)', collect, [])
-    .option('-q, --quiet', 'no per-target lines, only the summary')
+    .option('-q, --quiet', 'no per-target lines, only the summary (and a progress line on stderr every --progress-interval)')
+    .option('-y, --yes', 'consent to measuring without the first-run question (for scripts; also CENSORPROBE_YES=1)')
+    .option('--dry-run', 'check the targets and options, print the normalised targets and stop (no network)')
+    .option('--rate-limit <n>', 'targets started per second at most (default: no limit)', intOption('--rate-limit', 1, 10_000))
+    .option('--config <file>', 'read option values from a JSON file ({"dns-timeout": 500, "control": "https://..."}; also CENSORPROBE_CONFIG); the command line and CENSORPROBE_* variables win')
+    .option('--progress-interval <ms>', 'period of the plain progress line on stderr when not on a terminal or with -q, ms', intOption('--progress-interval', 10, 86_400_000), 30_000)
     .addHelpText('after', EXAMPLES)
-    .action(async (urls: string[], flags: RunFlags) => {
-      setExit(await runAction(urls, flags, io));
+    .action(async (urls: string[], given: RunFlags, cmd: Command) => {
+      setExit(await runAction(urls, await resolveFlags<RunFlags>(cmd, given, io), io));
     });
 }
 
@@ -163,12 +185,17 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   const loaded = await loadTargets({ urls, inputFiles: flags.inputFile, readStdin: () => readAll(io.stdin) });
   if (loaded.errors.length > 0) {
     for (const e of loaded.errors) complain(safeText(e.line > 0 ? `${e.source}:${e.line}: ${e.reason}` : `${e.source}: ${e.reason}`));
-    if (!flags.skipInvalid || loaded.targets.length === 0) {
-      const n = loaded.errors.length;
-      const what = loaded.errors.every((e) => e.line === 0) ? `unreadable input${n === 1 ? '' : 's'}` : `invalid input${n === 1 ? '' : 's'}`;
+    const n = loaded.errors.length;
+    const what = loaded.errors.every((e) => e.line === 0) ? `unreadable input${n === 1 ? '' : 's'}` : `invalid input${n === 1 ? '' : 's'}`;
+    if (!flags.skipInvalid) {
       complain(`${n} ${what}: fix ${n === 1 ? 'it' : 'them'}, or pass --skip-invalid to measure the rest.`);
       return EXIT.USAGE;
     }
+    if (loaded.targets.length === 0) {
+      complain(`${n} ${what} skipped and no valid target left: nothing to measure.`);
+      return EXIT.USAGE;
+    }
+    complain(`${n} ${what} skipped (--skip-invalid); measuring the ${loaded.targets.length} valid target${loaded.targets.length === 1 ? '' : 's'}.`);
   }
   if (loaded.targets.length === 0) {
     const from = flags.inputFile.map((f) => (f === '-' ? 'stdin' : f)).join(', ');
@@ -177,37 +204,25 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   }
   let targets: Target[] = [...loaded.targets];
   if (flags.shard) {
-    const { index, count } = flags.shard;
+    const { index, count } = flags.shard === 'auto' ? shardFromEnv(io.env) : flags.shard;
     targets = targets.filter((_, i) => i % count === index - 1);
   }
   const [{ loadFingerprintFiles }, { sharedAsnDatabase }] = await Promise.all([import('../fingerprints.js'), import('../../runner/asn-db.js')]);
   const fingerprints = await loadFingerprintFiles(flags.fingerprints);
-  const config: RunConfig = Object.freeze({
+  if (flags.controlFile !== undefined && flags.control !== undefined) throw new UsageError('use either --control URL (a live helper) or --control-file FILE (recorded controls), not both');
+  const controlFile = flags.controlFile === undefined ? undefined : await (await import('./control-file-load.js')).loadControlFile(flags.controlFile, flags.controlMaxAge * 3600);
+  const asnInfo = sharedAsnDatabase().info;
+  const config: RunConfig = runConfigFrom(flags, {
     fingerprints,
     asnLookup: sharedAsnDatabase().lookup,
-    ...(sharedAsnDatabase().info !== null ? { asnDb: sharedAsnDatabase().info ?? undefined } : {}),
-    resolver: flags.resolver,
-    timeouts: { dnsMs: flags.dnsTimeout, connectMs: flags.connectTimeout, tlsMs: flags.tlsTimeout, httpMs: flags.httpTimeout, controlMs: flags.controlTimeout },
-    maxBodyBytes: flags.maxBody,
-    maxRedirects: flags.maxRedirects,
+    ...(asnInfo !== null ? { asnDb: asnInfo } : {}),
     extraCa,
-    controlUrl: flags.control ?? null,
-    dohResolvers: flags.doh.length > 0 ? flags.doh : flags.dohDefault ? [...DEFAULT_DOH_RESOLVERS] : [],
-    concurrency: flags.concurrency,
-    throttling: {
-      mode: flags.throttling ? ('always' as const) : ('auto' as const),
-      pairs: flags.throttlingPairs,
-      maxBytes: flags.throttlingBytes,
-      timeoutMs: flags.throttlingTimeout,
-      gapMs: flags.throttlingGap,
-      windowMs: flags.throttlingWindow,
-      budgetMs: flags.throttlingBudget,
-      seed: flags.throttlingSeed ?? null,
-      referenceName: flags.throttlingReference ?? null,
-      maxEscalations: flags.throttling && flags.throttlingEscalations === DEFAULT_THROTTLING.maxEscalations ? 100_000 : flags.throttlingEscalations,
-    },
-    baselines: { checks: baselineChecks(flags), timeoutMs: flags.baselineTimeout, streak: flags.baselineStreak },
+    defaultDohResolvers: DEFAULT_DOH_RESOLVERS,
+    ...(controlFile !== undefined ? { controlFile } : {}),
   });
+  if (flags.dryRun) return printDryRun(targets, 0, io);
+  // Asked after every input and option was checked, before anything is created or measured.
+  if (!(await ensureConsent(io, human, flags.yes === true))) return EXIT.USAGE;
 
   // The report is claimed (and locked) before reading what it already holds: two --resume runs on
   // one report cannot both measure the rest (docs/report-format.md, "Locking").
@@ -248,12 +263,16 @@ async function measureInto(claim: ClaimedReport, all: Target[], config: RunConfi
     skipped = before - targets.length;
   }
   const writer = d.createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
-  const progress = flags.quiet ? null : err;
+  // A bar on a terminal; otherwise (or with -q) a plain line on stderr every --progress-interval.
+  const barMode = human.isTTY === true && !flags.quiet;
+  // cli-progress is loaded only when a run starts (fast `censorprobe --help`).
+  const { createProgress } = await import('../progress.js');
+  const progress = createProgress({ stream: barMode ? human : io.stderr, lines: human, bar: barMode, intervalMs: flags.progressInterval });
   if (!flags.json && human.isTTY && !flags.quiet) {
     say(err.dim('censorprobe tests whether sites are reachable from this network. People who watch this network can see which sites were tested.'));
     say(err.dim(`The report contains no IP address of yours${config.controlUrl ? '' : '; without --control, verdicts rest on DNS-over-HTTPS only'}.`));
   }
-  if (config.controlUrl === null && config.dohResolvers.length > 0 && !flags.quiet) {
+  if (config.controlUrl === null && config.controlFile === undefined && config.dohResolvers.length > 0 && !flags.quiet) {
     say(err.yellow('No --control helper given: DNS is compared with DNS-over-HTTPS; other steps are "inconclusive" unless HTTPS proves the site genuine.'));
   }
 
@@ -296,17 +315,21 @@ async function measureInto(claim: ClaimedReport, all: Target[], config: RunConfi
       skipped,
       onEvent: (e) => {
         if (e.kind === 'measured') for (const v of e.record.observations.x_untested_variants ?? []) untested.add(`${v.variant} ${e.record.input}`);
-        if (progress === null && e.kind !== 'error') return; // -q: only the summary (it names the network state)
+        if (e.kind === 'start') progress.start(e.total);
+        else if (e.kind === 'measured') progress.update(e.done);
+        if (flags.quiet && e.kind !== 'error') return; // -q: only the summary (it names the network state)
         const line = renderEvent(e, err);
-        if (line !== null) say(line);
+        if (line !== null) progress.log(line);
       },
     });
+    progress.stop();
     await writer.close();
     say(renderSummary(summary, reportPath, err));
     for (const note of runNotes(context.resolverIdentity, untested)) say(err.yellow(note));
     if (summary.interrupted) return interruptedCode;
     return summary.errors > 0 ? EXIT.INTERNAL : EXIT.OK;
   } finally {
+    progress.stop();
     unsubscribe();
     await writer.close().catch(() => undefined); // already closed, or the write error is what main() reports
   }
@@ -325,18 +348,4 @@ function runNotes(identity: ResolverIdentity | undefined, untested: Set<string>)
   const h3 = [...untested].filter((k) => k.startsWith('http3 ')).length;
   if (h3 > 0) notes.push(`Note: ${h3} site${h3 === 1 ? '' : 's'} advertise${h3 === 1 ? 's' : ''} HTTP/3 (Alt-Svc), which was not tested (observations.x_untested_variants).`);
   return notes;
-}
-
-/** The baseline checks of a run: none with --no-baselines; the --baseline ones, else the defaults; plus the helper's health check. */
-function baselineChecks(flags: RunFlags): BaselineCheck[] {
-  if (!flags.baselines) return [];
-  const specs = flags.baseline.length > 0 ? flags.baseline : [...DEFAULT_BASELINES];
-  if (flags.control !== undefined) specs.push(flags.control);
-  return specs.map((spec) => {
-    try {
-      return parseBaseline(spec);
-    } catch (e) {
-      throw new UsageError(`--baseline: ${(e as Error).message}`);
-    }
-  });
 }

@@ -90,12 +90,31 @@ describe('parseTargetList format details', () => {
     expect(result).toEqual({ targets: [{ url: 'https://a.example/', category_code: 'NEWS', source: 'bom.csv:2' }], errors: [] });
   });
 
-  it('rejects a CSV whose header is not the Citizen Lab header instead of guessing columns', () => {
-    const result = parseTargetList('url,category\nhttps://a.example/,NEWS\n', 'other.csv');
-    expect(result.targets).toEqual([]);
-    expect(result.errors.map(formatTargetError)).toEqual([
-      `other.csv:1: unrecognised CSV header (a Citizen Lab test list starts with '${CITIZEN_LAB_HEADER}')`,
+  it.each([
+    ['2015 Citizen Lab header', 'url,category_code,category_description\nhttps://a.example/,NEWS,News Media\nhttp://b.example,,\n'],
+    ['url and category only', 'url,category_code\nhttps://a.example/,NEWS\nhttp://b.example,\n'],
+    ['any order, any case, quoted names, CRLF', '"Category_Code",notes,URL\r\nNEWS,"a, b",https://a.example/\r\n,,http://b.example\r\n'],
+  ])('reads a CSV with any header that has a url column (%s)', (_name, text) => {
+    const result = parseTargetList(text, 'l.csv');
+    expect(result.errors).toEqual([]);
+    expect(result.targets).toEqual([
+      { url: 'https://a.example/', category_code: 'NEWS', source: 'l.csv:2' },
+      { url: 'http://b.example/', category_code: null, source: 'l.csv:3' },
     ]);
+  });
+
+  it('a header without category_code keeps the url column; a row of another width is an error for that row', () => {
+    const result = parseTargetList('site_name,url\nA,https://a.example/\nB,https://b.example/,extra\n', 'l.csv');
+    expect(result.targets.map((t) => [t.url, t.category_code])).toEqual([['https://a.example/', null]]);
+    expect(result.errors.map(formatTargetError)).toEqual(['l.csv:3: expected 2 columns, got 3']);
+  });
+
+  it('rejects a url header it cannot read (an empty column name) instead of guessing columns', () => {
+    const result = parseTargetList('url,,category\nhttps://a.example/,x,NEWS\n', 'other.csv');
+    expect(result.targets).toEqual([]);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatchObject({ source: 'other.csv', line: 1 });
+    expect(result.errors[0]!.reason).toContain(CITIZEN_LAB_HEADER);
   });
 
   it('treats # after whitespace as a comment but # inside a URL as a fragment', () => {

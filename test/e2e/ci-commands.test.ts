@@ -1,0 +1,135 @@
+/**
+ * The CI commands through the CLI: `check` re-classifies recorded measurements (our reports and
+ * OONI measurements) offline and fails with a readable diff when a verdict differs from the
+ * expectation; `diff` lists the targets whose verdict changed. Offline commands: no namespace needed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { CLI, ROOT } from './cli-path.js';
+
+let dir = '';
+const cli = (args: string[]): { code: number | null; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const REPORT = 'fixtures/reports/older-rules-report.jsonl';
+const OONI = 'fixtures/ooni/generated';
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'censorprobe-ci-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('censorprobe check', () => {
+  it('passes (exit 0) when every re-classified verdict meets the expectation, from our report and OONI files', () => {
+    const expected = path.join(dir, 'expected.json');
+    const w = cli(['check', REPORT, OONI, '--write-expected', expected]);
+    expect(w.code).toBe(0);
+    const written = JSON.parse(readFileSync(expected, 'utf8')) as Record<string, string | string[]>;
+    expect(Object.keys(written).length).toBeGreaterThan(10);
+    const r = cli(['check', REPORT, OONI, '--expect', expected, '--json']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
+    expect(summary).toMatchObject({ kind: 'summary', ok: true, differs: 0, missing: 0, measurements: 38 });
+  });
+
+  it('fails (exit 1) with a diff naming the target, the expectation and the verdict when one changes; a missing target fails too', () => {
+    const expected = path.join(dir, 'changed.json');
+    cli(['check', REPORT, '--write-expected', expected]);
+    const e = JSON.parse(readFileSync(expected, 'utf8')) as Record<string, unknown>;
+    const was = e['http://www.example.xyz/'];
+    expect(was).toBe('down');
+    e['http://www.example.xyz/'] = 'dns';
+    e['https://not-measured.example/'] = { status: 'ok' };
+    writeFileSync(expected, JSON.stringify(e));
+    const r = cli(['check', REPORT, '--expect', expected, '--json']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l['kind'] === 'differs')).toEqual([
+      expect.objectContaining({ input: 'http://www.example.xyz/', expected: { label: 'dns' }, got: expect.objectContaining({ label: 'down', status: 'down' }) }),
+    ]);
+    expect(lines.filter((l) => l['kind'] === 'missing')).toEqual([expect.objectContaining({ input: 'https://not-measured.example/', expected: { status: 'ok' } })]);
+    const human = cli(['check', REPORT, '--expect', expected]);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/^DIFFERS http:\/\/www\.example\.xyz\/ +\(fixtures\/reports\/older-rules-report\.jsonl:\d+\)\n {2}expected: dns\n {2}got: +down/m);
+  });
+
+  it('bad expectations and unreadable input: one line, exit 2', () => {
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ 'https://x.example/': 'blocked-ish' }));
+    const r = cli(['check', REPORT, '--expect', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown verdict label 'blocked-ish'/);
+    expect(cli(['check', '/nonexistent.jsonl', '--expect', bad]).code).toBe(2);
+  });
+});
+
+describe('censorprobe diff', () => {
+  it('lists the targets whose stored verdict changed (old → new) and those in one file only', () => {
+    const newer = path.join(dir, 'newer.jsonl');
+    const lines = readFileSync(path.join(ROOT, REPORT), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { input: string; verdict: Record<string, unknown> });
+    const xyz = lines.find((l) => l.input === 'http://www.example.xyz/')!;
+    xyz.verdict = { ...xyz.verdict, blocking: 'dns', status: 'anomaly', accessible: false };
+    writeFileSync(newer, `${lines.filter((l) => l.input !== 'http://www.cloudflare-cache.com/').map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const r = cli(['diff', '--json', '--exit-code', REPORT, newer]);
+    expect(r.code).toBe(1);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(out.filter((l) => l['kind'] === 'changed')).toEqual([expect.objectContaining({ input: 'http://www.example.xyz/', old: 'down', new: 'dns' })]);
+    expect(out.filter((l) => l['kind'] === 'only_old')).toEqual([expect.objectContaining({ input: 'http://www.cloudflare-cache.com/' })]);
+    expect(cli(['diff', REPORT, REPORT]).stdout).toMatch(/^diff: 0 changed/m);
+    expect(cli(['diff', '--exit-code', REPORT, REPORT]).code).toBe(0);
+  });
+});
+
+describe('censorprobe analyze --format', () => {
+  const tricky = (): string => {
+    const file = path.join(dir, 'tricky.jsonl');
+    const lines = readFileSync(path.join(ROOT, REPORT), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    lines[0]!['category_code'] = 'NEWS|"x",\ny<b>';
+    lines[1]!['category_code'] = 'HUMR';
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    return file;
+  };
+
+  it('json: counts by verdict, category, domain and asn that add up to the measurements', () => {
+    const r = cli(['analyze', '--format', 'json', REPORT]);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { dimension: string; key: string; measurements: number; counts: Record<string, number> }[];
+    for (const d of ['verdict', 'category', 'domain', 'asn']) {
+      const rs = rows.filter((x) => x.dimension === d);
+      expect(rs.reduce((n, x) => n + x.measurements, 0)).toBe(6);
+      for (const x of rs) expect(Object.values(x.counts).reduce((a, b) => a + b, 0)).toBe(x.measurements);
+    }
+    expect(rows.find((x) => x.dimension === 'domain' && x.key === 'www.example.com')?.measurements).toBe(4);
+    expect(rows.find((x) => x.dimension === 'verdict' && x.key === 'http-diff')?.counts).toEqual({ 'http-diff': 2 });
+  });
+
+  it('csv: one RFC 4180 document (a category with quotes, commas and a newline stays one field)', () => {
+    const r = cli(['analyze', '--format', 'csv', '--by', 'category', tricky()]);
+    expect(r.code).toBe(0);
+    const rows = parseCsv(r.stdout) as string[][];
+    expect(rows[0]!.slice(0, 3)).toEqual(['dimension', 'key', 'measurements']);
+    expect(rows.slice(1).map((x) => [x[0], x[1], x[2]])).toEqual([['category', '(none)', '4'], ['category', 'HUMR', '1'], ['category', 'NEWS|"x",?y<b>', '1']]);
+  });
+
+  it('md and table: one section per grouping; markup and pipes in keys escaped', () => {
+    const md = cli(['analyze', '--format', 'md', '--by', 'verdict,category', tricky()]);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(/^### By verdict\n\n\| verdict \| measurements \|/m);
+    expect(md.stdout).toContain('| NEWS\\|"x",?y&lt;b&gt; | 1 |');
+    const table = cli(['analyze', '--format', 'table', '--by', 'domain', REPORT]);
+    expect(table.stdout.split('\n')[0]).toMatch(/^domain +measurements/);
+    expect(table.stdout).toMatch(/^www\.example\.com +4 /m);
+  });
+
+  it('a bad format or grouping: one line, exit 2', () => {
+    expect(cli(['analyze', '--format', 'xml', REPORT]).code).toBe(2);
+    const r = cli(['analyze', '--format', 'csv', '--by', 'country', REPORT]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--by: unknown dimension 'country'/);
+  });
+});
