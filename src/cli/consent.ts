@@ -69,17 +69,19 @@ export async function recordConsent(env: NodeJS.ProcessEnv, now: Date = new Date
 
 /**
  * ensureConsent decides whether the run may measure: true with `--yes` or a recorded consent; on
- * a terminal it shows {@link CONSENT_TEXT}, asks, and records a yes. Without a terminal it prints
- * the text and how to consent on stderr and returns false (the caller exits 2). Never hangs: the
- * question is asked only when both standard input and the human output are terminals.
+ * a terminal it shows {@link CONSENT_TEXT}, asks, and records a yes. Without a terminal nobody can
+ * answer (a script, a pipeline): the text is printed on stderr with how to silence it (--yes) and
+ * the run goes on without recording anything, so the first interactive run still asks (the
+ * volunteer's first look at the probe is a terminal; docs/report-format.md, "Privacy"). Never hangs:
+ * the question is asked only when both standard input and the human output are terminals.
  */
 export async function ensureConsent(io: Io, human: NodeJS.WritableStream & { isTTY?: boolean }, yes: boolean): Promise<boolean> {
   if (yes || (await hasConsent(io.env))) return true;
   const where = consentFile(io.env) ?? '(no HOME: cannot be remembered)';
   if (io.stdin.isTTY !== true || human.isTTY !== true) {
     io.stderr.write(`${CONSENT_TEXT}\n\n`);
-    io.stderr.write(`censorprobe: no consent recorded and no terminal to ask: pass --yes (or set CENSORPROBE_YES=1), or run 'censorprobe run' once in a terminal to record it in ${where}\n`);
-    return false;
+    io.stderr.write(`censorprobe: no terminal to ask, so measuring on; pass --yes (or set CENSORPROBE_YES=1) to skip this notice, or run 'censorprobe run' once in a terminal to record your answer in ${where}\n`);
+    return true;
   }
   human.write(`${CONSENT_TEXT}\n\n`);
   const rl = createInterface({ input: io.stdin, output: human, terminal: false });

@@ -45,14 +45,16 @@ afterAll(() => {
 });
 
 describe('first-run consent', () => {
-  it('without a terminal: explains, says how to consent (--yes), exits 2 at once, measures nothing', () => {
+  it('without a terminal: explains on stderr, says how to silence it (--yes), measures, records no consent', () => {
     const home = mkdtempSync(path.join(dir, 'home-'));
     const out = path.join(home, 'r.jsonl');
     const r = runIn(['run', ...fast, '-o', out], { HOME: home, XDG_CONFIG_HOME: '' });
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/What others can see/);
     expect(r.stderr).toMatch(/--yes/);
     expect(r.stderr).toContain(path.join(home, '.config', 'censorprobe', 'consent.json'));
-    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(existsSync(path.join(home, '.config', 'censorprobe', 'consent.json'))).toBe(false);
   });
 
   it('--yes measures without asking and records nothing', () => {
