@@ -7,12 +7,20 @@ import type { DnsReference } from '../model/index.js';
 import type { Clock } from '../net/index.js';
 import { dohLookup } from '../net/index.js';
 
-/** Default DoH resolvers (OONI `webconnectivityalgo/dnsoverhttps.go` uses these providers). */
+/**
+ * Default DoH resolvers (the providers of OONI `webconnectivityalgo/dnsoverhttps.go`), reached by
+ * IP-literal URLs: no bootstrap through the system resolver, which may be the one tampering, so
+ * DoH never goes to an address that resolver gave (docs/network-state.md). Each provider's
+ * certificate names its anycast address (an IP SAN), so the handshake is verified as usual.
+ */
 export const DEFAULT_DOH_RESOLVERS: readonly string[] = [
-  'https://dns.google/dns-query',
-  'https://cloudflare-dns.com/dns-query',
-  'https://dns.quad9.net/dns-query',
+  'https://8.8.8.8/dns-query',
+  'https://1.1.1.1/dns-query',
+  'https://9.9.9.9/dns-query',
 ];
+
+/** Prefix of a DNS reference failure when no DoH resolver could be reached: the control is unavailable (not an outage, not DNS blocking). */
+export const DNS_CONTROL_UNAVAILABLE = 'dns control unavailable';
 
 /** Options of {@link resolveReference}. */
 export interface DnsReferenceOptions {
@@ -40,7 +48,7 @@ export async function resolveReference(hostname: string, resolvers: readonly str
       // probe looked up the DoH server's own name (a censor blocking dns.google) is a transport
       // failure of that resolver, never an answer about the target.
       const answered = r.observations.some((o) => typeof o.rcode === 'number');
-      const failure = r.failure !== null && !answered ? `unknown_failure: DoH resolver unreachable (${r.failure})` : r.failure;
+      const failure = r.failure !== null && !answered ? `unknown_failure: ${DNS_CONTROL_UNAVAILABLE}: DoH resolver unreachable (${r.failure})` : r.failure;
       return { ref: { resolver_address: url, failure, addrs: r.addresses }, answered };
     }),
   );

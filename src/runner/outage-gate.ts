@@ -6,7 +6,7 @@
  * the sites are to blame, so no line is ever written "blocked" and then contradicted.
  */
 import type { BaselineRound, ReportRecord, VantageRecord } from '../model/index.js';
-import { applyVantage, runBaselineRound, type BaselineCheck } from '../outage/index.js';
+import { applyVantage, runBaselineRound, VANTAGE_THRESHOLDS, type BaselineCheck } from '../outage/index.js';
 
 /** Options of {@link createOutageGate}. */
 export interface OutageGateOptions {
@@ -17,8 +17,8 @@ export interface OutageGateOptions {
   streak: number;
   extraCa?: string[];
   signal?: AbortSignal;
-  /** Called after every round (console). */
-  onRound?: (round: BaselineRound) => void;
+  /** Called after every round (console); `repeated`: same state and reason kind as the previous round. */
+  onRound?: (round: BaselineRound, repeated: boolean) => void;
 }
 
 /** The gate: `before()` once, `accept(record)` per finished target (returns the lines to write now), `finish()` at the end. */
@@ -40,14 +40,20 @@ export function createOutageGate(opts: OutageGateOptions): OutageGate {
   let held: ReportRecord[] = [];
   let chain: Promise<unknown> = Promise.resolve();
   const enabled = opts.checks.length > 0;
-  const round = async (when: BaselineRound['when']): Promise<BaselineRound> => {
-    const r = await runBaselineRound(opts.checks, when, {
+  const once = (when: BaselineRound['when']): Promise<BaselineRound> =>
+    runBaselineRound(opts.checks, when, {
       timeoutMs: opts.timeoutMs,
       ...(opts.extraCa !== undefined ? { extraCa: opts.extraCa } : {}),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
+  const round = async (when: BaselineRound['when']): Promise<BaselineRound> => {
+    let r = await once(when);
+    // A round during which the probe's own event loop stalled measured the probe, not the network:
+    // run it once more before believing a bad state (docs/network-state.md).
+    if (r.state !== 'normal' && (r.loop_delay_ms ?? 0) >= VANTAGE_THRESHOLDS.loopStallMs && opts.signal?.aborted !== true) r = await once(when);
+    const previous = rounds.at(-1);
     rounds.push(r);
-    opts.onRound?.(r);
+    opts.onRound?.(r, previous !== undefined && previous.state === r.state);
     return r;
   };
   const stamp = (rec: ReportRecord): ReportRecord => (vantage === null ? rec : applyVantage(rec, vantage));

@@ -54,6 +54,7 @@ interface RunFlags {
   baselineTimeout: number;
   baselineStreak: number;
   quiet?: boolean;
+  continueWithoutControl?: boolean;
 }
 
 const EXAMPLES = `
@@ -66,7 +67,7 @@ Examples:
   $ censorprobe run -i big.csv -o big.jsonl --resume   continue an interrupted run
   $ censorprobe run -i big.csv --shard 2/4              measure targets 2, 6, 10, ... (one of 4 machines)
 
-Exit codes: 0 done, 2 bad arguments or input, 130/143 interrupted by SIGINT/SIGTERM (the report keeps
+Exit codes: 0 done, 2 bad arguments or input, 3 the --control helper cannot be reached, 130/143 interrupted by SIGINT/SIGTERM (the report keeps
 every whole line; --resume continues it).`;
 
 /** Builds the `run` command; `setExit` receives the exit code when the action finishes. */
@@ -79,6 +80,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'write report lines to standard output instead of a file (progress goes to stderr)')
     .option('--resume', 'skip targets already measured in the --output report and append to it')
     .option('--control <url>', 'test helper URL (OONI test-helper protocol, e.g. a `censorprobe helper`)', parseHttpUrl('--control'))
+    .option('--continue-without-control', 'measure even when the --control helper cannot be reached (default: stop with exit code 3)')
     .option('--doh <url>', 'DoH resolver (https:// URL) for the DNS-only control when no --control is given (repeatable)', (v: string, prev: string[]) => [...prev, parseDohUrl(v)], [])
     .option('--no-doh-default', 'do not use the default DoH resolvers (no control at all without --control/--doh)')
     .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
@@ -207,6 +209,11 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     baselines: { checks: baselineChecks(flags), timeoutMs: flags.baselineTimeout, streak: flags.baselineStreak },
   });
 
+  // The control is checked before anything is measured (docs/network-state.md).
+  const { preflightControl } = await import('../preflight.js');
+  const stop = await preflightControl(config, { continueWithoutControl: flags.continueWithoutControl === true, say, complain, c: err });
+  if (stop !== null) return stop;
+
   const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
   const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
   const progress = flags.quiet ? null : err;
@@ -254,11 +261,13 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   }
 }
 
-/** The baseline checks of a run: none with --no-baselines; the --baseline ones, else the defaults; plus the helper's health check. */
+/**
+ * The baseline checks of a run: none with --no-baselines; the --baseline ones, else the defaults.
+ * The helper is not one of them: control health is not network health (the preflight checks it).
+ */
 function baselineChecks(flags: RunFlags): BaselineCheck[] {
   if (!flags.baselines) return [];
   const specs = flags.baseline.length > 0 ? flags.baseline : [...DEFAULT_BASELINES];
-  if (flags.control !== undefined) specs.push(flags.control);
   return specs.map((spec) => {
     try {
       return parseBaseline(spec);
