@@ -5,9 +5,9 @@
  *   TLS handshake on 1.1.1.1, 8.8.8.8 and 9.9.9.9 port 443, with lab-CA certificates for the
  *   providers' names and their addresses as IP SANs (the real certificates carry them too), answering
  *   from the global (uncensored) table: DoH is encrypted, so the lab's DNS forgery does not apply;
- * - Android's `generate_204` on connectivitycheck.gstatic.com:80 and www.google.com:80/443 (204,
+ * - Android's `generate_204` on connectivitycheck.gstatic.com:80 and www.google.com:80 (204,
  *   empty body);
- * - Apple's captive-portal success page on captive.apple.com:80.
+ * - Apple's captive-portal success page on captive.apple.com:80 and :443.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -30,13 +30,13 @@ export const APPLE_SUCCESS_PAGE = '<HTML><HEAD><TITLE>Success</TITLE></HEAD><BOD
 /** TLS material of the public services (made with the lab CA). */
 export interface PublicServicesTls {
   doh: { ip: string; pair: PemPair }[];
-  google: PemPair;
+  apple: PemPair;
 }
 
 /** Issues the public services' leaves with `ca`. */
 export async function makePublicServicesTls(ca: LabCa): Promise<PublicServicesTls> {
   const doh = await Promise.all(DOH_PROVIDERS.map(async (p) => ({ ip: p.ip, pair: await issueLeaf(ca, [...p.names], { ips: [p.ip] }) })));
-  return { doh, google: await issueLeaf(ca, ['www.google.com', 'google.com']) };
+  return { doh, apple: await issueLeaf(ca, ['captive.apple.com']) };
 }
 
 /** Largest DoH request body accepted, bytes. */
@@ -106,7 +106,7 @@ export async function startPublicServices(material: PublicServicesTls, table: Dn
   const servers: Promise<net.Server>[] = material.doh.map((d) => listen(https.createServer({ cert: d.pair.cert, key: d.pair.key }, dohHandler(table)), d.ip, 443));
   servers.push(listen(http.createServer(generate204), PUBLIC_SERVICE_HOSTS.gstatic, 80));
   servers.push(listen(http.createServer(generate204), PUBLIC_SERVICE_HOSTS.google, 80));
-  servers.push(listen(https.createServer({ cert: material.google.cert, key: material.google.key }, generate204), PUBLIC_SERVICE_HOSTS.google, 443));
   servers.push(listen(http.createServer(appleSuccess), PUBLIC_SERVICE_HOSTS.apple, 80));
+  servers.push(listen(https.createServer({ cert: material.apple.cert, key: material.apple.key }, appleSuccess), PUBLIC_SERVICE_HOSTS.apple, 443));
   return Promise.all(servers);
 }

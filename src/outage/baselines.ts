@@ -51,8 +51,9 @@ export const PUBLIC_RESOLVER_ADDRESSES: ReadonlySet<string> = new Set(['1.1.1.1'
 /**
  * The default checks (docs/network-state.md): verified TLS handshakes with the three anycast
  * resolvers under their certificate names (a proxy that accepts every connect fails them), two
- * public resolvers over UDP for stable names, Android's plain and HTTPS `generate_204` and Apple's
- * hotspot page (captive portals alter them), and the system resolver for two stable names (local
+ * public resolvers over UDP for stable names, Android's `generate_204` and Apple's hotspot page
+ * over HTTP (captive portals alter them) and Apple's over HTTPS (rarely blocked anywhere: a
+ * port-443 check that is not a resolver), and the system resolver for two stable names (local
  * scope: it is the ISP's or the router's).
  */
 export const DEFAULT_BASELINES: readonly string[] = Object.freeze([
@@ -63,7 +64,7 @@ export const DEFAULT_BASELINES: readonly string[] = Object.freeze([
   'dns://1.1.1.1/captive.apple.com',
   'http://connectivitycheck.gstatic.com/generate_204',
   'http://captive.apple.com/hotspot-detect.html',
-  'https://www.google.com/generate_204',
+  'https://captive.apple.com/hotspot-detect.html',
   'system-dns:connectivitycheck.gstatic.com',
   'system-dns:captive.apple.com',
 ]);

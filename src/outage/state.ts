@@ -67,8 +67,10 @@ function names(rs: readonly BaselineResult[]): string {
  * 4. `port_443_cut`: every check on port 443 failed (at least two, one not a public resolver)
  *    while an HTTP check on port 80 worked;
  * 5. `international_cut`: >= 90 % of international checks failed while a local or domestic one worked;
- * 6. `allowlist_only`: 50-90 % of international checks failed while a local or domestic one worked;
- * 7. `general_degradation`: >= 25 % of the checks that are not public resolvers failed, or the
+ * 6. `allowlist_only`: 50-90 % of international checks, and >= 50 % of those that are not public
+ *    resolvers, failed while a local or domestic one worked;
+ * 7. `general_degradation`: at least two and >= 25 % of the international checks, and of those that
+ *    are not public resolvers, failed, or the
  *    median successful check took >= 2 s (ignored when the probe's own loop stalled >= 250 ms);
  *    failures of the public resolvers alone are not degradation (a blocked resolver is a fact
  *    about the control, docs/network-state.md);
@@ -105,23 +107,25 @@ export function decideVantage(results: readonly BaselineResult[], opts: DecideOp
   const intlFailed = intl.filter((r) => !r.ok);
   const nearOk = results.filter((r) => r.scope !== 'international' && r.ok);
   const frac = intl.length > 0 ? intlFailed.length / intl.length : 0;
+  // The international services other than the public resolvers: resolvers are blocked on their
+  // own in many countries, which says something about the control, not about the network.
+  const services = intl.filter((r) => r.resolver !== true);
+  const servicesFailed = services.filter((r) => !r.ok);
+  const servicesFrac = services.length > 0 ? servicesFailed.length / services.length : frac;
+  const resolversFailed = failed.filter((r) => r.resolver === true);
   if (intl.length > 0 && nearOk.length > 0 && frac >= T.internationalCut) {
     return { state: 'international_cut', reason: `${intlFailed.length} of ${intl.length} international baseline checks failed while ${names(nearOk)} worked` };
   }
-  if (intl.length > 0 && nearOk.length > 0 && frac >= T.allowlist) {
+  if (intl.length > 0 && nearOk.length > 0 && frac >= T.allowlist && servicesFrac >= T.allowlist) {
     return { state: 'allowlist_only', reason: `${intlFailed.length} of ${intl.length} international baseline checks failed while ${names(intl.filter((r) => r.ok))} worked` };
   }
-  const services = results.filter((r) => r.resolver !== true);
-  const servicesFailed = services.filter((r) => !r.ok);
-  const resolversFailed = failed.filter((r) => r.resolver === true);
-  const servicesFrac = services.length > 0 ? servicesFailed.length / services.length : 0;
   const okDurations = ok.map((r) => r.duration_ms).sort((a, b) => a - b);
   const medianOk = okDurations[Math.floor((okDurations.length - 1) / 2)] ?? 0;
   const stalled = (opts.loopDelayMs ?? 0) >= T.loopStallMs;
   const slow = !stalled && medianOk >= T.slowCheckMs;
   const resolverNote = resolversFailed.length > 0 ? `; public resolvers unreachable: ${names(resolversFailed)}` : '';
   const stallNote = stalled && medianOk >= T.slowCheckMs ? `; slow checks not counted: the probe itself stalled ${Math.round(opts.loopDelayMs ?? 0)} ms` : '';
-  if (servicesFrac >= T.degraded || slow) {
+  if ((servicesFailed.length >= 2 && servicesFrac >= T.degraded && frac >= T.degraded) || slow) {
     return { state: 'general_degradation', reason: `${failed.length} of ${results.length} baseline checks failed, median successful check ${Math.round(medianOk)} ms${resolverNote}` };
   }
   return { state: 'normal', reason: `${ok.length} of ${results.length} baseline checks got the expected answer${resolverNote}${stallNote}` };

@@ -87,7 +87,7 @@ describe('the outage gate after the network recovers', () => {
     dns.on('message', (msg, rinfo) => {
       if (!answering) return;
       const q = dnsPacket.decode(msg);
-      const answers = q.questions?.[0]?.type === 'A' ? [{ type: 'A' as const, name: q.questions[0].name, ttl: 60, class: 'IN' as const, data: '192.0.2.1' }] : [];
+      const answers = q.questions?.[0]?.type === 'A' ? [{ type: 'A' as const, name: q.questions[0].name, ttl: 60, class: 'IN' as const, data: '93.184.216.34' }] : [];
       dns.send(dnsPacket.encode({ type: 'response', id: q.id ?? 0, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions ?? [], answers }), rinfo.port, rinfo.address);
     });
     await new Promise<void>((r) => dns.bind(0, '127.0.0.1', r));
