@@ -40,7 +40,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin/censorprobe.js');
 const HOOK = join(ROOT, 'bench/rusage-hook.mjs');
 const QUICK = process.env.BENCH_QUICK === '1';
-/** BENCH_ONLY=c64-n5000[,…]: run only these probe runs (and no baseline, no analyze), for investigations. */
+/** BENCH_ONLY=c64-n5000[,c64-n1000-doh,c64-n1000-nocontrol,…]: run only these probe runs (and no baseline, no analyze), for investigations. */
 // BENCH_EXTRA_IMPORT=FILE: one more `--import` for the probe process (e.g. an allocation sampler).
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 /** BENCH_PROFILE=DIR: the probe runs and the helper write V8 profiles (`node --cpu-prof`) to DIR. */
@@ -495,8 +495,9 @@ async function main(): Promise<void> {
     await runProbe(world, 'warmup', all.slice(N_MAX - 40), 8);
     if (ONLY !== null) {
       for (const name of ONLY) {
-        const m = /^c(\d+)-n(\d+)$/.exec(name);
-        if (m) runs.push(await runProbe(world, name, all.slice(0, Number(m[2])), Number(m[1])));
+        const m = /^c(\d+)-n(\d+)(-doh|-nocontrol)?$/.exec(name);
+        const control = m?.[3] === '-doh' ? ('doh' as const) : m?.[3] !== '-nocontrol';
+        if (m) runs.push(await runProbe(world, name, all.slice(0, Number(m[2])), Number(m[1]), { control }));
       }
       return;
     }

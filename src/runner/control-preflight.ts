@@ -7,6 +7,7 @@
  */
 import { createClock, dohLookup } from '../net/index.js';
 import { measureUrl } from '../flows/index.js';
+import { noteResolverReachable } from '../control/dns-reference.js';
 
 /** Name asked of each DoH resolver: any reply with an rcode proves the resolver answers. */
 export const PREFLIGHT_NAME = 'example.com';
@@ -77,6 +78,7 @@ export async function checkDohResolvers(urls: readonly string[], opts: Preflight
         ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
       });
       const answered = r.observations.some((o) => typeof o.rcode === 'number');
+      noteResolverReachable(url, answered);
       return { url, reachable: answered, failure: answered ? null : r.failure };
     }),
   );
