@@ -76,7 +76,7 @@ export function createOutageGate(opts: OutageGateOptions): OutageGate {
     accept(record) {
       return serial(async () => {
         if (!enabled) return [record];
-        const failing = record.verdict.accessible !== true;
+        const failing = fetchFailed(record);
         // Failing lines are held for the next round whatever the current state, so that a network
         // that recovers is seen as recovered (and one that breaks, as broken).
         if (!failing || opts.streak <= 0) {
@@ -102,4 +102,16 @@ export function createOutageGate(opts: OutageGateOptions): OutageGate {
       });
     },
   };
+}
+
+/**
+ * Whether a line counts toward a failing streak: the probe got no HTTP response at all (and the
+ * verdict is not "accessible"). An "inconclusive" line whose fetch worked (no control to compare
+ * with: the default DoH path over plain HTTP) is not a sign of an outage; counting it made the
+ * default path run a baseline round every few targets (docs/network-state.md, `npm run bench`).
+ */
+export function fetchFailed(record: ReportRecord): boolean {
+  if (record.verdict.accessible === true) return false;
+  if (record.verdict.accessible === false) return true;
+  return !record.observations.requests.some((r) => r.response != null && r.failure === null);
 }
