@@ -1,5 +1,5 @@
 /**
- * Baseline checks (docs/network-state.md; peers-and-methods 5.2 "Canary set"): well-known
+ * Baseline checks (docs/network-state.md section 1): well-known
  * international services, the public resolvers, captive-portal URLs and the system resolver. A check
  * passes only when it gets the answer the real service gives (a verified TLS handshake, public
  * addresses for a stable name, the exact captive-portal success page): a network that "answered

@@ -1,15 +1,14 @@
 /**
- * The vantage state from one round of baseline checks (docs/network-state.md; peers-and-methods
- * 5.2 "States"), the plain sentence a volunteer reads for each, and the rewrite of a target's
+ * The vantage state from one round of baseline checks (docs/network-state.md section 2), the plain sentence a volunteer reads for each, and the rewrite of a target's
  * verdict when the vantage is not normal. Pure.
  */
 import type { BaselineResult, ReportRecord, VantageRecord, VantageState } from '../model/index.js';
 
 /**
- * Thresholds. `internationalCut` (>= 90 % of international checks fail while a local or domestic
- * check works) is peers-and-methods 5.2; `allowlist` (>= 50 %) and `degraded` (>= 25 % failing, or
- * the median successful check slower than 2 s) are ours: 5.2 defines degradation against a stored
- * per-ASN history we do not keep, so a single run can only see gross degradation. `loopStallMs`:
+ * Thresholds (docs/network-state.md section 2). `internationalCut` (>= 90 % of international checks
+ * fail while a local or domestic check works) follows the outage literature cited there; `allowlist` (>= 50 %) and `degraded` (>= 25 % failing, or
+ * the median successful check slower than 2 s) are ours: degradation proper needs a stored
+ * per-network history we do not keep, so a single run can only see gross degradation. `loopStallMs`:
  * when the probe's own event loop was blocked this long during a round, slowness says nothing
  * about the network (docs/network-state.md).
  */

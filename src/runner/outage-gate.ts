@@ -1,5 +1,5 @@
 /**
- * The outage gate between the measurements and the report (issue 5; peers-and-methods 5.2):
+ * The outage gate between the measurements and the report (docs/network-state.md):
  * baseline rounds before the run, after a streak of failing targets and after the run; while the
  * vantage is not normal every line's verdict is rewritten (`applyVantage`). Lines of a failing
  * streak are held back (at most `streak` of them) until the next round says whether the network or
