@@ -109,7 +109,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--baseline <check>', 'baseline check for outage detection, replacing the defaults: tcp://IP:PORT, dns://IP/NAME, system-dns:NAME or a URL, optionally prefixed domestic: (repeatable)', collect, [])
     .option('--no-baselines', 'no baseline checks (no outage detection)')
     .option('--baseline-timeout <ms>', 'timeout of each baseline check, ms', intOption('--baseline-timeout', 100, 600_000), DEFAULT_BASELINE_TIMEOUT_MS)
-    .option('--baseline-streak <n>', 'consecutive not-accessible targets that trigger a new baseline round (0: never)', intOption('--baseline-streak', 0, 100_000), 5)
+    .option('--baseline-streak <n>', 'consecutive targets whose fetch failed that trigger a new baseline round (0: never)', intOption('--baseline-streak', 0, 100_000), 5)
     .option('--fingerprints <file>', 'add blockpage/false-positive fingerprints to the curated set (our JSONL, OONI CSV or Censored Planet JSONL; repeatable)', collect, [])
     .option('-q, --quiet', 'no per-target lines, only the summary')
     .addHelpText('after', EXAMPLES)

@@ -102,3 +102,19 @@ describe('the outage gate after the network recovers', () => {
     }
   });
 });
+
+describe('which lines count toward a failing streak', () => {
+  const line = (accessible: boolean | null, responses: number): ReportRecord =>
+    ({
+      input: 'http://a.test/',
+      verdict: { blocking: null, accessible, status: accessible === null ? 'inconclusive' : 'ok', layers: [], reasons: [] },
+      observations: { requests: Array.from({ length: responses }, () => ({ failure: null, response: { code: 200 } })) },
+    }) as unknown as ReportRecord;
+  it('a failed fetch counts; an inconclusive line whose fetch worked (no control to compare with) does not', async () => {
+    const { fetchFailed } = await import('../../../src/runner/outage-gate.js');
+    expect(fetchFailed(line(null, 1))).toBe(false);
+    expect(fetchFailed(line(null, 0))).toBe(true);
+    expect(fetchFailed(line(false, 1))).toBe(true);
+    expect(fetchFailed(line(true, 1))).toBe(false);
+  });
+});
