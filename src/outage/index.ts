@@ -5,7 +5,7 @@
  * allow-list / general degradation / normal) and the pure rewrite of per-target verdicts when the
  * vantage is not normal.
  *
- * Imports: `src/model`, `src/net`, `src/flows`.
+ * Imports: `src/model`, `src/net`, `src/flows`, `src/classify` (the pure bogon predicate).
  */
 export * from './state.js';
 export * from './baselines.js';
