@@ -547,7 +547,7 @@ async function main(): Promise<void> {
   if (analyze) checks.push({ target: `analyze >= ${TARGETS.analyzePerS} measurements/s`, measured: `${analyze.measurementsPerS}/s (${analyze.tool})`, pass: analyze.measurementsPerS >= TARGETS.analyzePerS });
   checks.push({ target: `start-up <= ${TARGETS.startupMs} ms`, measured: `${startup.medianMs} ms (median)`, pass: startup.medianMs <= TARGETS.startupMs });
   const alone = byName(`c64-n${N_MAIN}-nocontrol`);
-  const base64again = baselines.filter((b) => b.concurrency === 64).at(-1);
+  const base64again = baselines.find((b) => b.against === `c64-n${N_MAIN}-nocontrol`);
   if (alone && base64again) {
     // The issue's target, like for like: neither side measures a control.
     const ratio = alone.targetsPerS / base64again.targetsPerS;
