@@ -2,6 +2,7 @@
  * The console side of the control preflight (src/runner/control-preflight.ts;
  * docs/network-state.md): one plain sentence per problem, and whether the run may go on.
  */
+import { isIP } from 'node:net';
 import type { ChalkInstance } from 'chalk';
 import type { RunConfig } from '../runner/config.js';
 
@@ -17,7 +18,7 @@ export interface PreflightCliOptions {
   /** Print an error line (stderr). */
   complain: (line: string) => void;
   c: ChalkInstance;
-  /** Skip the DoH check (e.g. -q runs still check the helper). Default false. */
+  /** -q: leave out notes (problems are still said). Default false. */
   quiet?: boolean;
 }
 
@@ -42,6 +43,12 @@ export async function preflightControl(config: RunConfig, opts: PreflightCliOpti
     return null;
   }
   if (config.dohResolvers.length === 0) return null;
+  // A resolver named by a host name is found through the system resolver, the one that may be
+  // tampering (docs/network-state.md section 3): say so once, the user chose it.
+  const byName = config.dohResolvers.filter((u) => isIP(new URL(u).hostname.replace(/^\[|\]$/g, '')) === 0);
+  if (byName.length > 0 && opts.quiet !== true) {
+    opts.say(opts.c.dim(`Note: ${byName.join(', ')} ${byName.length === 1 ? 'is' : 'are'} looked up through the system resolver; a DoH URL with an IP address avoids that.`));
+  }
   const d = await checkDohResolvers(config.dohResolvers, common);
   if (d.unavailable) {
     const why = d.resolvers.map((r) => `${r.url} (${r.failure ?? 'no answer'})`).join(', ');

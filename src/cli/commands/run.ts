@@ -211,7 +211,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
 
   // The control is checked before anything is measured (docs/network-state.md).
   const { preflightControl } = await import('../preflight.js');
-  const stop = await preflightControl(config, { continueWithoutControl: flags.continueWithoutControl === true, say, complain, c: err });
+  const stop = await preflightControl(config, { continueWithoutControl: flags.continueWithoutControl === true, say, complain, c: err, quiet: flags.quiet === true });
   if (stop !== null) return stop;
 
   const reportPath = await resolveReportPath({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
