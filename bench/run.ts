@@ -8,9 +8,11 @@
  *    addresses (bench/plan.ts), the bench web servers (bench/world-extra.ts) and a
  *    `censorprobe helper` in the world namespace;
  * 3. `censorprobe run -i LIST -o OUT -q -c C` in the probe namespace at C = 1 (N = 100), 16 and 64
- *    (N = 1000), then C = 64 at N = 5000 (for memory); each run's peak RSS and CPU come from the
- *    probe process itself (bench/rusage-hook.mjs, getrusage at exit), time-to-verdict from each
- *    line's `test_runtime`;
+ *    (N = 1000), C = 64 without any control, C = 64 on the default path (no helper: DNS-over-HTTPS
+ *    to the lab's 1.1.1.1, 8.8.8.8 and 9.9.9.9), then C = 64 at N = 5000 (for memory); each run's
+ *    peak RSS and CPU come from the process that measures (bin/censorprobe.js re-runs `run` in a
+ *    child: bench/rusage-hook.mjs writes the child's getrusage at exit, the launcher's beside it),
+ *    time-to-verdict from each line's `test_runtime`;
  * 4. the dig + curl loop (bench/baseline.sh through `xargs -P C`) on the same list right after each
  *    probe run at C = 1, 16, 64 (same background load: the ratio is the fair figure);
  * 5. `censorprobe analyze` over 100,000 measurements (the N = 1000 lines repeated), or, while that
@@ -38,7 +40,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin/censorprobe.js');
 const HOOK = join(ROOT, 'bench/rusage-hook.mjs');
 const QUICK = process.env.BENCH_QUICK === '1';
-/** BENCH_ONLY=c64-n5000[,…]: run only these probe runs (and no baseline, no analyze), for investigations. */
+/** BENCH_ONLY=c64-n5000[,c64-n1000-doh,c64-n1000-nocontrol,…]: run only these probe runs (and no baseline, no analyze), for investigations. */
 // BENCH_EXTRA_IMPORT=FILE: one more `--import` for the probe process (e.g. an allocation sampler).
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 /** BENCH_PROFILE=DIR: the probe runs and the helper write V8 profiles (`node --cpu-prof`) to DIR. */
@@ -50,7 +52,7 @@ const PROFILE_ARGS = PROFILE_DIR !== null ? [`--${PROFILE_KIND}-prof`, `--${PROF
 /** Step timeouts of every bench run, ms (short, so blocked targets finish in bounded time). */
 const TIMEOUTS = { dnsMs: 2000, connectMs: 1500, tlsMs: 1500, httpMs: 2000, controlMs: 10_000 };
 /** The issue's targets. */
-const TARGETS = { throughputC64: 150, rssMb: 200, rssGrowth: 0.2, p95Slack: 0.1, analyzePerS: 20_000, startupMs: 150, baselineRatio: 3 };
+const TARGETS = { defaultPathCpuS: 0.01, throughputC64: 150, rssMb: 200, rssGrowth: 0.2, p95Slack: 0.1, analyzePerS: 20_000, startupMs: 150, baselineRatio: 3 };
 
 const N_MAX = QUICK ? 300 : 5000;
 const N_MAIN = QUICK ? 200 : 1000;
@@ -252,7 +254,7 @@ async function buildWorld(targets: BenchTarget[]): Promise<World> {
  * helper, no DoH): the same job as the dig + curl loop (DNS, connect, TLS, HTTP per target, plus our
  * classification), for the like-for-like throughput ratio; its verdicts are mostly `inconclusive`.
  */
-async function runProbe(world: World, name: string, targets: BenchTarget[], concurrency: number, opts: { control?: boolean } = {}): Promise<RunResult> {
+async function runProbe(world: World, name: string, targets: BenchTarget[], concurrency: number, opts: { control?: boolean | 'doh' } = {}): Promise<RunResult> {
   const control = opts.control ?? true;
   const { lab } = world;
   const list = join(lab.dir, `${name}.txt`);
@@ -282,9 +284,11 @@ async function runProbe(world: World, name: string, targets: BenchTarget[], conc
       '-q',
       '-c',
       String(concurrency),
-      ...(control ? ['--control', `http://${HELPER_ADDRESS}/`] : []),
+      // control true: the helper; 'doh': the default path (no helper: the default DoH resolvers,
+      // which the lab serves on 1.1.1.1, 8.8.8.8 and 9.9.9.9); false: no control at all.
+      ...(control === true ? ['--control', `http://${HELPER_ADDRESS}/`] : []),
       ...world.caFiles.flatMap((f) => ['--ca-file', f]),
-      '--no-doh-default',
+      ...(control === 'doh' ? [] : ['--no-doh-default']),
       '--dns-timeout',
       String(TIMEOUTS.dnsMs),
       '--connect-timeout',
@@ -304,6 +308,7 @@ async function runProbe(world: World, name: string, targets: BenchTarget[], conc
   delete process.env.CENSORPROBE_BENCH_RUSAGE;
   if (r.code !== 0) log(`${name}: censorprobe run exited ${r.code}: ${r.stderr.slice(0, 800)}`);
   const usage = readUsage(usageFile);
+  const launcher = existsSync(`${usageFile}.launcher`) ? readUsage(`${usageFile}.launcher`) : null;
   const kindByUrl = new Map(targets.map((t) => [t.url, t.kind]));
   const times = new Map<string, number[]>();
   let correct = 0;
@@ -343,6 +348,7 @@ async function runProbe(world: World, name: string, targets: BenchTarget[], conc
     latency,
   };
   if (lines.length !== targets.length) log(`${name}: ${lines.length} lines for ${targets.length} targets`);
+  if (launcher !== null) log(`${name}: figures of the measuring child; the launcher used ${round1(launcher.maxRssKb / 1024)} MB, ${round4((launcher.userUs + launcher.systemUs) / 1e6)} CPU s`);
   log(`${name}: ${res.targetsPerS} targets/s, ${res.peakRssMb} MB peak RSS (live heap at exit ${res.liveHeapMbAtExit} MB; at the sampled peak ${JSON.stringify(res.sampledPeakMb)}), ${correct}/${targets.length} verdicts as planned; CPU s/target probe ${res.probeCpuSPerTarget} ${JSON.stringify(res.labCpuSPerTarget)}`);
   return res;
 }
@@ -490,8 +496,9 @@ async function main(): Promise<void> {
     await runProbe(world, 'warmup', all.slice(N_MAX - 40), 8);
     if (ONLY !== null) {
       for (const name of ONLY) {
-        const m = /^c(\d+)-n(\d+)$/.exec(name);
-        if (m) runs.push(await runProbe(world, name, all.slice(0, Number(m[2])), Number(m[1])));
+        const m = /^c(\d+)-n(\d+)(-doh|-nocontrol)?$/.exec(name);
+        const control = m?.[3] === '-doh' ? ('doh' as const) : m?.[3] !== '-nocontrol';
+        if (m) runs.push(await runProbe(world, name, all.slice(0, Number(m[2])), Number(m[1]), { control }));
       }
       return;
     }
@@ -508,6 +515,9 @@ async function main(): Promise<void> {
     // Like for like with dig + curl (which has no control): the probe alone, then the loop again.
     runs.push(await runProbe(world, `c64-n${N_MAIN}-nocontrol`, main1000, 64, { control: false }));
     baselines.push({ ...(await runBaseline(world, `dig-curl-c64-n${main1000.length}-again`, main1000, 64)), against: `c64-n${N_MAIN}-nocontrol` });
+    // The default path (no helper: DNS-over-HTTPS to the lab's 1.1.1.1, 8.8.8.8, 9.9.9.9), then the loop again.
+    runs.push(await runProbe(world, `c64-n${N_MAIN}-doh`, main1000, 64, { control: 'doh' }));
+    baselines.push({ ...(await runBaseline(world, `dig-curl-c64-n${main1000.length}-doh`, main1000, 64)), against: `c64-n${N_MAIN}-doh` });
     runs.push(await runProbe(world, `c64-n${N_MAX}`, all, 64));
     analyze = await runAnalyze(world, join(world.lab.dir, `c64-n${N_MAIN}.jsonl`));
   } finally {
@@ -538,11 +548,21 @@ async function main(): Promise<void> {
   if (analyze) checks.push({ target: `analyze >= ${TARGETS.analyzePerS} measurements/s`, measured: `${analyze.measurementsPerS}/s (${analyze.tool})`, pass: analyze.measurementsPerS >= TARGETS.analyzePerS });
   checks.push({ target: `start-up <= ${TARGETS.startupMs} ms`, measured: `${startup.medianMs} ms (median)`, pass: startup.medianMs <= TARGETS.startupMs });
   const alone = byName(`c64-n${N_MAIN}-nocontrol`);
-  const base64again = baselines.filter((b) => b.concurrency === 64).at(-1);
+  const base64again = baselines.find((b) => b.against === `c64-n${N_MAIN}-nocontrol`);
   if (alone && base64again) {
     // The issue's target, like for like: neither side measures a control.
     const ratio = alone.targetsPerS / base64again.targetsPerS;
     checks.push({ target: `>= ${TARGETS.baselineRatio}x the dig+curl loop at c=64 (probe alone, no control, like the loop)`, measured: `${ratio.toFixed(2)}x (${alone.targetsPerS} vs ${base64again.targetsPerS} targets/s)`, pass: ratio >= TARGETS.baselineRatio });
+  }
+  const doh = byName(`c64-n${N_MAIN}-doh`);
+  if (doh) {
+    checks.push({ target: `default path (DoH, no helper) at c=64: CPU <= ${TARGETS.defaultPathCpuS} s/target`, measured: `${doh.probeCpuSPerTarget} s/target`, pass: doh.probeCpuSPerTarget <= TARGETS.defaultPathCpuS });
+    checks.push({ target: `default path (DoH, no helper) at c=64: peak RSS <= ${TARGETS.rssMb} MB`, measured: `${doh.peakRssMb} MB`, pass: doh.peakRssMb <= TARGETS.rssMb });
+    const b = baselines.find((x) => x.against === doh.name);
+    if (b) o2.push(`   default path (DoH control, no helper) vs dig+curl at c=64: ${(doh.targetsPerS / b.targetsPerS).toFixed(2)}x (${doh.targetsPerS} vs ${b.targetsPerS} targets/s)`);
+  }
+  if (c64) {
+    o2.push(`   CPU s/target of the measuring process: with the helper ${c64.probeCpuSPerTarget}${doh ? `, default path (DoH) ${doh.probeCpuSPerTarget}` : ''}`);
   }
   if (c64 && base64) {
     // Information: the whole job (every target also measured by the helper on the same 2 cores).

@@ -6,7 +6,13 @@
 // `userUs` / `systemUs` (CPU time, microseconds) and `uptimeMs` (from process start).
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const out = process.env.CENSORPROBE_BENCH_RUSAGE;
+// bin/censorprobe.js re-runs `run` and `helper` in a child (larger libuv pool) that inherits this
+// hook and its environment: the figures that matter are the child's, the process that measures.
+// The launcher (no CENSORPROBE_PARENT_PID, no UV_THREADPOOL_SIZE yet) writes beside them, to
+// `<file>.launcher`, so it never overwrites the child's figures when it exits after it.
+const command = process.argv[2];
+const launcher = process.env.CENSORPROBE_PARENT_PID === undefined && process.env.UV_THREADPOOL_SIZE === undefined && (command === 'run' || command === 'helper');
+const out = process.env.CENSORPROBE_BENCH_RUSAGE ? `${process.env.CENSORPROBE_BENCH_RUSAGE}${launcher ? '.launcher' : ''}` : undefined;
 if (out) {
   // Every 100 ms: the largest RSS seen and how it split at that moment (V8 heap vs the rest).
   let peak = { rssKb: 0, heapTotalKb: 0, externalKb: 0 };
@@ -30,6 +36,6 @@ if (out) {
       const m = process.memoryUsage();
       liveHeapKb = Math.round((m.heapUsed + m.external) / 1024);
     }
-    writeFileSync(out, JSON.stringify({ maxRssKb: ru.maxRSS, vmHwmKb, liveHeapKb, sampledPeak: peak, userUs: ru.userCPUTime, systemUs: ru.systemCPUTime, uptimeMs: Math.round(process.uptime() * 1000) }));
+    writeFileSync(out, JSON.stringify({ pid: process.pid, launcher, maxRssKb: ru.maxRSS, vmHwmKb, liveHeapKb, sampledPeak: peak, userUs: ru.userCPUTime, systemUs: ru.systemCPUTime, uptimeMs: Math.round(process.uptime() * 1000) }));
   });
 }

@@ -44,7 +44,7 @@ const MEANING: Readonly<Record<ExitCode, string>> = {
   0: 'done (whatever the verdicts)',
   1: 'internal error (a bug; in run, the target still has a line with the failure)',
   2: 'bad arguments or input (FILE:LINE: reason), nothing readable',
-  3: 'the lab cannot be built here (needs root or user namespaces, ip, nft)',
+  3: 'a needed service is unavailable: the lab cannot be built here (needs root or user namespaces, ip, nft), or the --control helper cannot be reached (run: add --continue-without-control to measure anyway)',
   4: 'the report could not be written (disk full, I/O error, file removed or replaced, stdout closed); whole lines are kept',
   5: 'the report is locked by another censorprobe process',
   129: 'stopped by SIGHUP',
@@ -54,7 +54,7 @@ const MEANING: Readonly<Record<ExitCode, string>> = {
 
 /** The codes each command can return (all of them for the top-level help). */
 const BY_COMMAND: Readonly<Record<string, readonly ExitCode[]>> = {
-  run: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, EXIT.SIGHUP, EXIT.SIGINT, EXIT.SIGTERM],
+  run: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, EXIT.SIGHUP, EXIT.SIGINT, EXIT.SIGTERM],
   analyze: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, EXIT.SIGHUP, EXIT.SIGINT, EXIT.SIGTERM],
   helper: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE],
   lab: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, EXIT.SIGHUP, EXIT.SIGINT, EXIT.SIGTERM],

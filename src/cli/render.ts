@@ -7,7 +7,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { RunEvent, RunSummary } from '../runner/run.js';
 import type { BaselineRound } from '../model/index.js';
-import { VANTAGE_TEXT } from '../outage/index.js';
+import { VANTAGE_SENTENCE, VANTAGE_TEXT } from '../outage/index.js';
 import { BLOCKED_LABELS, LABEL_TEXT, type VerdictLabel } from '../runner/labels.js';
 import { safeText } from './escape.js';
 
@@ -30,7 +30,7 @@ export function renderEvent(e: RunEvent, c: ChalkInstance): string | null {
     const skipped = e.skipped > 0 ? ` (${e.skipped} already in the report, skipped)` : '';
     return `Measuring ${e.total} target${e.total === 1 ? '' : 's'}${skipped}...`;
   }
-  if (e.kind === 'baseline') return renderRound(e.round, c);
+  if (e.kind === 'baseline') return e.repeated === true ? null : renderRound(e.round, c); // repeated rounds: one line
   if (e.kind === 'error') return c.red(`internal error while measuring ${safeText(e.target)}: ${safeText(e.message, 500)} (its line records the failure; please report this bug)`);
   const width = String(e.total).length;
   const counter = `[${String(e.done).padStart(width)}/${e.total}]`;
@@ -55,11 +55,12 @@ export function renderSummary(s: RunSummary, reportPath: string | null, c: Chalk
   const last = s.rounds.filter((r) => r.when !== 'after').at(-1);
   const after = s.rounds.find((r) => r.when === 'after');
   if (last !== undefined && last.state !== 'normal') {
-    lines.push(c.yellow.bold(`  Network: ${VANTAGE_TEXT[last.state]} (${safeText(last.reason)}).`));
+    lines.push(c.yellow.bold(`  Network: ${VANTAGE_SENTENCE[last.state]}`));
+    lines.push(c.dim(`  (${VANTAGE_TEXT[last.state]}: ${safeText(last.reason)})`));
     lines.push(c.yellow('  Per-site verdicts from then on are "inconclusive": nothing here is evidence of blocking.'));
   }
   if (after !== undefined && after.state !== 'normal' && after.state !== last?.state) {
-    lines.push(c.yellow(`  After the run: ${VANTAGE_TEXT[after.state]} (${safeText(after.reason)}); verdicts near the end may be affected.`));
+    lines.push(c.yellow(`  After the run: ${VANTAGE_SENTENCE[after.state]} Verdicts near the end may be affected.`));
   }
   const inconclusive = s.counts.inconclusive ?? 0;
   if (inconclusive > 0 && inconclusive === s.measured) {
@@ -70,9 +71,12 @@ export function renderSummary(s: RunSummary, reportPath: string | null, c: Chalk
   return lines.join('\n');
 }
 
-/** One line for a baseline round: `Baseline checks (before): 8/9 OK, normal` (plus the reason when not normal). */
+/**
+ * One line for a baseline round: `Network check (before): normal, 10 of 10 checks as expected`, or
+ * for any other state its one plain sentence (docs/network-state.md); never "OK" next to a failure state.
+ */
 export function renderRound(r: BaselineRound, c: ChalkInstance): string {
   const ok = r.results.filter((x) => x.ok).length;
-  const head = `Baseline checks (${r.when}): ${ok}/${r.results.length} OK, ${VANTAGE_TEXT[r.state]}`;
-  return r.state === 'normal' ? c.dim(head) : c.yellow(`${head}: ${safeText(r.reason)}`);
+  if (r.state === 'normal') return c.dim(`Network check (${r.when}): normal, ${ok} of ${r.results.length} checks as expected`);
+  return c.yellow(`Network (${r.when}): ${VANTAGE_SENTENCE[r.state]} Per-site verdicts are "inconclusive" while this lasts.`);
 }

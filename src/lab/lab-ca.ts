@@ -32,6 +32,8 @@ export interface LabCa extends PemPair {
 export interface LeafOptions {
   notBefore?: Date;
   notAfter?: Date;
+  /** IP addresses added as IP SANs (e.g. a DoH resolver reached by an IP-literal URL). */
+  ips?: string[];
 }
 
 function randomSerial(): string {
@@ -90,7 +92,10 @@ export async function issueLeaf(ca: LabCa, names: string[], opts: LeafOptions = 
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: 'dns' as const, value }))),
+      new x509.SubjectAlternativeNameExtension([
+        ...names.map((value) => ({ type: 'dns' as const, value })),
+        ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+      ]),
       await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
     ],
   });

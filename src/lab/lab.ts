@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { createLabCa, issueLeaf } from './lab-ca.js';
+import { makePublicServicesTls, type PublicServicesTls } from './public-services.js';
 import type { MiddleboxPort, MiddleboxRule } from './middlebox.js';
 import { mustRun, runCommand, runSync, type CommandResult, type RunOptions } from './netns.js';
 import { NFT_TABLE, renderRuleset, type DpiRedirect } from './nft-ruleset.js';
@@ -193,11 +194,12 @@ export function planMiddlebox(scenario: Scenario, worldAddress: string): { ports
   return { ports, redirects: ports.map((p) => ({ dst: p.dst, to: { ip: p.address, port: p.port } })) };
 }
 
-async function makeTls(dir: string): Promise<{ caFile: string; tls: TlsMaterial }> {
+async function makeTls(dir: string): Promise<{ caFile: string; tls: TlsMaterial; publicServices: PublicServicesTls }> {
   const ca = await createLabCa();
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, ca.cert, { mode: 0o644 });
-  const [example, bitly, yandex, largefile, cloudflareCache, httpbin, badsslWrongHost, badsslExpired] = await Promise.all([
+  const [publicServices, example, bitly, yandex, largefile, cloudflareCache, httpbin, badsslWrongHost, badsslExpired] = await Promise.all([
+    makePublicServicesTls(ca),
     issueLeaf(ca, [...CERT_NAMES.example]),
     issueLeaf(ca, [...CERT_NAMES.bitly]),
     issueLeaf(ca, [...CERT_NAMES.yandex]),
@@ -214,6 +216,7 @@ async function makeTls(dir: string): Promise<{ caFile: string; tls: TlsMaterial 
   writeFileSync(join(dir, 'th-key.pem'), th.key, { mode: 0o600 });
   return {
     caFile,
+    publicServices,
     tls: { example, bitly, yandex, largefile, cloudflareCache, httpbin, badsslWrongHost, badsslExpired, hostile } as TlsMaterial,
   };
 }
@@ -420,7 +423,7 @@ export async function startLab(scenario: Scenario, opts: StartLabOptions = {}): 
     await mustRun(['ip', 'netns', 'exec', worldNs, 'nft', '-f', '-'], { input: renderRuleset(worldIf, nftRules, redirects, { resolver: CLEAN_RESOLVER, exempt: [ISP_RESOLVER, CLEAN_RESOLVER, ...PUBLIC_RESOLVERS] }),
     });
 
-    const { tls } = await tlsPromise;
+    const { tls, publicServices } = await tlsPromise;
     const spec: WorldSpec = {
       labId: id,
       probeAddress,
@@ -433,6 +436,7 @@ export async function startLab(scenario: Scenario, opts: StartLabOptions = {}): 
         censor: scenario.censor.filter((r): r is DnsRule => r.kind === 'dns'),
       },
       middlebox: ports,
+      publicServices,
     };
     const specFile = join(dir, 'world-spec.json');
     writeFileSync(specFile, JSON.stringify(spec), { mode: 0o600 });

@@ -52,6 +52,16 @@ export const HOSTS = {
   geoip: '185.125.188.132',
 } as const;
 
+/**
+ * The addresses of the public services the baseline checks expect (src/lab/public-services.ts;
+ * ours, not world.md): Android's and Google's `generate_204`, Apple's captive-portal page.
+ */
+export const PUBLIC_SERVICE_HOSTS = {
+  gstatic: '142.250.180.3',
+  google: '142.250.180.4',
+  apple: '17.253.109.201',
+} as const;
+
 /** WORLD_ADDRESSES lists every address added as /32 on the world namespace's `lo`. */
 export const WORLD_ADDRESSES: readonly string[] = [
   HOSTS.example,
@@ -71,6 +81,7 @@ export const WORLD_ADDRESSES: readonly string[] = [
   ISP_RESOLVER,
   CLEAN_RESOLVER,
   ...PUBLIC_RESOLVERS,
+  ...Object.values(PUBLIC_SERVICE_HOSTS),
 ];
 
 /** Certificate names per HTTPS host (world.md section 3); the first name is the CN. */
@@ -133,5 +144,10 @@ export function createDefaultDnsTable(): DnsTable {
     'dns.google.com': a('8.8.8.8', '8.8.4.4'),
     'dns.quad9.net': a('9.9.9.9', '149.112.112.112'),
     'cloudflare-dns.com': a('1.1.1.1', '1.0.0.1'),
+    // The public services of the baseline checks (src/lab/public-services.ts).
+    'one.one.one.one': a('1.1.1.1', '1.0.0.1'),
+    'connectivitycheck.gstatic.com': a(PUBLIC_SERVICE_HOSTS.gstatic),
+    'www.google.com': a(PUBLIC_SERVICE_HOSTS.google),
+    'captive.apple.com': a(PUBLIC_SERVICE_HOSTS.apple),
   };
 }

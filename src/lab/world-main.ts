@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { startDnsServer } from './dns-server.js';
 import { startMiddlebox } from './middlebox.js';
+import { startPublicServices } from './public-services.js';
 import { loadPages, startWebServers } from './web-servers.js';
 import { CLEAN_RESOLVER, ISP_RESOLVER, PUBLIC_RESOLVERS } from './world-hosts.js';
 import type { WorldReady, WorldSpec } from './world-spec.js';
@@ -19,7 +20,7 @@ async function main(specPath: string): Promise<void> {
     startDnsServer({ address: ISP_RESOLVER, table: spec.dns.isp, ...dnsCommon }),
     ...[CLEAN_RESOLVER, ...PUBLIC_RESOLVERS].map((address) => startDnsServer({ address, table: spec.dns.global, ...dnsCommon })),
   ]);
-  const web = await startWebServers(spec, pages);
+  const web = [...(await startWebServers(spec, pages)), ...(spec.publicServices !== undefined ? await startPublicServices(spec.publicServices, spec.dns.global) : [])];
   const middlebox = await startMiddlebox(spec.middlebox, pages.blockpage);
   const ready: WorldReady = { event: 'ready', listeners: resolvers.length + web.length + spec.middlebox.length };
   process.stdout.write(`${JSON.stringify(ready)}\n`);

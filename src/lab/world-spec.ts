@@ -6,6 +6,7 @@ import type { PemPair } from './lab-ca.js';
 import type { MiddleboxPort } from './middlebox.js';
 import type { DnsRule } from './scenario.js';
 import type { DnsTable } from './world-hosts.js';
+import type { PublicServicesTls } from './public-services.js';
 
 /** TlsMaterial: the PEM pairs of the world's HTTPS servers, issued by the lab CA. */
 export interface TlsMaterial {
@@ -31,6 +32,8 @@ export interface WorldSpec {
   tls: TlsMaterial;
   dns: { isp: DnsTable; global: DnsTable; censor: DnsRule[] };
   middlebox: MiddleboxPort[];
+  /** TLS material of the public services (DoH resolvers, www.google.com); absent: not started. */
+  publicServices?: PublicServicesTls;
 }
 
 /** WorldReady: the single JSON line the world process prints on stdout once every server listens. */

@@ -177,7 +177,15 @@ export interface ThrottlingRecord {
 }
 
 /** The state of the probe's vantage point (peers-and-methods 5.2). */
-export type VantageState = 'normal' | 'local_offline' | 'international_cut' | 'allowlist_only' | 'general_degradation';
+export type VantageState =
+  | 'normal'
+  | 'local_offline'
+  | 'dns_broken'
+  | 'captive_portal'
+  | 'international_cut'
+  | 'allowlist_only'
+  | 'port_443_cut'
+  | 'general_degradation';
 
 /** Scope of a baseline check: the local network (system resolver), a domestic or an international host. */
 export type BaselineScope = 'local' | 'domestic' | 'international';
@@ -191,6 +199,19 @@ export interface BaselineResult {
   failure: string | null;
   /** Time the check took, ms. */
   duration_ms: number;
+  /** Since 1.2.0, optional: the kind of check (`tcp`, `tls`, `dns`, `system-dns`, `http`). */
+  kind?: 'tcp' | 'tls' | 'dns' | 'system-dns' | 'http';
+  /** Since 1.2.0, optional: the TCP port the check used (none for `system-dns`). */
+  port?: number;
+  /** Since 1.2.0, optional: the check targets a public resolver (its failure alone is not an outage). */
+  resolver?: boolean;
+  /**
+   * Since 1.2.0, optional: something answered, but not what the service answers (NXDOMAIN or a
+   * bogon for a stable name, a certificate that does not verify, an unexpected HTTP page).
+   */
+  altered?: boolean;
+  /** Since 1.2.0, optional: what was wrong, in a few words (e.g. `HTTP 302 to http://login.example/`). */
+  detail?: string;
 }
 
 /** One round of baseline checks and the state it implies. */
@@ -203,6 +224,11 @@ export interface BaselineRound {
   /** One sentence saying why. */
   reason: string;
   results: BaselineResult[];
+  /**
+   * Since 1.2.0, optional: the largest delay of the probe's own event loop during the round, ms
+   * (perf_hooks.monitorEventLoopDelay): a stalled probe makes every check look slow.
+   */
+  loop_delay_ms?: number;
 }
 
 /**

@@ -6,7 +6,7 @@
  * content type → the server misbehaves), `resolverparallel.go`, ooni-reference.md 1.1 step 4.
  */
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import tls from 'node:tls';
 import { classifyError } from './failure.js';
 import { createDeadline } from './deadline.js';
 import { combineParallel, decodeReply, DEFAULT_DNS_TIMEOUT_MS, encodeQuery, tagsFor, toBinary, type DecodedReply, type LookupOptions, type LookupResult, type QueryType } from './dns-message.js';
@@ -87,13 +87,46 @@ async function dohQuery(hostname: string, type: QueryType, url: URL, opts: DohLo
   return { observation, addresses: reply !== null && reply.failure === null ? reply.addresses : [] };
 }
 
+/** Idle keep-alive sockets kept per resolver, and the most sockets open to one resolver at once. */
+const DOH_MAX_FREE_SOCKETS = 8;
+const DOH_MAX_SOCKETS = 32;
+
+const agents = new Map<string, https.Agent>();
+
+/**
+ * One keep-alive agent per (resolver origin, extra CA set), with one TLS context built once: a
+ * context per query (Node's `ca` option) parsed every root certificate again, about 0.5 CPU-s and
+ * megabytes per target at -c 64 (docs/network-state.md, `npm run bench`). Queries reuse the
+ * resolver's connections; idle sockets do not keep the process alive (Node unrefs them).
+ * Bounded: at most 16 agents (cleared when full; a cleared agent finishes its requests).
+ */
+export function dohAgentFor(url: URL, extraCa: string[] | undefined): https.Agent {
+  const key = `${url.origin}\n${(extraCa ?? []).join('\n')}`;
+  let agent = agents.get(key);
+  if (agent === undefined) {
+    if (agents.size >= 16) {
+      for (const a of agents.values()) a.destroy();
+      agents.clear();
+    }
+    const secureContext = extraCa !== undefined && extraCa.length > 0 ? tls.createSecureContext({ ca: [...tls.rootCertificates, ...extraCa] }) : undefined;
+    agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: DOH_MAX_SOCKETS,
+      maxFreeSockets: DOH_MAX_FREE_SOCKETS,
+      scheduling: 'lifo',
+      ...(secureContext !== undefined ? { secureContext } : {}),
+    });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 function post(url: URL, body: Buffer, type: QueryType, extraCa: string[] | undefined, signal: AbortSignal): Promise<DohOutcome> {
   return new Promise((resolve, reject) => {
     const req = https.request(url, {
       method: 'POST',
-      agent: false,
+      agent: dohAgentFor(url, extraCa),
       signal,
-      ca: [...rootCertificates, ...(extraCa ?? [])],
       headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message', 'content-length': String(body.length) },
     });
     req.on('error', reject);

@@ -144,7 +144,9 @@ async function runControl(url: string, addrs: string[], config: RunConfig, clock
     address: ref?.resolver_address ?? null,
     request: null,
     response: null,
-    failure: usable ? 'no helper configured: DNS-only control' : `no helper configured and DoH failed: ${ref?.failure ?? 'no resolver'}`,
+    // A DoH resolver nobody could reach makes the DNS control unavailable: a fact about the control,
+    // neither an outage nor DNS blocking of the target (docs/network-state.md).
+    failure: usable ? 'no helper configured: DNS-only control' : `no helper configured and the DNS control is unavailable: ${ref?.failure ?? 'no resolver'}`,
     dns_reference: ref,
     t0,
     t: clock.now(),

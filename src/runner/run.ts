@@ -22,7 +22,7 @@ export type RunEvent =
   | { kind: 'start'; total: number; skipped: number }
   | { kind: 'measured'; index: number; done: number; total: number; record: ReportRecord; label: VerdictLabel }
   /** A round of baseline checks finished (outage detection: before, after a failing streak, after). */
-  | { kind: 'baseline'; round: BaselineRound }
+  | { kind: 'baseline'; round: BaselineRound; repeated?: boolean }
   /** A target's measurement hit a bug (never a network failure): its line records the failure (src/runner/internal-error.ts). */
   | { kind: 'error'; index: number; target: string; message: string };
 
@@ -89,7 +89,7 @@ export async function runTargets(targets: readonly Target[], opts: RunTargetsOpt
     streak: baselines?.streak ?? 0,
     extraCa: opts.config.extraCa,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-    onRound: (round) => opts.onEvent?.({ kind: 'baseline', round }),
+    onRound: (round, repeated) => opts.onEvent?.({ kind: 'baseline', round, repeated }),
   });
   if ((baselines?.checks.length ?? 0) > 0) await gate.before();
   const indexOf = new Map<string, number>();

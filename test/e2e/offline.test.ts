@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VANTAGE_SENTENCE } from '../../src/outage/index.js';
 import { validateRecord } from '../../src/report/schema.js';
 import { CLI } from './cli-path.js';
 
@@ -48,7 +49,9 @@ describe('censorprobe run on an offline machine', () => {
       expect(rec.vantage?.round.results.every((x: { ok: boolean }) => !x.ok)).toBe(true);
       expect(rec.verdict.reasons[0]).toMatch(/^local network offline: every baseline check failed/);
     }
-    expect(r.stdout).toMatch(/Network: local network offline/);
+    // One plain sentence for the state, never "OK" next to it, and no "normal" round anywhere.
+    expect(r.stdout).toContain(`Network: ${VANTAGE_SENTENCE.local_offline}`);
+    expect(r.stdout).not.toMatch(/\bOK\b|normal/);
     expect(r.stdout).toMatch(/Every verdict is inconclusive/);
     expect(r.stdout).toMatch(new RegExp(`Report: .*${reports[0]}`));
   });

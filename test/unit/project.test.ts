@@ -47,7 +47,7 @@ const ALLOWED: Record<string, string[]> = {
   ooni: ['model', 'classify'],
   control: ['model', 'net', 'flows', 'classify'],
   throttling: ['model'],
-  outage: ['model', 'net', 'flows'],
+  outage: ['model', 'net', 'flows', 'classify'], // classify: the pure bogon predicate (a stable name must resolve to public addresses)
   runner: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'throttling', 'outage'],
   lab: ['model', 'net', 'flows', 'control', 'classify', 'targets', 'report', 'runner'],
   present: ['model'],

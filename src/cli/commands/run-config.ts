@@ -67,11 +67,14 @@ export function runConfigFrom(flags: RunFlags, res: RunResources): RunConfig {
   });
 }
 
-/** The baseline checks of a run: none with --no-baselines; the --baseline ones, else the defaults; plus the helper's health check. */
-export function baselineChecks(flags: Pick<RunFlags, 'baselines' | 'baseline' | 'control'>): BaselineCheck[] {
+/**
+ * The baseline checks of a run: none with --no-baselines; the --baseline ones, else the defaults.
+ * The helper is not one of them: control health is not network health (the preflight checks it,
+ * docs/network-state.md).
+ */
+export function baselineChecks(flags: Pick<RunFlags, 'baselines' | 'baseline'>): BaselineCheck[] {
   if (!flags.baselines) return [];
   const specs = flags.baseline.length > 0 ? [...flags.baseline] : [...DEFAULT_BASELINES];
-  if (flags.control !== undefined) specs.push(flags.control);
   return specs.map((spec) => {
     try {
       return parseBaseline(spec);

@@ -72,6 +72,7 @@ export interface RunFlags {
   controlFile?: string;
   controlMaxAge: number;
   quiet?: boolean;
+  continueWithoutControl?: boolean;
 }
 
 const EXAMPLES = `
@@ -99,6 +100,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'write report lines to standard output instead of a file (progress goes to stderr)')
     .option('--resume', 'skip targets already measured in the --output report and append to it')
     .option('--control <url>', 'test helper URL (OONI test-helper protocol, e.g. a `censorprobe helper`)', parseHttpUrl('--control'))
+    .option('--continue-without-control', 'measure even when the --control helper cannot be reached (default: stop with exit code 3)')
     .option('--doh <url>', 'DoH resolver (https:// URL) for the DNS-only control when no --control is given (repeatable)', (v: string, prev: string[]) => [...prev, parseDohUrl(v)], [])
     .option('--no-doh-default', 'do not use the default DoH resolvers (no control at all without --control/--doh)')
     .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
@@ -131,7 +133,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--baseline <check>', 'baseline check for outage detection, replacing the defaults: tcp://IP:PORT, dns://IP/NAME, system-dns:NAME or a URL, optionally prefixed domestic: (repeatable)', collect, [])
     .option('--no-baselines', 'no baseline checks (no outage detection)')
     .option('--baseline-timeout <ms>', 'timeout of each baseline check, ms', intOption('--baseline-timeout', 100, 600_000), DEFAULT_BASELINE_TIMEOUT_MS)
-    .option('--baseline-streak <n>', 'consecutive not-accessible targets that trigger a new baseline round (0: never)', intOption('--baseline-streak', 0, 100_000), 5)
+    .option('--baseline-streak <n>', 'consecutive targets whose fetch failed that trigger a new baseline round (0: never)', intOption('--baseline-streak', 0, 100_000), 5)
     .option('--fingerprints <file>', 'add blockpage/false-positive fingerprints to the curated set (our JSONL, OONI CSV or Censored Planet JSONL; repeatable)', collect, [])
     .option('-q, --quiet', 'no per-target lines, only the summary (and a progress line on stderr every --progress-interval)')
     .option('-y, --yes', 'consent to measuring without the first-run question (for scripts; also CENSORPROBE_YES=1)')
@@ -223,6 +225,10 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   if (flags.dryRun) return printDryRun(targets, 0, io);
   // Asked after every input and option was checked, before anything is created or measured.
   if (!(await ensureConsent(io, human, flags.yes === true))) return EXIT.USAGE;
+  // The control is checked before anything is measured (docs/network-state.md).
+  const { preflightControl } = await import('../preflight.js');
+  const stop = await preflightControl(config, { continueWithoutControl: flags.continueWithoutControl === true, say, complain, c: err, quiet: flags.quiet === true });
+  if (stop !== null) return stop;
 
   // The report is claimed (and locked) before reading what it already holds: two --resume runs on
   // one report cannot both measure the rest (docs/report-format.md, "Locking").
@@ -336,7 +342,7 @@ async function measureInto(claim: ClaimedReport, all: Target[], config: RunConfi
 }
 
 /**
- * Notes after the summary: the ISP's resolver was not measured when the probe's resolver is a
+  * Notes after the summary: the ISP's resolver was not measured when the probe's resolver is a
  * well-known public one (and how to measure it), and the protocol variants sites advertised that
  * were not tested (docs/measurement-model.md).
  */

@@ -48,7 +48,7 @@ describe('resolveReference', () => {
   });
   it('with every resolver unreachable: says so, never as an answer about the name', async () => {
     const ref = await resolveReference('www.example.com', [REFUSED], opts());
-    expect(ref?.failure).toBe('unknown_failure: DoH resolver unreachable (connection_refused)');
+    expect(ref?.failure).toBe('unknown_failure: dns control unavailable: DoH resolver unreachable (connection_refused)');
     expect(ref?.addrs).toEqual([]);
   });
 });

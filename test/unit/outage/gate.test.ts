@@ -87,7 +87,7 @@ describe('the outage gate after the network recovers', () => {
     dns.on('message', (msg, rinfo) => {
       if (!answering) return;
       const q = dnsPacket.decode(msg);
-      const answers = q.questions?.[0]?.type === 'A' ? [{ type: 'A' as const, name: q.questions[0].name, ttl: 60, class: 'IN' as const, data: '192.0.2.1' }] : [];
+      const answers = q.questions?.[0]?.type === 'A' ? [{ type: 'A' as const, name: q.questions[0].name, ttl: 60, class: 'IN' as const, data: '93.184.216.34' }] : [];
       dns.send(dnsPacket.encode({ type: 'response', id: q.id ?? 0, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions ?? [], answers }), rinfo.port, rinfo.address);
     });
     await new Promise<void>((r) => dns.bind(0, '127.0.0.1', r));
@@ -100,5 +100,21 @@ describe('the outage gate after the network recovers', () => {
     } finally {
       dns.close();
     }
+  });
+});
+
+describe('which lines count toward a failing streak', () => {
+  const line = (accessible: boolean | null, responses: number): ReportRecord =>
+    ({
+      input: 'http://a.test/',
+      verdict: { blocking: null, accessible, status: accessible === null ? 'inconclusive' : 'ok', layers: [], reasons: [] },
+      observations: { requests: Array.from({ length: responses }, () => ({ failure: null, response: { code: 200 } })) },
+    }) as unknown as ReportRecord;
+  it('a failed fetch counts; an inconclusive line whose fetch worked (no control to compare with) does not', async () => {
+    const { fetchFailed } = await import('../../../src/runner/outage-gate.js');
+    expect(fetchFailed(line(null, 1))).toBe(false);
+    expect(fetchFailed(line(null, 0))).toBe(true);
+    expect(fetchFailed(line(false, 1))).toBe(true);
+    expect(fetchFailed(line(true, 1))).toBe(false);
   });
 });
