@@ -9,7 +9,7 @@ import type { CensorRule, DnsChanges, Scenario } from '../src/lab/index.js';
 import type { VerdictLabel } from '../src/runner/labels.js';
 
 /**
- * The bench's server addresses (public-looking, outside world.md's plan, added as /32s on the world's
+ * The bench's server addresses (public-looking, outside docs/lab.md's plan, added as /32s on the world's
  * `lo` by bench/run.ts).
  */
 export const BENCH_ADDRESSES = {
@@ -25,7 +25,7 @@ export const BENCH_ADDRESSES = {
   down: '45.33.128.14',
 } as const;
 
-/** BOGON: the address the lying ISP resolver gives for dns-bogon targets (world.md's bogon). */
+/** BOGON: the address the lying ISP resolver gives for dns-bogon targets (docs/lab.md's bogon). */
 export const BOGON = '10.10.34.35';
 
 /** The DNS zone of the bench's host names. */

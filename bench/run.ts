@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (after `npm run build`): speed, latency and memory of the built CLI, measured in
- * a lab world of thousands of targets, side by side with a plain dig + curl loop (issue 6).
+ * a lab world of thousands of targets, side by side with a plain dig + curl loop.
  *
  * What it does (needs root, `ip`, `nft`, `dig`, `curl`; traffic never leaves the lab's namespaces):
  * 1. start-up time of `node bin/censorprobe.js --version` (median of 10);

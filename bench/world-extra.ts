@@ -3,7 +3,7 @@
  * (`node --import tsx bench/world-extra.ts <spec.json>` through `lab.spawnInWorld`). One HTTP (:80)
  * and one HTTPS (:443, a wildcard certificate from the bench CA) server per address in the spec,
  * each answering ANY Host with 200 and the byte-exact example page (fixtures/pages/example_page.html),
- * like world.md's example server but for thousands of host names. Addresses listed in
+ * like docs/lab.md's example server but for thousands of host names. Addresses listed in
  * `closed` get nothing (connections to them are refused by the kernel: a site that is down).
  * Prints `{"event":"ready"}` on stdout once every server listens; exits on SIGTERM.
  */

@@ -18,7 +18,7 @@ type CommandFactory = (io: Io, setExit: (code: number) => void) => Command;
 /**
  * The commands, in help order. Each module is imported only when its command runs (or for the
  * top-level help), so start-up does not pay for the measuring stack, the lab or the ASN data when
- * they are not used (`censorprobe --version` <= 150 ms, issue 6). Adding a command: one line here.
+ * they are not used (`censorprobe --version` <= 150 ms, `npm run bench`). Adding a command: one line here.
  */
 const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   run: async () => (await import('./commands/run.js')).runCommand,

@@ -1,6 +1,6 @@
 /**
  * The DNS-only control used when no helper is configured: the same name resolved through
- * DNS-over-HTTPS resolvers, which an on-path censor cannot forge (field-notes section 3).
+ * DNS-over-HTTPS resolvers, which an on-path censor cannot forge (docs/helper-protocol.md).
  * DoH failures are never evidence of blocking (OONI: "DoH failures are never counted as blocking").
  */
 import type { DnsReference } from '../model/index.js';

@@ -1,5 +1,5 @@
 /**
- * `censorprobe helper`: an OONI-compatible Web Connectivity test helper (ooni-reference.md
+ * `censorprobe helper`: an OONI-compatible Web Connectivity test helper (docs/measurement-model.md
  * section 2, `internal/oohelperd`), built from the probe's own primitives and flow so that the
  * control measures exactly what the probe measures.
  *
@@ -8,7 +8,7 @@
  * result of every hop of the redirect chain (DNS, TCP, TLS, HTTP), so the probe can name the layer
  * of a failure after a redirect.
  *
- * Safety (field-notes section 3): bogon targets are refused (SSRF), the request body is capped
+ * Safety (docs/helper-protocol.md): bogon targets are refused (SSRF), the request body is capped
  * (1 MiB), every step has a timeout and the whole measurement a budget, and load is shed with 503
  * beyond `maxInFlight` concurrent measurements (OONI sheds at 25).
  */
@@ -318,7 +318,7 @@ const GOODPUT_MIN_BODY_BYTES = 32 * 1024;
 
 /**
  * helperGoodput: 8 × body bytes / (end − first response byte), bits/s, for the attribution rule of
- * the throttling test (peers-and-methods 3.5 rule 7: "if the control is also slow, the server is
+ * the throttling test (docs/throttling.md rule 7: "if the control is also slow, the server is
  * slow"); null for bodies under 32 KiB or without timings.
  */
 function helperGoodput(r: HttpRequestObservation): number | null {
@@ -330,14 +330,14 @@ function helperGoodput(r: HttpRequestObservation): number | null {
 /** Default and largest size of the reference stream, bytes. */
 export const REFERENCE_STREAM_DEFAULT_BYTES = 1024 * 1024;
 export const REFERENCE_STREAM_MAX_BYTES = 16 * 1024 * 1024;
-/** Path of the reference stream on the helper (issue 5: the throttling test's reference arm). */
+/** Path of the reference stream on the helper (the throttling test's reference arm, docs/throttling.md). */
 export const REFERENCE_STREAM_PATH = '/x/reference-stream';
 
 /**
  * serveReferenceStream answers `GET /x/reference-stream?bytes=N` with 200 and N pseudo-random
  * bytes (application/octet-stream, Content-Length; default 1 MiB, at most 16 MiB; 400 when N is not
  * an integer in 1..16 MiB). The Host header is ignored, so a probe can request the same bytes
- * with the target's Host and with a harmless Host (Host-keyed throttling, peers-and-methods 3.5
+ * with the target's Host and with a harmless Host (Host-keyed throttling, docs/throttling.md
  * arm B1). Random bytes defeat compression; one 64 KiB block is reused so the helper spends no CPU.
  */
 export function serveReferenceStream(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -1,5 +1,5 @@
 /**
- * The test helper's legacy failure mapping (ooni-reference.md section 2.3, `oohelperd` dns.go,
+ * The test helper's legacy failure mapping (docs/helper-protocol.md, `oohelperd` dns.go,
  * tcptls.go, http.go), kept so OONI clients read our helper's answers as they read OONI's.
  */
 import type { Failure } from '../model/index.js';

@@ -2,7 +2,7 @@
  * The boundary of the control: a helper's answer is untrusted JSON. This module normalises the
  * Go-style nulls an OONI helper sends for empty maps and slices (Go's `encoding/json` writes a nil
  * map or slice as `null`) in ONE place, then validates the answer with ajv against the shape the
- * classifier reads (ooni-reference of `model.THResponse`, our `x_censorprobe` extension;
+ * classifier reads (docs/measurement-model.md of `model.THResponse`, our `x_censorprobe` extension;
  * docs/helper-protocol.md). Anything that does not fit is a control failure, never an exception:
  * `{"dns":null,"http_request":null,"tcp_connect":null}` ends as a failed control, not an internal error.
  */

@@ -1,5 +1,5 @@
 /**
- * Client side of the test-helper protocol (ooni-reference.md section 2): POST a {@link ThRequest}
+ * Client side of the test-helper protocol (docs/helper-protocol.md): POST a {@link ThRequest}
  * to a helper and turn the answer into a {@link ControlRecord}. Never throws for network or protocol
  * failures: they become `ControlRecord.failure` (our vocabulary), as OONI sets `control_failure`.
  */
@@ -52,7 +52,7 @@ const agents = new Map<string, Agent>();
 /**
  * One undici Agent per (timeout, extra CA set), shared by every query of the process: an Agent
  * per query allocated a connection pool (and its request queues) for each target, about a tenth of
- * all the probe's allocations (`npm run bench`, issue 6). Each query still uses its own connection
+ * all the probe's allocations (`npm run bench`). Each query still uses its own connection
  * (`reset: true`), as before, so no query ever meets a kept-alive socket the helper has closed.
  */
 function agentFor(timeoutMs: number, extraCa: string[] | undefined): Agent {

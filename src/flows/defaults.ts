@@ -1,6 +1,6 @@
 /**
  * Shared defaults of the URL flow: OONI Web Connectivity LTE (v0.5) values, with their sources
- * (ooni-reference.md section 1.1; probe-cli `webconnectivitylte`, `netxlite`, `httpredirect.go`).
+ * (docs/measurement-model.md; probe-cli `webconnectivitylte`, `netxlite`, `httpredirect.go`).
  */
 
 /** DNS timeout in ms, per query (OONI LTE: 4 s context per resolver, 1.1 step 4). */

@@ -1,6 +1,6 @@
 /**
  * measureUrl: the step-by-step measurement of one target URL (OONI Web Connectivity LTE flow,
- * ooni-reference.md section 1.1 steps 4-12; dd-003 step-by-step): DNS → for every address in
+ * docs/measurement-model.md steps 4-12; dd-003 step-by-step): DNS → for every address in
  * parallel: TCP connect → TLS (https) → ONE connection per depth does the HTTP GET → explicit
  * redirects, each hop from its own DNS on.
  */

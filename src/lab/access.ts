@@ -1,6 +1,6 @@
 /**
  * access: how this user can build a lab. As root, directly. As an ordinary user, inside an
- * unprivileged user namespace (`unshare -rnm`, field-notes.md section 4), where the user is root
+ * unprivileged user namespace (`unshare -rnm`, docs/lab.md), where the user is root
  * over new network and mount namespaces: the wrapper mounts private tmpfs over `/run/netns` (where
  * `ip netns` keeps its namespaces) and `/etc/netns` (the probe's resolv.conf), so nothing on the host
  * changes and everything vanishes with the process. Otherwise it says what is missing, in one line.

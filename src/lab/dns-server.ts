@@ -1,5 +1,5 @@
 /**
- * dns-server: the lab's UDP/53 resolvers (dns-packet), with world.md section 2 semantics: a missing
+ * dns-server: the lab's UDP/53 resolvers (dns-packet), with docs/lab.md semantics: a missing
  * name is NXDOMAIN; A queries get the table's A records with TTL 3600; AAAA gets the table's AAAA
  * records (none in the standard world, so an empty NOERROR); a CNAME is answered as a real chain
  * (the CNAME records, then the final name's records, {@link chainAnswers}); a query
@@ -15,7 +15,7 @@ import type { DnsRule } from './scenario.js';
 import type { DnsTable } from './world-hosts.js';
 import { hostileDnsReply } from './hostile.js';
 
-/** TTL of every answer record, seconds (world.md section 2). */
+/** TTL of every answer record, seconds (docs/lab.md). */
 export const DNS_TTL_S = 3600;
 
 const RCODE_NOERROR = 0;
@@ -54,7 +54,7 @@ function reply(query: Packet, rcode: number, answers: Answer[] = []): Buffer {
 }
 
 /**
- * RACE_DELAY_MS: how long after the forged reply the genuine reply is sent, ms (world.md section 11:
+ * RACE_DELAY_MS: how long after the forged reply the genuine reply is sent, ms (docs/lab.md:
  * "the genuine answer arrives a couple of milliseconds later"), so a UDP client that keeps listening
  * records it as a late reply.
  */
@@ -170,7 +170,7 @@ export function startDnsServer(opts: DnsServerOptions): Promise<dgram.Socket> {
     socket.send(out, rinfo.port, rinfo.address);
     if (isForged(msg, rinfo.address, opts)) {
       // On-path injection races the resolver: the forged reply (above) arrives first and the
-      // genuine one RACE_DELAY_MS later, as netem's SpoofDNSResponse does (world.md section 11).
+      // genuine one RACE_DELAY_MS later, as netem's SpoofDNSResponse does (docs/lab.md).
       const genuine = answerQuery(msg, rinfo.address, genuineOpts);
       if (genuine) setTimeout(() => socket.send(genuine, rinfo.port, rinfo.address), RACE_DELAY_MS);
     }

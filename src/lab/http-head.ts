@@ -1,7 +1,7 @@
 /**
  * http-head: parsing of an HTTP/1.x request head from raw bytes, shared by the DPI middlebox (Host
  * matching) and the lab's web servers (which write their responses byte by byte, so the headers
- * are exactly world.md's).
+ * are exactly docs/lab.md's).
  */
 
 /** RequestHead: a parsed HTTP/1.x request head. */

@@ -1,6 +1,6 @@
 /**
  * http-responder: a minimal HTTP/1.1 server loop over a raw (TCP or TLS) socket, so the lab's web
- * servers send exactly the headers world.md lists (node:http would add Connection/Keep-Alive).
+ * servers send exactly the headers docs/lab.md lists (node:http would add Connection/Keep-Alive).
  * Requests are handled one at a time; bodies are either fixed (with Content-Length) or streamed
  * chunked.
  */

@@ -1,6 +1,6 @@
 /**
  * lab/: a real censoring network built from Linux network namespaces, for tests and for
- * `censorprobe lab` (field-notes.md section 4, world.md sections 1-13). `startLab(scenario)` makes
+ * `censorprobe lab` (docs/lab.md, docs/lab.md-13). `startLab(scenario)` makes
  * two namespaces joined by a veth pair: **world** holds every server on its public-looking
  * address (on the world's `lo`), the ISP and clean resolvers, the helper's address, the censor
  * (nftables table `inet censorprobe_lab` for drops and rejects, and a userspace DPI middlebox

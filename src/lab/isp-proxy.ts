@@ -1,5 +1,5 @@
 /**
- * isp-proxy: the ISP's transparent proxy at 130.192.182.17 (world.md section 8), which a DNS
+ * isp-proxy: the ISP's transparent proxy at 130.192.182.17 (docs/lab.md), which a DNS
  * hijack points names at. It resolves with the global table (the truth) and connects from the
  * world namespace (uncensored).
  * - TCP 80: an HTTP proxy. No Host or an existing `Via` → 400; methods other than GET → 501
@@ -15,7 +15,7 @@ import { parseClientHello } from './client-hello.js';
 import type { LabHandler, LabResponse } from './http-responder.js';
 import type { DnsTable } from './world-hosts.js';
 
-/** The Via value the proxy adds (world.md section 8). */
+/** The Via value the proxy adds (docs/lab.md). */
 export const PROXY_VIA = 'testingx/0.1.0';
 /** Most bytes the proxy reads from an upstream body (protects the lab from the 32 MiB file). */
 export const PROXY_MAX_BODY_BYTES = 16 * 1024 * 1024;

@@ -3,7 +3,7 @@
  * rule's destination `ip:port` onto one of the middlebox's listening ports; each port stands for
  * one real destination. The middlebox buffers the first client bytes (reassembling a TLS
  * ClientHello to read the SNI, or the HTTP request head to read Host) and evaluates the rules for
- * that destination in order; the first match fixes the connection's fate (world.md section 11).
+ * that destination in order; the first match fixes the connection's fate (docs/lab.md).
  * Without a match it splices the connection to the real destination (connecting from the world
  * namespace, which is uncensored).
  *
@@ -23,7 +23,7 @@ import { createResetOnData, residualBlocked, startResidual } from './residual.js
 export const INSPECT_TIMEOUT_MS = 1000;
 /** Most client bytes buffered for inspection, bytes (netem inspects only the first 10 packets). */
 export const INSPECT_MAX_BYTES = 16 * 1024;
-/** The injected response head (world.md section 4: no headers at all). */
+/** The injected response head (docs/lab.md: no headers at all). */
 export const INJECTED_HEAD = 'HTTP/1.0 200 OK\r\n\r\n';
 
 /** MiddleboxRule: one DPI rule as the middlebox runs it. */
@@ -71,7 +71,7 @@ function swallow(socket: net.Socket): void {
   socket.on('data', () => undefined);
 }
 
-/** DPI_ACTIONS: the action table (world.md section 11, client-side outcomes of section 13 item 5). */
+/** DPI_ACTIONS: the action table (docs/lab.md, client-side outcomes of section 13 item 5). */
 export const DPI_ACTIONS: DpiActionTable = {
   /** RST toward the client: `connection_reset`. */
   reset: ({ client, upstream }) => {
@@ -89,7 +89,7 @@ export const DPI_ACTIONS: DpiActionTable = {
     upstream.destroy();
     swallow(client);
   },
-  /** `HTTP/1.0 200 OK\r\n\r\n` + the blockpage, then FIN (world.md section 4). */
+  /** `HTTP/1.0 200 OK\r\n\r\n` + the blockpage, then FIN (docs/lab.md). */
   inject_blockpage: ({ client, upstream, blockpage }) => {
     upstream.destroy();
     swallow(client);
@@ -251,7 +251,7 @@ export interface Middlebox {
 
 /**
  * startMiddlebox listens on every port of `ports`. Resolves once all listen; rejects with the first
- * listen error. `blockpage` is the body injected by `inject_blockpage` (188 bytes in world.md).
+ * listen error. `blockpage` is the body injected by `inject_blockpage` (188 bytes in docs/lab.md).
  */
 export async function startMiddlebox(ports: MiddleboxPort[], blockpage: Buffer): Promise<Middlebox> {
   const sockets = new Set<net.Socket>();

@@ -46,7 +46,7 @@ function nftStatement(rule: NftRule): string {
 /**
  * DnsCatchAll: the probe's UDP/53 queries to any address NOT in `exempt` (the lab's own resolvers)
  * are DNATed to `resolver`, so every resolver the probe may name answers, and DNS forgery applies
- * to queries to any resolver on UDP port 53 (world.md section 11); conntrack keeps the reply's
+ * to queries to any resolver on UDP port 53 (docs/lab.md); conntrack keeps the reply's
  * source the address the probe asked.
  */
 export interface DnsCatchAll {

@@ -1,6 +1,6 @@
 /**
  * scenario: the lab's scenario file format (`fixtures/scenarios/<name>.json`), its JSON Schema and
- * `loadScenario`. A scenario says how the world differs from world.md's standard world, what the
+ * `loadScenario`. A scenario says how the world differs from docs/lab.md's standard world, what the
  * censor does to the probe's traffic, and which OONI keys and verdict the probe must produce.
  * The format is described for humans in src/lab/README.md.
  */
@@ -15,10 +15,10 @@ import type { DnsRecord } from './world-hosts.js';
 /** DnsChanges edits a resolver table: a record replaces the name's entry, `null` deletes it (NXDOMAIN). */
 export type DnsChanges = Record<string, DnsRecord | null>;
 
-/** WorldChanges: how the scenario's world differs from world.md's standard world. */
+/** WorldChanges: how the scenario's world differs from docs/lab.md's standard world. */
 export interface WorldChanges {
   dns?: {
-    /** Changes to the ISP table only: a censoring ISP resolver (world.md section 2). Optional. */
+    /** Changes to the ISP table only: a censoring ISP resolver (docs/lab.md). Optional. */
     isp?: DnsChanges;
     /** Changes to the global table (clean and public resolvers): the real world changed. Optional. */
     global?: DnsChanges;
@@ -61,7 +61,7 @@ export interface DpiMatch {
 }
 
 /**
- * DpiSimpleActionName: the actions without parameters (world.md section 11): `reset` (RST:
+ * DpiSimpleActionName: the actions without parameters (docs/lab.md): `reset` (RST:
  * `connection_reset`), `close` (FIN: `eof_error`), `blackhole` (silence, connection kept open: a
  * timeout), `inject_blockpage` (`HTTP/1.0 200 OK\r\n\r\n` + the 188-byte blockpage, then FIN).
  */
@@ -69,7 +69,7 @@ export type DpiSimpleActionName = 'reset' | 'close' | 'blackhole' | 'inject_bloc
 
 /**
  * DpiActionSpec: an action in object form, `{type, ...parameters}`. The parameterised actions
- * splice to the real destination through a shaper (peers-and-methods.md section 3.5 needs these):
+ * splice to the real destination through a shaper (docs/throttling.md needs these):
  * - `delay`: every chunk, both directions, is held `ms` milliseconds (order kept);
  * - `rate_limit`: server-to-client bytes flow at most `bytes_per_second`;
  * - `freeze_after`: the first `bytes` server-to-client bytes flow, then nothing (connection kept open);
@@ -143,7 +143,7 @@ export interface ExpectedOoniExtra {
   x_null_null_flags: number;
 }
 
-/** ExpectedVerdict: our verdict's headline (field-notes.md section 2). */
+/** ExpectedVerdict: our verdict's headline (docs/verdict-rules.md). */
 export interface ExpectedVerdict {
   blocking: VerdictBlocking;
   accessible: boolean | null;

@@ -1,7 +1,7 @@
 /**
  * shapers: stream transforms the DPI middlebox splices through for its parameterised actions
  * (delay, rate limit, freeze after N bytes), i.e. the userspace replacement for netem, which this
- * kernel lacks (field-notes.md section 4). Each keeps byte order and applies backpressure.
+ * kernel lacks (docs/lab.md). Each keeps byte order and applies backpressure.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 

@@ -1,8 +1,8 @@
 /**
- * web-servers: the world's web servers (world.md sections 3-8): the example server, the blockpage
+ * web-servers: the world's web servers (docs/lab.md-8): the example server, the blockpage
  * server, the bit.ly shortener, badssl, yandex, the large file, the Cloudflare cache that
  * discriminates by client address, and httpbin. Responses are written byte by byte by
- * http-responder so headers are exactly the ones listed (with world.md's fixed Date).
+ * http-responder so headers are exactly the ones listed (with docs/lab.md's fixed Date).
  *
  * and the ISP transparent proxy (isp-proxy.ts). Not built: HTTP/3 and DoH.
  */
@@ -20,14 +20,14 @@ import { hostileHttpServer, hostileTlsServer, hugeChainServer } from './hostile.
 import { createRateLimit } from './shapers.js';
 import type { WorldSpec } from './world-spec.js';
 
-/** The fixed Date header of every world response (world.md section 3). */
+/** The fixed Date header of every world response (docs/lab.md). */
 export const WORLD_DATE = 'Thu, 24 Aug 2023 14:35:29 GMT';
-/** The Alt-Svc header of the web-server hosts (world.md section 3). */
+/** The Alt-Svc header of the web-server hosts (docs/lab.md). */
 export const ALT_SVC = 'h3=":443"';
-/** Size of the large file, bytes: 2^25 = 32 MiB (world.md section 3). */
+/** Size of the large file, bytes: 2^25 = 32 MiB (docs/lab.md). */
 export const LARGE_FILE_BYTES = 2 ** 25;
 
-/** Pages: the byte-exact bodies of world.md section 4. */
+/** Pages: the byte-exact bodies of docs/lab.md */
 export interface Pages {
   example: Buffer;
   blockpage: Buffer;
@@ -61,7 +61,7 @@ function page(status: number, body: Buffer, extra: [string, string][] = []): Lab
   return { status, headers: headers.sort((a, b) => a[0].localeCompare(b[0])), body };
 }
 
-/** exampleHandler: Host www.example.com/org → 200 Default Web Page; example.com/org → 308 to https://www.…/; else 400 (world.md section 3). */
+/** exampleHandler: Host www.example.com/org → 200 Default Web Page; example.com/org → 308 to https://www.…/; else 400 (docs/lab.md). */
 export function exampleHandler(pages: Pages): SyncLabHandler {
   return (req) => {
     if (req.host === 'www.example.com' || req.host === 'www.example.org') return page(200, pages.example);
@@ -79,7 +79,7 @@ export function exampleHandler(pages: Pages): SyncLabHandler {
   };
 }
 
-/** blockpageHandler: any request → 200 with the 188-byte page, Content-Length, Content-Type, Date (world.md section 3). */
+/** blockpageHandler: any request → 200 with the 188-byte page, Content-Length, Content-Type, Date (docs/lab.md). */
 export function blockpageHandler(pages: Pages): SyncLabHandler {
   return () => ({
     status: 200,
@@ -92,7 +92,7 @@ export function blockpageHandler(pages: Pages): SyncLabHandler {
   });
 }
 
-/** BITLY_TABLE: the shortener's path → Location table (world.md section 3). */
+/** BITLY_TABLE: the shortener's path → Location table (docs/lab.md). */
 export const BITLY_TABLE: Record<string, string> = {
   '/21645': 'https://www.example.com/',
   '/32447': 'http://www.example.com/',
@@ -104,7 +104,7 @@ export const BITLY_TABLE: Record<string, string> = {
   '/11372': 'http://example.org/',
 };
 
-/** bitlyHandler: a known path → 308 with its Location, else 404 (world.md section 3). */
+/** bitlyHandler: a known path → 308 with its Location, else 404 (docs/lab.md). */
 export function bitlyHandler(): SyncLabHandler {
   return (req) => {
     const location = BITLY_TABLE[req.target.split('?')[0] ?? ''];
@@ -113,7 +113,7 @@ export function bitlyHandler(): SyncLabHandler {
   };
 }
 
-/** yandexHandler: яндекс.рф → 308 https://yandex.com/ → 308 https://ya.ru/ → 200; else 400 (world.md section 3). */
+/** yandexHandler: яндекс.рф → 308 https://yandex.com/ → 308 https://ya.ru/ → 200; else 400 (docs/lab.md). */
 export function yandexHandler(pages: Pages): SyncLabHandler {
   return (req) => {
     if (req.host === 'xn--d1acpjx3f.xn--p1ai') return empty(308, [['Alt-Svc', ALT_SVC], ['Date', WORLD_DATE], ['Location', 'https://yandex.com/']]);
@@ -140,8 +140,8 @@ function randomStream(total: number): Readable {
 }
 
 /**
- * largefileHandler: every request → 200 with 32 MiB of random bytes, chunked, no Content-Length (world.md section 3).
- * Lab extension (issue 5, a server that is slow for everyone, the control included): the query
+ * largefileHandler: every request → 200 with 32 MiB of random bytes, chunked, no Content-Length (docs/lab.md).
+ * Lab extension (a server that is slow for everyone, the control included; docs/throttling.md): the query
  * `?bytes=N` (1..33554432) sends N bytes instead, and `?rate=R` (bytes/s, >= 1) paces them
  * (createRateLimit), e.g. `https://largefile.com/?bytes=262144&rate=65536`.
  */
@@ -188,7 +188,7 @@ const CLOUDFLARE_HEADERS: [string, string][] = [
   ['X-Frame-Options', 'SAMEORIG'],
 ];
 
-/** cloudflareHandler: the probe's address gets 503 + the 8432-byte CAPTCHA, anyone else 200 + the Default Web Page (world.md section 6); chunked, headers as recorded by OONI. */
+/** cloudflareHandler: the probe's address gets 503 + the 8432-byte CAPTCHA, anyone else 200 + the Default Web Page (docs/lab.md); chunked, headers as recorded by OONI. */
 export function cloudflareHandler(pages: Pages, probeAddress: string): SyncLabHandler {
   return (req) => {
     const isProbe = req.remoteAddress === probeAddress;
@@ -197,7 +197,7 @@ export function cloudflareHandler(pages: Pages, probeAddress: string): SyncLabHa
   };
 }
 
-/** httpbinHandler: /redirect/N (302 relative chain, /redirect/0 → 200 empty), /broken-redirect-http(s) by client address, else 404 (world.md sections 5-6). */
+/** httpbinHandler: /redirect/N (302 relative chain, /redirect/0 → 200 empty), /broken-redirect-http(s) by client address, else 404 (docs/lab.md-6). */
 export function httpbinHandler(probeAddress: string): SyncLabHandler {
   return (req: LabRequest) => {
     const path = req.target.split('?')[0] ?? '';
@@ -237,7 +237,7 @@ function httpsServer(pair: PemPair, handler: LabHandler): tls.Server {
 }
 
 /**
- * badsslServer: TLS only; the certificate depends on the SNI (world.md section 7): wrong.host →
+ * badsslServer: TLS only; the certificate depends on the SNI (docs/lab.md): wrong.host →
  * trusted cert for `wrong-host.badssl.com`; expired → trusted cert valid only on 2017-07-16/17;
  * any other SNI (or none) → a cert for that name from a fresh untrusted CA made per connection.
  * Closes the connection right after the handshake (never speaks HTTP).

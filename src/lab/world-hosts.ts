@@ -1,5 +1,5 @@
 /**
- * world-hosts: the lab's address plan and its starting DNS database, from world.md sections 2, 3
+ * world-hosts: the lab's address plan and its starting DNS database, from docs/lab.md
  * and 13 (the same public IPs as OONI's netemx simulation, so ASN and bogon logic see real-looking
  * addresses). Data only.
  */
@@ -11,7 +11,7 @@ export const HOSTILE_TLS_NAMES: readonly string[] = ['stall', 'half-hello', 'pla
 export interface DnsRecord {
   /** IPv4 addresses (A), TTL 3600. Optional; default none. */
   a?: string[];
-  /** IPv6 addresses (AAAA). Optional; default none, so AAAA gets an empty NOERROR (world.md section 2). */
+  /** IPv6 addresses (AAAA). Optional; default none, so AAAA gets an empty NOERROR (docs/lab.md). */
   aaaa?: string[];
   /**
    * A CNAME target: answered as a chain, the CNAME then the target's records (dns-server.ts
@@ -23,16 +23,16 @@ export interface DnsRecord {
 /** DnsTable maps a lower-case name (no trailing dot) to its record. A missing name is NXDOMAIN. */
 export type DnsTable = Record<string, DnsRecord>;
 
-/** ISP_RESOLVER is the censored ISP resolver the probe's system resolver uses (world.md section 1). */
+/** ISP_RESOLVER is the censored ISP resolver the probe's system resolver uses (docs/lab.md). */
 export const ISP_RESOLVER = '130.192.3.21';
-/** CLEAN_RESOLVER is the uncensored "root" resolver used by servers and the helper (world.md section 1). */
+/** CLEAN_RESOLVER is the uncensored "root" resolver used by servers and the helper (docs/lab.md). */
 export const CLEAN_RESOLVER = '193.0.14.129';
-/** HELPER_ADDRESS is 0.th.ooni.org, where the lab's test helper listens (world.md section 3). */
+/** HELPER_ADDRESS is 0.th.ooni.org, where the lab's test helper listens (docs/lab.md). */
 export const HELPER_ADDRESS = '68.183.70.80';
-/** PUBLIC_RESOLVERS answer UDP 53 from the global table, like the clean resolver (world.md section 2). */
+/** PUBLIC_RESOLVERS answer UDP 53 from the global table, like the clean resolver (docs/lab.md). */
 export const PUBLIC_RESOLVERS = ['8.8.8.8', '8.8.4.4', '9.9.9.9', '149.112.112.112', '1.1.1.1', '1.0.0.1'] as const;
 
-/** Well-known server addresses of world.md section 3. */
+/** Well-known server addresses of docs/lab.md */
 export const HOSTS = {
   example: '93.184.216.34',
   bitly: '67.199.248.11',
@@ -42,7 +42,7 @@ export const HOSTS = {
   cloudflareCache: '104.16.132.229',
   httpbin: '172.67.144.64',
   blockpage: '83.224.65.41',
-  /** A news site whose page changes on every request (ours, not world.md: dynamic content). */
+  /** A news site whose page changes on every request (ours, not docs/lab.md: dynamic content). */
   news: '151.101.1.140',
   /** The hostile servers (ours, src/lab/hostile.ts): HTTP by path, TLS by SNI. */
   hostile: '45.79.20.66',
@@ -54,7 +54,7 @@ export const HOSTS = {
 
 /**
  * The addresses of the public services the baseline checks expect (src/lab/public-services.ts;
- * ours, not world.md): Android's and Google's `generate_204`, Apple's captive-portal page.
+ * ours, not docs/lab.md): Android's and Google's `generate_204`, Apple's captive-portal page.
  */
 export const PUBLIC_SERVICE_HOSTS = {
   gstatic: '142.250.180.3',
@@ -84,20 +84,20 @@ export const WORLD_ADDRESSES: readonly string[] = [
   ...Object.values(PUBLIC_SERVICE_HOSTS),
 ];
 
-/** Certificate names per HTTPS host (world.md section 3); the first name is the CN. */
+/** Certificate names per HTTPS host (docs/lab.md); the first name is the CN. */
 export const CERT_NAMES = {
   example: ['www.example.com', 'example.com', 'www.example.org', 'example.org'],
   bitly: ['bit.ly', 'bitly.com'],
   yandex: ['yandex.com', 'ya.ru', 'xn--d1acpjx3f.xn--p1ai'],
   largefile: ['largefile.com', 'www.largefile.com'],
   testHelper: ['0.th.ooni.org', '1.th.ooni.org', '2.th.ooni.org', '3.th.ooni.org', 'd33d1gs9kpq1c5.cloudfront.net'],
-  /** badssl wrong.host: a trusted certificate for the WRONG name (hyphen), world.md section 7. */
+  /** badssl wrong.host: a trusted certificate for the WRONG name (hyphen), docs/lab.md */
   badsslWrongHost: ['wrong-host.badssl.com'],
-  /** badssl expired: valid only 2017-07-16 23:00 to 2017-07-17 01:00 UTC, world.md section 7. */
+  /** badssl expired: valid only 2017-07-16 23:00 to 2017-07-17 01:00 UTC, docs/lab.md */
   badsslExpired: ['expired.badssl.com'],
 } as const;
 
-/** The expired badssl certificate's validity window (world.md section 7). */
+/** The expired badssl certificate's validity window (docs/lab.md). */
 export const BADSSL_EXPIRED_WINDOW = {
   notBefore: new Date('2017-07-16T23:00:00Z'),
   notAfter: new Date('2017-07-17T01:00:00Z'),
@@ -109,7 +109,7 @@ function a(...addrs: string[]): DnsRecord {
 
 /**
  * createDefaultDnsTable returns a fresh copy of the starting database shared by the ISP and the
- * global tables (world.md section 3). `www.example.xyz`, `itsat.info` and `web01.example.com` are
+ * global tables (docs/lab.md). `www.example.xyz`, `itsat.info` and `web01.example.com` are
  * deliberately absent (NXDOMAIN).
  */
 export function createDefaultDnsTable(): DnsTable {

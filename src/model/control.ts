@@ -1,5 +1,5 @@
 /**
- * The control: OONI's Web Connectivity test-helper protocol (ooni-reference.md section 2,
+ * The control: OONI's Web Connectivity test-helper protocol (docs/helper-protocol.md,
  * `internal/model/th.go`), plus our extension under the single key `x_censorprobe`,
  * which OONI clients ignore.
  *
@@ -76,7 +76,7 @@ export interface ControlHop {
     location: string | null;
     /**
      * Goodput of the helper's fetch in BITS per second: 8 × body bytes / (end − first byte), when
-     * at least 32 KiB of body arrived, else null (issue 5: attribution of slowness to the server).
+     * at least 32 KiB of body arrived, else null (attribution of slowness to the server, docs/throttling.md).
      * Optional (helpers before schema 1.1.0 do not send it).
      */
     goodput_bps?: number | null;

@@ -2,7 +2,7 @@
  * Failure strings: the one vocabulary every observation uses for "what went wrong".
  *
  * Source: OONI df-007-errors and probe-cli `netxlite/errno.go`, `classify.go` (restated in
- * ooni-reference.md section 4). `null` always means success. Only `src/net/failure.ts`
+ * docs/measurement-model.md). `null` always means success. Only `src/net/failure.ts`
  * (`classifyError`) creates these strings from Node errors; other modules only compare them.
  */
 

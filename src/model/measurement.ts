@@ -1,5 +1,5 @@
 /**
- * The report line: one measurement of one target, as written to JSONL (field-notes section 6).
+ * The report line: one measurement of one target, as written to JSONL (docs/report-format.md).
  * snake_case keys, `null` for "no failure", `schema_version` on every line, no probe IP.
  */
 import type { ResolverIdentity } from './resolver.js';
@@ -28,7 +28,7 @@ export type OoniBlocking = 'dns' | 'tcp_ip' | 'http-failure' | 'http-diff' | fal
 
 /**
  * The OONI Web Connectivity keys computed with the LTE (v0.5) rules
- * (ooni-reference.md section 3; `analysisclassic.go`).
+ * (docs/verdict-rules.md; `analysisclassic.go`).
  */
 export interface OoniAnalysis {
   dns_experiment_failure: string | null;
@@ -48,10 +48,10 @@ export interface OoniAnalysis {
   x_null_null_flags: number;
 }
 
-/** The layer where the probe first diverged from the control (field-notes section 2). */
+/** The layer where the probe first diverged from the control (docs/verdict-rules.md). */
 export type VerdictBlocking = 'dns' | 'tcp_ip' | 'tls' | 'http-failure' | 'http-diff' | 'throttling' | null;
 
-/** How sure the verdict is (field-notes section 2). */
+/** How sure the verdict is (docs/verdict-rules.md). */
 export type VerdictStatus = 'ok' | 'anomaly' | 'confirmed' | 'down' | 'inconclusive';
 
 /** Our verdict. */

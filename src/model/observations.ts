@@ -1,6 +1,6 @@
 /**
  * Observations: the record of one network operation each, in OONI's archival shapes
- * (ooni-reference.md section 5; spec df-002-dnst, df-005-tcpconnect, df-006-tlshandshake,
+ * (docs/measurement-model.md; spec df-002-dnst, df-005-tcpconnect, df-006-tlshandshake,
  * df-001-httpt, df-008-netevents) plus a few documented extensions.
  *
  * Conventions for every observation:

@@ -63,10 +63,10 @@ export interface TransferMetrics {
   failed_operation: string | null;
 }
 
-/** Why a target was escalated to paired transfers (peers-and-methods 3.5 "Escalation" a-d). */
+/** Why a target was escalated to paired transfers (docs/throttling.md "Escalation" a-d). */
 export type EscalationTrigger = 'slow_handshake' | 'low_goodput' | 'stall_mid_body' | 'reset_after_handshake' | 'requested';
 
-/** The outcome of the throttling decision (peers-and-methods 3.5 "Decision", rules 1-7). */
+/** The outcome of the throttling decision (docs/throttling.md "Decision", rules 1-7). */
 export type ThrottlingOutcome =
   | 'throttled'
   | 'throttled_severe'
@@ -176,7 +176,7 @@ export interface ThrottlingRecord {
   escalation: ThrottlingEscalation | null;
 }
 
-/** The state of the probe's vantage point (peers-and-methods 5.2). */
+/** The state of the probe's vantage point (docs/throttling.md). */
 export type VantageState =
   | 'normal'
   | 'local_offline'

@@ -1,5 +1,5 @@
 /**
- * The measurement clock: seconds since the measurement's zero time (style.md convention 4;
+ * The measurement clock: seconds since the measurement's zero time (docs/architecture.md convention 4;
  * OONI `measurexlite.Trace` takes a `timeNowFn` for the same reason).
  */
 import { performance } from 'node:perf_hooks';

@@ -1,5 +1,5 @@
 /**
- * Deadline: one operation's time budget combined with the caller's AbortSignal (style.md
+ * Deadline: one operation's time budget combined with the caller's AbortSignal (docs/architecture.md
  * convention 5: each step gets its own AbortSignal timeout; the failure names the step).
  */
 import { OperationTimeoutError } from './failure.js';

@@ -3,7 +3,7 @@
  * through the Node https client (only net/http.ts may import undici).
  *
  * Sources: RFC 8484 (id 0, POST, media type), OONI `netxlite/dnsoverhttps.go` (non-200 or wrong
- * content type → the server misbehaves), `resolverparallel.go`, ooni-reference.md 1.1 step 4.
+ * content type → the server misbehaves), `resolverparallel.go`, docs/measurement-model.md step 4.
  */
 import https from 'node:https';
 import tls from 'node:tls';

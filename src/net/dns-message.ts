@@ -3,7 +3,7 @@
  * OONI answers and failures, and the A+AAAA combination rule. Also the common lookup types.
  *
  * Sources: OONI `netxlite/dnsdecoder.go` (rcode → failure, "no matching RR" → dns_no_answer),
- * `netxlite/resolverparallel.go` (A+AAAA combination), ooni-reference.md section 4.
+ * `netxlite/resolverparallel.go` (A+AAAA combination), docs/measurement-model.md
  */
 import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -42,7 +42,7 @@ export interface LookupOptions {
   signal?: AbortSignal;
 }
 
-/** Default per-query DNS timeout in ms (OONI LTE: 4 s context, ooni-reference.md 1.1 step 4). */
+/** Default per-query DNS timeout in ms (OONI LTE: 4 s context, docs/measurement-model.md step 4). */
 export const DEFAULT_DNS_TIMEOUT_MS = 4000;
 
 /** The record types we query (A and AAAA, in that order, as OONI's ParallelResolver). */

@@ -1,7 +1,7 @@
 /**
  * systemLookup: the system resolver (getaddrinfo through `dns.promises.lookup`), recorded as OONI
  * records it: one `ANY` query with engine `getaddrinfo` and resolver_address `system`
- * (ooni-reference.md 1.1 step 4; `netxlite/getaddrinfo*.go`).
+ * (docs/measurement-model.md step 4; `netxlite/getaddrinfo*.go`).
  */
 import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';

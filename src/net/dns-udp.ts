@@ -5,7 +5,7 @@
  *
  * Sources: OONI `netxlite/dnsoverudp.go` (fresh socket, keep listening for late replies),
  * webconnectivitylte `dnsresolvers.go` (500 ms window → `x_dns_duplicate_responses`),
- * `resolverparallel.go` (combination), ooni-reference.md 1.1 step 4 and section 4.
+ * `resolverparallel.go` (combination), docs/measurement-model.md step 4 and section 4.
  */
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';

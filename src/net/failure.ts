@@ -1,10 +1,10 @@
 /**
  * classifyError: THE one mapping from Node/undici errors to the failure vocabulary of
- * `src/model/failure.ts` (style.md convention 2).
+ * `src/model/failure.ts` (docs/architecture.md convention 2).
  *
  * Sources: OONI probe-cli `netxlite/errno.go`, `classify.go` (`ClassifyGenericError`,
- * `ClassifyResolverError`, `ClassifyTLSHandshakeError`), restated in ooni-reference.md section 4;
- * Node's errno/getaddrinfo/OpenSSL error codes; undici's `UND_ERR_*` codes (style.md 2.3).
+ * `ClassifyResolverError`, `ClassifyTLSHandshakeError`), restated in docs/measurement-model.md;
+ * Node's errno/getaddrinfo/OpenSSL error codes; undici's `UND_ERR_*` codes (docs/architecture.md).
  * Mapping is by `code` first; message text is used only for Node errors whose code lies
  * (`socket hang up` and "Client network socket disconnected..." carry `ECONNRESET` but are a FIN).
  */
@@ -112,7 +112,7 @@ const CERT_INVALID_PREFIXES = ['CERT_', 'ERROR_IN_CERT_', 'INVALID_CA', 'INVALID
   'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'UNABLE_TO_GET_CRL',
   'ERR_TLS_CERT_'];
 
-/** undici codes (style.md 2.3: classify on these codes, not message text). */
+/** undici codes (docs/architecture.md: classify on these codes, not message text). */
 const UNDICI: Readonly<Record<string, KnownFailure>> = {
   UND_ERR_CONNECT_TIMEOUT: 'generic_timeout_error',
   UND_ERR_HEADERS_TIMEOUT: 'generic_timeout_error',
@@ -234,7 +234,7 @@ const ADDRESS_CANDIDATE = /\[([0-9A-Fa-f:.%a-zA-Z]+)\](?::\d{1,5})?|\b(\d{1,3}(?
 /**
  * scrubAddresses replaces every IPv4 and IPv6 address in `s` (with its `:port`, IPv6 bracketed or
  * not) by `[scrubbed]`, as OONI's `scrubber` does for `unknown_failure` messages
- * (ooni-reference.md sections 4 and 7.4). Strings that only look like addresses (times such as
+ * (docs/measurement-model.md). Strings that only look like addresses (times such as
  * `10:30:00`, versions) are kept: candidates are validated with `net.isIP`. Never throws.
  */
 export function scrubAddresses(s: string): string {

@@ -1,8 +1,8 @@
 /**
  * httpRoundTrip: one HTTP GET over OUR already connected (and handshaked) socket, through an undici
  * `Client` whose `connect` hook hands that socket back: OONI's single-use dialer (dd-003
- * step-by-step; ooni-reference.md 1.1 steps 9-10 and 13). No redirects, no retries, no pooling.
- * The only module that imports undici (style.md section 4).
+ * step-by-step; docs/measurement-model.md steps 9-10 and 13). No redirects, no retries, no pooling.
+ * The only module that imports undici (docs/architecture.md).
  */
 import { contentTypeOf, decodeBody } from '../model/charset.js';
 import type net from 'node:net';
@@ -36,7 +36,7 @@ export const MAX_BYTES_SAMPLES = 240;
  */
 export const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-/** Browser-like request headers sent with every GET (OONI LTE, ooni-reference.md 1.1 step 9). Host and Referer are added per request. */
+/** Browser-like request headers sent with every GET (OONI LTE, docs/measurement-model.md step 9). Host and Referer are added per request. */
 export const DEFAULT_REQUEST_HEADERS: Readonly<Record<string, string>> = {
   Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
   'Accept-Language': 'en-US,en;q=0.9',

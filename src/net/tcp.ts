@@ -1,6 +1,6 @@
 /**
  * tcpConnect: one TCP connect to one `IP:PORT`, recorded as OONI's `tcp_connect[]` entry
- * (spec df-005-tcpconnect; ooni-reference.md 1.1 step 6: 10 s timeout per flow).
+ * (spec df-005-tcpconnect; docs/measurement-model.md step 6: 10 s timeout per flow).
  */
 import net from 'node:net';
 import { classifyError } from './failure.js';

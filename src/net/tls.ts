@@ -1,7 +1,7 @@
 /**
  * tlsHandshake: one TLS handshake over an already connected TCP socket, recorded as OONI's
  * `tls_handshakes[]` entry plus a summary of the peer chain (spec df-006-tlshandshake;
- * ooni-reference.md 1.1 step 7: 10 s, SNI = URL host, not sent for IP literals, ALPN
+ * docs/measurement-model.md step 7: 10 s, SNI = URL host, not sent for IP literals, ALPN
  * `["h2","http/1.1"]`, verification against the Mozilla bundle).
  */
 import type net from 'node:net';
@@ -51,7 +51,7 @@ export interface TlsHandshakeOptions {
    * Record the peer chain (optional, default true): `peer_certificates` (DER) and their summaries.
    * False skips both (they are then `[]`; verification still runs on the leaf): for callers that
    * keep only the failure, such as the helper's per-address TLS checks. Reading the detailed chain
-   * and parsing each certificate cost ~0.2 ms per certificate (`npm run bench`, issue 6).
+   * and parsing each certificate cost ~0.2 ms per certificate (`npm run bench`).
    */
   recordPeerCertificates?: boolean;
 }

@@ -1,6 +1,6 @@
 /**
  * Scrubbing the probe's own addresses out of a report record (OONI `model.ScrubMeasurement`,
- * ooni-reference.md section 7.4).
+ * docs/measurement-model.md).
  */
 import { isIP } from 'node:net';
 import type { ReportRecord } from '../model/index.js';
@@ -34,7 +34,7 @@ export function scrubRecord(record: ReportRecord, probeAddresses: string[]): Rep
  * `probeAddresses`, with exactly {@link scrubRecord}'s matching. It walks the record without
  * copying it, so the common case (nothing to scrub) costs no allocation: the runner calls
  * scrubRecord only when this is true (deep-copying every line was about a tenth of a run's
- * allocations, `npm run bench`, issue 6). Same errors as scrubRecord.
+ * allocations, `npm run bench`). Same errors as scrubRecord.
  */
 export function needsScrubbing(record: ReportRecord, probeAddresses: string[]): boolean {
   const patterns = probeAddresses.filter((a) => a !== '').map(addressPattern);

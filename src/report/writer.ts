@@ -44,7 +44,7 @@ export interface ReportWriter {
 /**
  * createReportWriter opens a JSONL report destination.
  *
- * Guarantees (field-notes.md section 6: "written whole, a crash never leaves half a line"):
+ * Guarantees (docs/report-format.md: "written whole, a crash never leaves half a line"):
  * - each record becomes exactly one line (`JSON.stringify` never emits a raw newline) written with
  *   ONE `FileHandle.write` of the whole line including `\n`, on a file opened with flag `'a'`
  *   (O_APPEND, as miniooni's `-o`); only a short write (rare: disk full, signal) makes us write the rest;

@@ -3,9 +3,9 @@
  *
  * Curated by us (not copied from the Citizen Lab lists, which are CC BY-NC-SA 4.0): a small, broad
  * sample of sites that censors commonly block, plus a few "baseline" sites that are rarely blocked
- * anywhere, so a run can tell a local outage or shutdown from per-site blocking (field-notes.md
- * section 2, peers-and-methods.md section 5.2). Category codes are Citizen Lab's new codes
- * (`lists/00-LEGEND-new_category_codes.csv`; peers-and-methods.md section 4.1). Citizen Lab has no
+ * anywhere, so a run can tell a local outage or shutdown from per-site blocking (docs/verdict-rules.md
+ * section 2, docs/network-state.md). Category codes are Citizen Lab's new codes
+ * (`lists/00-LEGEND-new_category_codes.csv`; docs/verdict-rules.md). Citizen Lab has no
  * "baseline" code, so baselines carry the closest real code and `baseline: true`.
  */
 import type { Target } from '../model/index.js';

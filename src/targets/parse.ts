@@ -28,7 +28,7 @@ export interface ParsedTargets {
 
 /**
  * The exact header of a Citizen Lab test list (citizenlab/test-lists `lists/*.csv`, checked by its
- * `scripts/lint-lists.py`; peers-and-methods.md section 4.1).
+ * `scripts/lint-lists.py`; docs/verdict-rules.md).
  */
 export const CITIZEN_LAB_HEADER = 'url,category_code,category_description,date_added,source,notes';
 

@@ -1,5 +1,5 @@
 /**
- * The throttling decision over paired transfers (peers-and-methods 3.5 "Decision", first matching
+ * The throttling decision over paired transfers (docs/throttling.md "Decision", first matching
  * rule wins): validity, blocking beats throttling, freeze, rate (ratio of medians + one-sided
  * Mann-Whitney U + KS on 250 ms samples), handshake-only, mechanism hint, attribution. Pure.
  */
@@ -8,7 +8,7 @@ import { coefficientOfVariation, ksTwoSample, mannWhitneyLess, median } from './
 import { BIN_MS } from './metrics.js';
 
 /**
- * Thresholds, all from peers-and-methods 3.5 (which cites OONI dd-007 for the 10× "extreme"
+ * Thresholds, all from docs/throttling.md (which cites OONI dd-007 for the 10× "extreme"
  * class and Wehe's `Replay.java` for the 50 %/30 % area thresholds and the 10 Mbit/s switch).
  */
 export const THRESHOLDS = Object.freeze({
@@ -118,7 +118,7 @@ function rateTest(uA: readonly TransferMetrics[], uB: readonly TransferMetrics[]
 }
 
 /**
- * decideThrottling decides over the three arms (docs/throttling.md "Decision"; peers-and-methods
+ * decideThrottling decides over the three arms (docs/throttling.md "Decision"; docs/throttling.md
  * 3.5 rules 1-7, first match wins):
  * 0. data-triggered reset: the target and the harmless name both reset after a completed
  *    handshake in >= 80 % of their transfers while the other path works: `blocked` with

@@ -2,7 +2,7 @@
  * Per-transfer metrics from the observations of one connection: timings, the byte curve from the
  * `read` events and the 250 ms `bytes_received_cumulative` samples that net/http.ts records,
  * goodput after the first 16 KiB, 250 ms bins, the longest gap and the bytes before a stall
- * (peers-and-methods 3.5 "Per-transfer metrics"). Pure.
+ * (docs/throttling.md "Per-transfer metrics"). Pure.
  */
 import type {
   HttpRequestObservation,
@@ -14,7 +14,7 @@ import type {
 } from '../model/index.js';
 import { WIRE_TAG } from '../model/index.js';
 
-/** Bytes skipped before goodput is measured (initial-window effects; peers-and-methods 3.5: 16 KiB). */
+/** Bytes skipped before goodput is measured (initial-window effects; docs/throttling.md: 16 KiB). */
 export const GOODPUT_SKIP_BYTES = 16 * 1024;
 
 /**

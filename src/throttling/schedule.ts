@@ -1,6 +1,6 @@
 /**
  * The interleaving of paired transfers: A,B,B,A,A,B,... with a random start, from a recorded seed
- * so that a run can be reproduced (peers-and-methods 3.5 "Schedule"). Pure.
+ * so that a run can be reproduced (docs/throttling.md "Schedule"). Pure.
  */
 
 /** Default number of pairs (3.5: 5 pairs, minimum 3; 5 vs 5 is the smallest design where MWU reaches p <= 0.01). */

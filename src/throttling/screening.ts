@@ -1,11 +1,11 @@
 /**
  * Screening: the cheap throttling check run on every measurement, from the observations the flow
- * already records (peers-and-methods 3.5 "Escalation (keep the default run cheap)"). Pure.
+ * already records (docs/throttling.md "Escalation (keep the default run cheap)"). Pure.
  */
 import type { EscalationTrigger, Observations, ThrottlingScreening } from '../model/index.js';
 import { transferMetrics } from './metrics.js';
 
-/** Escalation thresholds (peers-and-methods 3.5 "Escalation" a-c). */
+/** Escalation thresholds (docs/throttling.md "Escalation" a-c). */
 export const SCREENING = Object.freeze({
   /** (a) slow handshake: t_tls >= max(1 s, 8 × t_connect). */
   slowHandshakeFloorMs: 1000,

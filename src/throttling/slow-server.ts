@@ -42,7 +42,7 @@ export function controlSpeed(control: ControlRecord): ControlSpeed {
 /**
  * isSlowForEveryone: the probe's transfer got a response and body bytes at a low rate (or ran into
  * its deadline after them), and the control was slow too: as slow (its goodput <= 2 × ours,
- * peers-and-methods 3.5 rule 7) or cut by its own deadline mid-body.
+ * docs/throttling.md rule 7) or cut by its own deadline mid-body.
  */
 export function isSlowForEveryone(t: TransferMetrics, control: ControlSpeed): boolean {
   if (t.t_ttfb_ms === null || t.bytes <= 0) return false;

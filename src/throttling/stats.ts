@@ -6,7 +6,7 @@
  * stochastically larger than the other", Ann. Math. Statist. 18(1) (exact null distribution by the
  * recursion of their eq. 1; normal approximation with tie correction as in Lehmann, Nonparametrics
  * (1975) ch. 1); KS asymptotics as in Numerical Recipes 3rd ed. section 14.3.3 (`probks`),
- * used by Wehe (`testHypothesis.py`, peers-and-methods 3.2).
+ * used by Wehe (`testHypothesis.py`, docs/throttling.md).
  */
 
 /** median of `xs` (mean of the two middle values for an even count); NaN for an empty list. */
@@ -40,7 +40,7 @@ const EXACT_MAX_TOTAL = 40;
  * `b`". U = #{(x, y) : x > y} + 0.5 #{x = y} over x in a, y in b (small U supports H1); p = P(U <=
  * observed) under H0. Exact (no ties, n + m <= 40) by counting arrangements; otherwise the normal
  * approximation with tie correction and continuity correction 0.5. Example: 5 vs 5 fully separated
- * → U = 0, p = 1/252 ≈ 0.00397; one inversion → U = 1, p = 2/252 ≈ 0.0079 (peers-and-methods 3.5
+ * → U = 0, p = 1/252 ≈ 0.00397; one inversion → U = 1, p = 2/252 ≈ 0.0079 (docs/throttling.md
  * rule 4). Returns p = 1 when either sample is empty. Throws on non-finite values (programmer error).
  */
 export function mannWhitneyLess(a: readonly number[], b: readonly number[]): TestResult {

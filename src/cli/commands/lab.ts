@@ -1,5 +1,5 @@
 /**
- * `censorprobe lab`: the censorship lab for users (issue 3). `lab list` shows the scenarios,
+ * `censorprobe lab`: the censorship lab for users (docs/lab.md). `lab list` shows the scenarios,
  * `lab run NAME|FILE [-- probe options]` builds the scenario's world and censor in network
  * namespaces, runs `censorprobe helper` in the world and `censorprobe run` in the probe's namespace,
  * prints the verdict with its reasons (the same rendering as `run`) and writes the report;

@@ -11,7 +11,7 @@ import { MIN_PAIRS } from '../../throttling/index.js';
 import { DEFAULT_BASELINE_TIMEOUT_MS } from '../../outage/index.js';
 // Only the option defaults are loaded with the command; the measuring stack (net, undici, report
 // schema, targets) is imported when the action runs, so `censorprobe --version`/`--help` start fast
-// (issue 6: start-up <= 150 ms).
+// (start-up <= 150 ms, `npm run bench`).
 import { DEFAULTS } from '../../flows/defaults.js';
 import type { FlowOptions } from '../../flows/index.js';
 import type { Io } from '../io.js';
@@ -158,7 +158,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   // A run keeps little alive (~25 MB) but allocates fast, and V8 then lets the old generation grow
   // to up to 4x the live set, so peak RSS rose with the run's length (145 MB at 1000 targets, 193 MB
   // at 5000). Growing it by at most 50% after each full GC keeps the peak flat (142 vs 147 MB) at no
-  // measurable CPU cost (`npm run bench`, issue 6). V8 reads this flag at every heap-limit update.
+  // measurable CPU cost (`npm run bench`). V8 reads this flag at every heap-limit update.
   setFlagsFromString('--heap-growing-percent=50');
   // Human output goes to stdout, or to stderr when stdout carries the JSONL report (--json).
   const human = flags.json ? io.stderr : io.stdout;
