@@ -3,11 +3,9 @@
  * to a helper and turn the answer into a {@link ControlRecord}. Never throws for network or protocol
  * failures: they become `ControlRecord.failure` (our vocabulary), as OONI sets `control_failure`.
  */
-import { rootCertificates } from 'node:tls';
-import { Agent, request } from 'undici';
 import type { ControlRecord, ThRequest, ThResponse } from '../model/index.js';
 import type { Clock } from '../net/index.js';
-import { classifyError, DEFAULT_REQUEST_HEADERS, formatEndpoint } from '../net/index.js';
+import { classifyError, DEFAULT_REQUEST_HEADERS, formatEndpoint, postJson } from '../net/index.js';
 import { parseThAnswer } from './th-answer.js';
 
 export { DEFAULT_CONTROL_TIMEOUT_MS } from '../flows/defaults.js';
@@ -47,29 +45,6 @@ export function buildThRequest(url: string, addresses: string[]): ThRequest {
   return { http_request: url, http_request_headers: headers, tcp_connect: [...new Set(endpoints)], x_quic_enabled: false };
 }
 
-const agents = new Map<string, Agent>();
-
-/**
- * One undici Agent per (timeout, extra CA set), shared by every query of the process: an Agent
- * per query allocated a connection pool (and its request queues) for each target, about a tenth of
- * all the probe's allocations (`npm run bench`). Each query still uses its own connection
- * (`reset: true`), as before, so no query ever meets a kept-alive socket the helper has closed.
- */
-function agentFor(timeoutMs: number, extraCa: string[] | undefined): Agent {
-  const key = `${timeoutMs}\n${(extraCa ?? []).join('\n')}`;
-  let agent = agents.get(key);
-  if (agent === undefined) {
-    if (agents.size >= 16) agents.clear(); // bounded; a cleared Agent finishes its requests and is collected
-    agent = new Agent({
-      connect: extraCa && extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa] } : {},
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    agents.set(key, agent);
-  }
-  return agent;
-}
-
 /**
  * Sends `req` to the helper at `helperUrl` (http or https) and returns the control record.
  *
@@ -80,20 +55,16 @@ function agentFor(timeoutMs: number, extraCa: string[] | undefined): Agent {
 export async function queryHelper(helperUrl: string, req: ThRequest, opts: QueryHelperOptions): Promise<ControlRecord> {
   const t0 = opts.clock.now();
   const base: ControlRecord = { source: 'helper', address: helperUrl, request: req, response: null, failure: null, dns_reference: null, t0, t: t0 };
-  const dispatcher = agentFor(opts.timeoutMs, opts.extraCa);
   const timeout = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   try {
-    const res = await request(helperUrl, {
-      method: 'POST',
-      body: JSON.stringify(req),
-      headers: { 'content-type': 'application/json', 'user-agent': 'censorprobe' },
-      dispatcher,
-      reset: true,
-      signal,
+    const res = await postJson(helperUrl, JSON.stringify(req), {
+      timeoutMs: opts.timeoutMs,
+      maxResponseBytes: opts.maxResponseBytes ?? 8 * 1024 * 1024,
+      ...(opts.extraCa !== undefined ? { extraCa: opts.extraCa } : {}),
+      signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
     });
-    const text = await readCapped(res.body, opts.maxResponseBytes ?? 8 * 1024 * 1024);
-    if (res.statusCode !== 200) {
+    const text = res.text;
+    if (res.status !== 200) {
       // Our helper explains a refusal in `{error}` (e.g. a private target): keep it, one line.
       let why = '';
       try {
@@ -102,7 +73,7 @@ export async function queryHelper(helperUrl: string, req: ThRequest, opts: Query
       } catch {
         // not JSON: the status says enough
       }
-      return { ...base, failure: `unknown_failure: helper answered HTTP ${res.statusCode}${why}`, t: opts.clock.now() };
+      return { ...base, failure: `unknown_failure: helper answered HTTP ${res.status}${why}`, t: opts.clock.now() };
     }
     const parsed = parseThAnswer(text);
     if (!parsed.ok) return { ...base, failure: parsed.failure, t: opts.clock.now() };
@@ -114,16 +85,6 @@ export async function queryHelper(helperUrl: string, req: ThRequest, opts: Query
 }
 
 
-async function readCapped(body: AsyncIterable<Buffer>, cap: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of body) {
-    n += chunk.length;
-    if (n > cap) throw new Error(`helper answer larger than ${cap} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /**
  * Parses, normalises (Go nulls) and validates a helper answer (see th-answer.ts); null when it is

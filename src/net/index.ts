@@ -32,3 +32,4 @@ export {
   type HttpRoundTripOptions,
   type HttpRoundTripResult,
 } from './http.js';
+export { postJson, type PostJsonOptions, type PostJsonAnswer } from './http-post.js';

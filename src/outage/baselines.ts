@@ -12,7 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { BaselineResult, BaselineRound, BaselineScope } from '../model/index.js';
 import { createClock, systemLookup, tcpConnect, tlsHandshake, udpLookup, formatEndpoint } from '../net/index.js';
 import { measureUrl } from '../flows/index.js';
-import { isBogon } from '../classify/bogon.js';
+import { isBogon } from '../model/ip.js';
 import { decideVantage } from './state.js';
 
 /** A parsed baseline check. `resolver`: the check targets a public resolver's address. */
