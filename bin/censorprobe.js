@@ -37,7 +37,10 @@ if (process.env.UV_THREADPOOL_SIZE === undefined && MEASURING.has(args[0]) && !r
   // stream (`run --json | head`) is then incomplete, which must not look like success. Any other
   // error on standard output (ENOSPC, EIO: `run --json > /dev/full`) is a write error too.
   process.stdout.on('error', (err) => {
-    if (err.code === 'EPIPE' && args[0] !== 'run') process.exit(0);
+    // A listing or help read by `| head` is quietly done; the output of a command whose result is
+    // data (a report, a check, a diff, an analysis) is incomplete, which must not look like success.
+    const data = ['run', 'analyze', 'check', 'diff', 'report', 'control'].includes(args[0] ?? '');
+    if (err.code === 'EPIPE' && !data) process.exit(0);
     // `run` without --json prints only progress there: a terminal that went away (EIO) loses the
     // progress, not the report file; the SIGHUP that follows stops the run (exit 129).
     if (err.code !== 'EPIPE' && args[0] === 'run' && !args.includes('--json')) return;

@@ -7,6 +7,7 @@
  * (RFC 4180 quoting); every key is untrusted and escaped for its format.
  */
 import { stringify } from 'csv-stringify/sync';
+import { safeText } from './escape.js';
 import type { AsnLookup } from '../classify/index.js';
 import type { ReportRecord, Verdict } from '../model/index.js';
 
@@ -26,8 +27,16 @@ export interface GroupRow {
   counts: Record<string, number>;
 }
 
-/** The key of `r` in dimension `d` (pure; `asn` uses `lookup`). */
+/**
+ * The key of `r` in dimension `d` (pure; `asn` uses `lookup`). Keys come from report lines
+ * (untrusted: a category read from someone's list), so unsafe characters (controls, bidi
+ * overrides) are shown escaped in every format (escape.ts).
+ */
 export function groupKey(d: Dimension, r: ReportRecord, label: string, lookup: AsnLookup | null): string {
+  return safeText(rawGroupKey(d, r, label, lookup), 300);
+}
+
+function rawGroupKey(d: Dimension, r: ReportRecord, label: string, lookup: AsnLookup | null): string {
   switch (d) {
     case 'verdict':
       return label;

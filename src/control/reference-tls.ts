@@ -69,16 +69,35 @@ export function acceptTlsToo(server: http.Server): void {
     }
     tlsServer.emit('connection', socket);
   };
+  // Sockets still waiting for their first byte belong to no server yet: closing the helper must
+  // close them too (http.Server tracks only the connections it was handed).
+  const waiting = new Set<net.Socket>();
+  for (const method of ['closeAllConnections', 'closeIdleConnections'] as const) {
+    const original = server[method].bind(server);
+    server[method] = (): void => {
+      for (const s of waiting) s.destroy();
+      waiting.clear();
+      original();
+    };
+  }
   server.on('connection', (socket: net.Socket) => {
     if (sniffed.has(socket)) return toHttp(socket);
     socket.on('error', () => socket.destroy());
     const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
-    socket.once('close', () => clearTimeout(timer));
+    waiting.add(socket);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      waiting.delete(socket);
+    });
     socket.once('readable', () => {
       clearTimeout(timer);
       const first = socket.read() as Buffer | null;
-      if (first === null) return;
+      if (first === null) {
+        socket.destroy(); // the client ended before its first byte
+        return;
+      }
       socket.unshift(first);
+      waiting.delete(socket);
       if (first[0] === TLS_HANDSHAKE) toTls(socket).catch(() => socket.destroy());
       else toHttp(socket);
     });

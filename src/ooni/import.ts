@@ -452,7 +452,7 @@ function normalizeLegacy(obs: Observations, input: string, httpExperimentFailure
     inferred.push({ ip: '', port, status: { success: true, failure: null }, t0: r.t0, t: r.t0, transaction_id: txid, depth, tags: [`depth=${depth}`, 'fetch_body=true', 'classic', INFERRED_TAG] });
   });
   if (inferred.length > 0) notes.push(`${inferred.length} connect${inferred.length === 1 ? '' : 's'} inferred for requests whose connection the probe did not record`);
-  obs.tcp_connect.push(...inferred);
+  for (const c of inferred) obs.tcp_connect.push(c);
   for (const h of obs.tls_handshakes) {
     const byAddr = h.address !== '' ? obs.tcp_connect.find((c) => c.ip !== '' && joinAddr(c.ip, c.port) === h.address) : undefined;
     const byName = byAddr === undefined ? obs.requests.find((r) => hostOf(r.request.url) === h.server_name && r.request.url.startsWith('https:')) : undefined;

@@ -30,6 +30,9 @@ export interface ParsedTargets {
  * The exact header of a Citizen Lab test list (citizenlab/test-lists `lists/*.csv`, checked by its
  * `scripts/lint-lists.py`; docs/verdict-rules.md).
  */
+/** What a category code may look like (Citizen Lab test lists: `NEWS`, `HUMR`, `GRP`, ...; lenient on case and length). */
+const CATEGORY_CODE = /^[A-Za-z0-9_-]{1,32}$/;
+
 export const CITIZEN_LAB_HEADER = 'url,category_code,category_description,date_added,source,notes';
 
 /**
@@ -178,6 +181,12 @@ function parseCitizenLabCsv(text: string, source: string, columns: CsvColumns): 
       continue;
     }
     const code = categoryCode.trim();
+    // Citizen Lab codes are short upper-case words (NEWS, HUMR, GRP, XED, ...); anything else is not
+    // a category and must not travel into reports and terminals (a list is untrusted input).
+    if (code !== '' && !CATEGORY_CODE.test(code)) {
+      errors.push({ source, line, reason: `category_code is not a category code (letters, digits, '_' or '-', at most 32)` });
+      continue;
+    }
     targets.push({ url: result.url, category_code: code === '' ? null : code, source: `${source}:${line}` });
   }
   // Skipped rows (on_skip) and rejected rows are collected separately: put them back in file order.

@@ -248,17 +248,18 @@ describe('analyze goes on past bad records', () => {
 });
 
 describe('analyze --from-ooni goes on past a measurement it cannot convert', () => {
-  it('a measurement with "control": {} is FILE:LINE: skipped (...); the next one is converted', () => {
+  it('a measurement with "control": {} is converted with a control failure (an empty control is no control); the next one too', () => {
     const m = JSON.parse(readFileSync(path.join(ROOT, 'fixtures/ooni/generated/websiteDownNXDOMAIN.json'), 'utf8')) as { test_keys: Record<string, unknown> };
     const bad = structuredClone(m);
     bad.test_keys['control'] = {};
-    writeFileSync(path.join(dir, 'ooni-mixed.jsonl'), `${JSON.stringify(bad)}\n${JSON.stringify(m)}\n`);
+    writeFileSync(path.join(dir, 'ooni-mixed.jsonl'), `${JSON.stringify(bad)}\n{"not": "a measurement"}\n${JSON.stringify(m)}\n`);
     const r = spawnSync(process.execPath, [CLI, 'analyze', '--from-ooni', '--json', 'ooni-mixed.jsonl'], { cwd: dir, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(EXIT.OK);
-    expect(r.stderr).toMatch(/^ooni-mixed\.jsonl:1: /m);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(out).toHaveLength(1);
-    expect(validateRecord(out[0])).toEqual({ ok: true });
+    expect(r.stderr).toMatch(/^ooni-mixed\.jsonl:2: /m);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { control: { failure: string | null } });
+    expect(out).toHaveLength(2);
+    expect(out[0]?.control.failure).not.toBeNull();
+    for (const o of out) expect(validateRecord(o)).toEqual({ ok: true });
   });
 });
 

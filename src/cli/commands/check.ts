@@ -12,7 +12,9 @@
  * measurements (`"https://x/": ["dns", "accessible"]`). URLs are normalised like targets.
  * `--write-expected FILE` writes the current labels in that form.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Command } from 'commander';
 import type { Verdict } from '../../model/index.js';
 import type { Io } from '../io.js';
@@ -111,6 +113,12 @@ export function checkCommand(io: Io, setExit: (code: number) => void): Command {
 
 async function checkAction(files: string[], flags: CheckFlags, io: Io): Promise<number> {
   if ((flags.expect === undefined) === (flags.writeExpected === undefined)) throw new UsageError('check needs --expect FILE (compare) or --write-expected FILE (record), not both');
+  if (flags.writeExpected !== undefined) {
+    // Never overwrite a measurement file (or anything else): the expectation is a new file.
+    const target = path.resolve(io.cwd, flags.writeExpected);
+    if (files.some((f) => path.resolve(io.cwd, f) === target)) throw new UsageError(`--write-expected ${flags.writeExpected}: is one of the files read; choose a new file`);
+    if (existsSync(target)) throw new UsageError(`--write-expected ${flags.writeExpected}: already exists; remove it or choose a new file`);
+  }
   const [{ readMeasurements, safeText }, { normalizeUrl }, { loadFingerprintFiles }, { sharedAsnDatabase }, { verdictLabel, LABEL_TEXT }, { chalkFor }] = await Promise.all([
     import('../measurements.js'),
     import('../../targets/index.js'),
@@ -186,7 +194,12 @@ async function checkAction(files: string[], flags: CheckFlags, io: Io): Promise<
       return 2;
     }
     const flat = Object.fromEntries(Object.entries(current).map(([u, l]) => [u, l.length === 1 ? l[0] : l]));
-    await writeFile(flags.writeExpected, `${JSON.stringify(flat, null, 2)}\n`);
+    try {
+      await writeFile(path.resolve(io.cwd, flags.writeExpected), `${JSON.stringify(flat, null, 2)}\n`, { flag: 'wx' });
+    } catch (e) {
+      io.stderr.write(`censorprobe: --write-expected ${safeText(flags.writeExpected)}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
+      return (e as NodeJS.ErrnoException).code === 'EIO' || (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 4 : 2;
+    }
     io.stderr.write(`${Object.keys(current).length} expected verdicts written to ${flags.writeExpected}\n`);
     return 0;
   }

@@ -5,10 +5,11 @@
  */
 import type { Target } from '../../model/index.js';
 import type { Io } from '../io.js';
+import { safeText } from '../escape.js';
 
-/** Control characters (C0, DEL, C1) become `?`: a target list is untrusted and the output may be a terminal. */
+/** Unsafe characters (controls, bidi overrides) are shown escaped: a target list is untrusted and the output may be a terminal. */
 function safe(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return safeText(s, 4000);
 }
 
 /** Prints the targets and returns exit code 0. */

@@ -1,7 +1,7 @@
 /**
  * `censorprobe run`: the main job. Flags → frozen RunConfig → targets → runner → report + console.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ResolverIdentity, Target } from '../../model/index.js';
@@ -225,15 +225,20 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   if (flags.dryRun) return printDryRun(targets, 0, io);
   // Asked after every input and option was checked, before anything is created or measured.
   if (!(await ensureConsent(io, human, flags.yes === true))) return EXIT.USAGE;
-  // The control is checked before anything is measured (docs/network-state.md).
-  const { preflightControl } = await import('../preflight.js');
-  const stop = await preflightControl(config, { continueWithoutControl: flags.continueWithoutControl === true, say, complain, c: err, quiet: flags.quiet === true });
-  if (stop !== null) return stop;
 
   // The report is claimed (and locked) before reading what it already holds: two --resume runs on
   // one report cannot both measure the rest (docs/report-format.md, "Locking").
   const claim = await claimReport({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
   try {
+    // The control is checked after every argument and the report file (no traffic for a bad
+    // invocation), before anything is measured (docs/network-state.md).
+    const { preflightControl } = await import('../preflight.js');
+    const stop = await preflightControl(config, { continueWithoutControl: flags.continueWithoutControl === true, say, complain, c: err, quiet: flags.quiet === true });
+    if (stop !== null) {
+      // Nothing was measured: the empty report this run created goes away again.
+      if (claim.path !== null && flags.resume !== true) await rm(claim.path, { force: true }).catch(() => undefined);
+      return stop;
+    }
     return await measureInto(claim, targets, config, flags, io, { human, err, say, createReportWriter, measuredInputs, createRunContext, runTargets });
   } finally {
     await claim.release();
