@@ -20,7 +20,7 @@ import { createOfflineNs, type OfflineNs } from './offline-ns.js';
 let ns: OfflineNs;
 let dir = '';
 let servers: ChildProcess | undefined;
-const PAGE = '198.51.100.1'; // an address of the namespace's loopback interface that is not 127/8
+const PAGE = '45.33.10.1'; // a public-looking address on the namespace's loopback (bogons are never dialled); it exists only inside the test's namespace
 const RAW_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const quick = ['--no-doh-default', '--no-baselines', '--dns-timeout', '300'];
 // Targets that take ~1.5 s each: DNS over UDP to a blackholed resolver.
