@@ -71,13 +71,13 @@ export function parseControlLine(text: string): ControlFileEntry | string {
 /**
  * controlFromFile is the control of `url` from a recorded file at time `now`: `source: 'file'`,
  * `address` the file, the recorded answer, `recorded_at`, `age_s`, `max_age_s`. A target without a
- * recorded control gets `failure: 'no recorded control for this target'` (then the verdict is
+ * recorded control gets `failure: 'unknown_failure: no recorded control for this target'` (then the verdict is
  * inconclusive, as with an unreachable helper). `t0`/`t` are the lookup time (no network). Pure.
  */
 export function controlFromFile(file: ControlFile, url: string, now: Date, tS: number): ControlRecord {
   const e = file.entries.get(url);
   const base = { source: 'file' as const, address: file.path, dns_reference: null, t0: tS, t: tS, max_age_s: file.maxAgeS };
-  if (e === undefined) return { ...base, request: null, response: null, failure: 'no recorded control for this target', recorded_at: null, age_s: null };
+  if (e === undefined) return { ...base, request: null, response: null, failure: 'unknown_failure: no recorded control for this target', recorded_at: null, age_s: null };
   const age = Math.max(0, (now.getTime() - Date.parse(e.recorded_at)) / 1000);
   return { ...base, request: e.request, response: e.response, failure: e.failure, recorded_at: e.recorded_at, age_s: Math.round(age) };
 }

@@ -134,7 +134,7 @@ async function runControl(url: string, addrs: string[], config: RunConfig, clock
   }
   const t0 = clock.now();
   if (config.dohResolvers.length === 0) {
-    return { source: 'none', address: null, request: null, response: null, failure: 'no control configured', dns_reference: null, t0, t: t0 };
+    return { source: 'none', address: null, request: null, response: null, failure: 'unknown_failure: no control configured', dns_reference: null, t0, t: t0 };
   }
   const host = new URL(url).hostname;
   const ref = await resolveReference(host, config.dohResolvers, { clock, timeoutMs: config.timeouts.dnsMs, ...extraCa, ...(signal ? { signal } : {}) });
@@ -146,7 +146,7 @@ async function runControl(url: string, addrs: string[], config: RunConfig, clock
     response: null,
     // A DoH resolver nobody could reach makes the DNS control unavailable: a fact about the control,
     // neither an outage nor DNS blocking of the target (docs/network-state.md).
-    failure: usable ? 'no helper configured: DNS-only control' : `no helper configured and the DNS control is unavailable: ${ref?.failure ?? 'no resolver'}`,
+    failure: usable ? 'unknown_failure: no helper configured: DNS-only control' : `unknown_failure: no helper configured and the DNS control is unavailable: ${ref?.failure ?? 'no resolver'}`,
     dns_reference: ref,
     t0,
     t: clock.now(),

@@ -108,19 +108,19 @@ describe('censorprobe analyze --format', () => {
     expect(rows.find((x) => x.dimension === 'verdict' && x.key === 'http-diff')?.counts).toEqual({ 'http-diff': 2 });
   });
 
-  it('csv: one RFC 4180 document (a category with quotes, commas and a newline stays one field)', () => {
+  it('csv: one RFC 4180 document (a category with quotes and commas stays one field; a control character is shown escaped)', () => {
     const r = cli(['analyze', '--format', 'csv', '--by', 'category', tricky()]);
     expect(r.code).toBe(0);
     const rows = parseCsv(r.stdout) as string[][];
     expect(rows[0]!.slice(0, 3)).toEqual(['dimension', 'key', 'measurements']);
-    expect(rows.slice(1).map((x) => [x[0], x[1], x[2]])).toEqual([['category', '(none)', '4'], ['category', 'HUMR', '1'], ['category', 'NEWS|"x",?y<b>', '1']]);
+    expect(rows.slice(1).map((x) => [x[0], x[1], x[2]])).toEqual([['category', '(none)', '4'], ['category', 'HUMR', '1'], ['category', 'NEWS|"x",\\x0ay<b>', '1']]);
   });
 
   it('md and table: one section per grouping; markup and pipes in keys escaped', () => {
     const md = cli(['analyze', '--format', 'md', '--by', 'verdict,category', tricky()]);
     expect(md.code).toBe(0);
     expect(md.stdout).toMatch(/^### By verdict\n\n\| verdict \| measurements \|/m);
-    expect(md.stdout).toContain('| NEWS\\|"x",?y&lt;b&gt; | 1 |');
+    expect(md.stdout).toContain('| NEWS\\|"x",\\x0ay&lt;b&gt; | 1 |');
     const table = cli(['analyze', '--format', 'table', '--by', 'domain', REPORT]);
     expect(table.stdout.split('\n')[0]).toMatch(/^domain +measurements/);
     expect(table.stdout).toMatch(/^www\.example\.com +4 /m);

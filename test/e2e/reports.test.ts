@@ -217,7 +217,7 @@ describe('untrusted text never reaches the terminal raw', () => {
 describe('one target, one line', () => {
   it('a helper answering Go-style nulls never costs a line', () => {
     const out = path.join(dir, 'nulls.jsonl');
-    const r = ns.run(['run', '--no-baselines', '--control', 'http://127.0.0.1:8083/', '-o', out, `http://${PAGE}/`, 'http://198.51.100.9/']);
+    const r = ns.run(['run', '--no-baselines', '--continue-without-control', '--control', 'http://127.0.0.1:8083/', '-o', out, `http://${PAGE}/`, 'http://198.51.100.9/']);
     expect([EXIT.OK, EXIT.INTERNAL]).toContain(r.code);
     const recs = lines(out);
     expect(recs.map((x) => x['input']).sort()).toEqual([`http://${PAGE}/`, 'http://198.51.100.9/']);

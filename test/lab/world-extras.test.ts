@@ -58,7 +58,7 @@ describe('the lab world, issue 3 additions', () => {
     const r = await getLab().execInProbe([process.execPath, '-e', RACE_SCRIPT()]);
     const replies = JSON.parse(r.stdout) as { ms: number; ip: string }[];
     expect(replies.map((x) => x.ip)).toEqual(['10.10.34.35', '67.199.248.11']);
-    expect(replies[1]!.ms - replies[0]!.ms).toBeGreaterThanOrEqual(1);
+    expect(replies[1]!.ms - replies[0]!.ms).toBeGreaterThanOrEqual(0); // order is the property; the gap is a couple of ms but a busy machine may deliver both in one tick
     expect(replies[1]!.ms - replies[0]!.ms).toBeLessThan(200);
   });
 

@@ -176,6 +176,13 @@ async function runClaimed(scenario: Scenario, reportPath: string | null, probeAr
     const fmt = (x: { blocking: unknown; accessible: unknown; status: unknown }): string => `blocking ${String(x.blocking)}, accessible ${String(x.accessible)}, status ${String(x.status)}`;
     say(`Verdict: ${fmt(v)}; OONI: blocking ${String(record.ooni.blocking)}, accessible ${String(record.ooni.accessible)}`);
     say(same ? c.green(`The scenario expects the same (${fmt(e)}).`) : c.yellow(`The scenario expects ${fmt(e)}.`));
+    // The OONI keys the scenario lists, except those it says the lab cannot produce (lab_limits).
+    const limits = scenario.expected.lab_limits ?? {};
+    const ooni = record.ooni as unknown as Record<string, unknown>;
+    const keyDiffs = Object.entries({ ...scenario.expected.ooni, ...(scenario.expected.ooni_extra ?? {}) })
+      .filter(([k, want]) => limits[`ooni.${k}`] === undefined && limits[`ooni_extra.${k}`] === undefined && JSON.stringify(ooni[k]) !== JSON.stringify(want))
+      .map(([k, want]) => `${k} ${JSON.stringify(ooni[k])} (expected ${JSON.stringify(want)})`);
+    if (keyDiffs.length > 0) say(c.yellow(`OONI keys that differ from the scenario's: ${keyDiffs.join(', ')}.`));
     if (reportPath) say(`Report: ${safeText(reportPath)}`);
     return EXIT.OK;
   } catch (err) {

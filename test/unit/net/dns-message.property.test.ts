@@ -12,7 +12,8 @@ import dnsPacket from 'dns-packet';
 import { decodeReply, type QueryType } from '../../../src/net/dns-message.js';
 import { FAILURES } from '../../../src/model/failure.js';
 
-const RUNS = { numRuns: 1000 };
+// A fixed seed: CI runs the same 1000 cases every time (change it locally to explore; a failure prints its seed).
+const RUNS = { numRuns: 1000, seed: 20261201 };
 
 const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((b) => b.join('.'));
 const v6 = fc.array(fc.nat(0xffff), { minLength: 8, maxLength: 8 }).map((g) => g.map((x) => x.toString(16)).join(':'));
