@@ -220,7 +220,7 @@ describe('one target, one line', () => {
     const r = ns.run(['run', '--no-baselines', '--continue-without-control', '--control', 'http://127.0.0.1:8083/', '-o', out, `http://${PAGE}/`, 'http://198.51.100.9/']);
     expect([EXIT.OK, EXIT.INTERNAL]).toContain(r.code);
     const recs = lines(out);
-    expect(recs.map((x) => x['input']).sort()).toEqual([`http://${PAGE}/`, 'http://198.51.100.9/']);
+    expect(recs.map((x) => x['input']).sort()).toEqual([`http://${PAGE}/`, 'http://198.51.100.9/'].sort());
     for (const rec of recs) expect(validateRecord(rec)).toEqual({ ok: true });
   });
 });
