@@ -58,8 +58,8 @@ export type ResolverSpec = { kind: 'system' } | { kind: 'udp'; ip: string; port:
  *   example.org). Recorded as an extra tcp_connect + tls_handshakes pair tagged `sni_probe` and
  *   `depth=N` (not `classic`, not `fetch_body`: the OONI analysis ignores it); the connect and TLS
  *   timeouts apply; never used to fetch. Skipped for IP-literal hosts (no SNI to compare).
- * - `sniProbeFirst` (optional, default false): run that harmless-SNI handshake BEFORE the target's,
- *   on every https hop, so that a censor that keeps resetting an address for a while after a
+ * - `sniProbeFirst` (optional, default false): run that harmless-SNI handshake BEFORE the target's
+ *   (the target's TCP connect runs alongside it; its ClientHello waits), on every https hop, so that a censor that keeps resetting an address for a while after a
  *   trigger (residual blocking) cannot make SNI filtering look like IP-level blocking
  *   (docs/throttling.md "Residual blocking"). Costs one extra handshake per address and hop.
  */
@@ -242,18 +242,24 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   const endpoints: Endpoint[] = dialable.map((ip) => ({ ip, address: formatEndpoint(ip, port), transactionId: state.nextConnId++, connect: null, handshake: null, socket: null }));
   await Promise.all(
     endpoints.map(async (ep) => {
-      // The harmless name first, before the target's connection exists (residual blocking).
+      // The harmless name's handshake goes out before the target's ClientHello (residual
+      // blocking); the two TCP connects run side by side, so a dead address costs one connect
+      // timeout, not two (p95 time-to-verdict, `npm run bench`).
       const probeFirst = https && opts.sniProbeFirst === true;
-      if (probeFirst) await sniProbe(state, ep.ip, port, depth, host);
+      const probed = probeFirst ? sniProbe(state, ep.ip, port, depth, host) : Promise.resolve();
       const c = await tcpConnect(ep.ip, port, { clock: opts.clock, timeoutMs: opts.timeouts.connectMs, transactionId: ep.transactionId, depth, tags, ...signalOf(opts) });
       ep.connect = c.observation;
       state.observations.tcp_connect.push(c.observation);
       state.observations.network_events.push({ operation: 'connect', address: ep.address, failure: c.observation.status.failure, t: c.observation.t, transaction_id: ep.transactionId, tags: [...tags] });
-      if (c.socket === null) return;
+      if (c.socket === null) {
+        await probed;
+        return;
+      }
       if (!https) {
         ep.socket = c.socket;
         return;
       }
+      await probed;
       const t = await tlsHandshake(c.socket, {
         serverName: host,
         clock: opts.clock,
