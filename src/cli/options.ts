@@ -87,3 +87,24 @@ export function parseListen(v: string): { host: string; port: number } {
 export function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
+
+/**
+ * readCaFiles reads the PEM files of `--ca-file` (extra trusted CAs; verification is never
+ * disabled). Returns their texts in order. Throws {@link UsageError} naming the file when one
+ * cannot be read or holds no PEM certificate.
+ */
+export async function readCaFiles(files: readonly string[]): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises');
+  const out: string[] = [];
+  for (const file of files) {
+    let pem: string;
+    try {
+      pem = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--ca-file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${file}: no PEM certificate in the file`);
+    out.push(pem);
+  }
+  return out;
+}

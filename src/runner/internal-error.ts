@@ -6,10 +6,9 @@
  * `verdict.reasons`, never into a failure field (docs/report-format.md, "Failures").
  */
 import type { ReportRecord, Target } from '../model/index.js';
-import { SCHEMA_VERSION } from '../model/index.js';
 import type { RunConfig } from './config.js';
 import type { RunContext } from './measure-target.js';
-import { SOFTWARE_VERSION } from './version.js';
+import { recordEnvelope } from './record-envelope.js';
 
 /** The failure string of a measurement that ended in an internal error. */
 export const INTERNAL_ERROR_FAILURE = 'unknown_failure: internal_error';
@@ -24,25 +23,7 @@ export function internalErrorRecord(target: Target, config: RunConfig, run: RunC
   const raw = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const message = (raw.split('\n')[0] ?? '').slice(0, 500);
   return {
-    schema_version: SCHEMA_VERSION,
-    software_name: 'censorprobe',
-    software_version: SOFTWARE_VERSION,
-    test_start_time: run.testStartTime,
-    measurement_start_time: startedAt.toISOString(),
-    test_runtime: Math.max(0, (now.getTime() - startedAt.getTime()) / 1000),
-    run_id: run.runId,
-    input: target.url,
-    category_code: target.category_code,
-    resolver: config.resolver.kind === 'system' ? 'system' : config.resolver.kind === 'udp' ? `udp://${config.resolver.ip}:${config.resolver.port}` : config.resolver.url,
-    options: {
-      dns_timeout_ms: config.timeouts.dnsMs,
-      connect_timeout_ms: config.timeouts.connectMs,
-      tls_timeout_ms: config.timeouts.tlsMs,
-      http_timeout_ms: config.timeouts.httpMs,
-      control_timeout_ms: config.timeouts.controlMs,
-      max_body_bytes: config.maxBodyBytes,
-      max_redirects: config.maxRedirects,
-    },
+    ...recordEnvelope(target, config, run, startedAt, Math.max(0, (now.getTime() - startedAt.getTime()) / 1000)),
     observations: { queries: [], tcp_connect: [], tls_handshakes: [], requests: [], network_events: [] },
     control: { source: 'none', address: null, request: null, response: null, failure: INTERNAL_ERROR_FAILURE, dns_reference: null, t0: null, t: null },
     ooni: {

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ControlRecord, ReportRecord, ResolverIdentity, Target } from '../model/index.js';
-import { SCHEMA_VERSION } from '../model/index.js';
 import { createClock } from '../net/index.js';
 import { DEFAULT_SNI_PROBE_SERVER_NAME, measureUrl } from '../flows/index.js';
 import { buildThRequest, queryHelper } from '../control/th-client.js';
@@ -14,8 +13,8 @@ import { classify, renderReason, throttlingNotDetected } from '../classify/index
 import type { RunConfig } from './config.js';
 import { slowServerHook, throttlingHook } from '../throttling/index.js';
 import { checkThrottling, DEFAULT_THROTTLING } from './throttling-check.js';
-import { SOFTWARE_VERSION } from './version.js';
 import { trackAsnUse } from './asn-db.js';
+import { recordEnvelope } from './record-envelope.js';
 import { controlFromFile, staleControlVerdict } from './control-file.js';
 
 /** Identity of the run a measurement belongs to. */
@@ -97,26 +96,8 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     verdict.reasons.push(renderReason(note));
   }
   return {
-    schema_version: SCHEMA_VERSION,
-    software_name: 'censorprobe',
-    software_version: SOFTWARE_VERSION,
-    test_start_time: run.testStartTime,
-    measurement_start_time: startedAt.toISOString(),
-    test_runtime: round(clock.now()),
-    run_id: run.runId,
-    input: target.url,
-    category_code: target.category_code,
-    resolver: config.resolver.kind === 'system' ? 'system' : config.resolver.kind === 'udp' ? `udp://${config.resolver.ip}:${config.resolver.port}` : config.resolver.url,
+    ...recordEnvelope(target, config, run, startedAt, round(clock.now())),
     ...(run.resolverIdentity !== undefined ? { resolver_identity: run.resolverIdentity } : {}),
-    options: {
-      dns_timeout_ms: config.timeouts.dnsMs,
-      connect_timeout_ms: config.timeouts.connectMs,
-      tls_timeout_ms: config.timeouts.tlsMs,
-      http_timeout_ms: config.timeouts.httpMs,
-      control_timeout_ms: config.timeouts.controlMs,
-      max_body_bytes: config.maxBodyBytes,
-      max_redirects: config.maxRedirects,
-    },
     observations: m.observations,
     control,
     ooni,

@@ -6,13 +6,12 @@
  * measured here, with the helper's own code; `--control URL` asks a running helper instead. The
  * format is in src/runner/control-file.ts.
  */
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { DEFAULTS } from '../../flows/defaults.js';
 import type { FlowOptions } from '../../flows/index.js';
 import type { Io } from '../io.js';
 import { readAll } from '../io.js';
-import { collect, intOption, parseHttpUrl, parseResolver, UsageError } from '../options.js';
+import { collect, intOption, parseHttpUrl, parseResolver, UsageError, readCaFiles } from '../options.js';
 
 interface ControlFlags {
   inputFile: string[];
@@ -63,14 +62,7 @@ async function controlAction(urls: string[], flags: ControlFlags, io: Io): Promi
     import('../../runner/version.js'),
     import('../../report/index.js'),
   ]);
-  const extraCa: string[] = [];
-  for (const file of flags.caFile) {
-    try {
-      extraCa.push(await readFile(file, 'utf8'));
-    } catch (e) {
-      throw new UsageError(`--ca-file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-  }
+  const extraCa = await readCaFiles(flags.caFile);
   const loaded = await loadTargets({ urls, inputFiles: flags.inputFile, readStdin: () => readAll(io.stdin) });
   for (const e of loaded.errors) io.stderr.write(`${formatTargetError(e)}\n`);
   if (loaded.errors.length > 0 && !flags.skipInvalid) {

@@ -1,14 +1,13 @@
 /**
  * `censorprobe helper`: serve the test-helper protocol (the control) until SIGINT/SIGTERM.
  */
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 // The helper server (net, flows, undici) is imported when the action runs: fast --help/--version.
 import { DEFAULTS } from '../../flows/defaults.js';
 import type { FlowOptions } from '../../flows/index.js';
 import { SOFTWARE_VERSION } from '../../runner/version.js';
 import type { Io } from '../io.js';
-import { collect, intOption, parseListen, parseResolver, UsageError } from '../options.js';
+import { collect, intOption, parseListen, parseResolver, UsageError, readCaFiles } from '../options.js';
 import { exitCodeHelp } from '../exit-codes.js';
 
 interface HelperFlags {
@@ -53,14 +52,7 @@ export function helperCommand(io: Io, setExit: (code: number) => void): Command 
 
 async function helperAction(flags: HelperFlags, io: Io): Promise<number> {
   const { createHelperServer } = await import('../../control/helper-server.js');
-  const extraCa: string[] = [];
-  for (const file of flags.caFile) {
-    try {
-      extraCa.push(await readFile(file, 'utf8'));
-    } catch (e) {
-      throw new UsageError(`--ca-file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-  }
+  const extraCa = await readCaFiles(flags.caFile);
   const server = createHelperServer({
     resolver: flags.resolver,
     // OONI's helper gives TCP/TLS 15 s per endpoint and HTTP 15 s (oohelperd).

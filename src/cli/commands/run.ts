@@ -1,7 +1,7 @@
 /**
  * `censorprobe run`: the main job. Flags → frozen RunConfig → targets → runner → report + console.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ResolverIdentity, Target } from '../../model/index.js';
@@ -17,7 +17,7 @@ import type { FlowOptions } from '../../flows/index.js';
 import type { Io } from '../io.js';
 import type { ClaimedReport } from '../report-path.js';
 import { readAll } from '../io.js';
-import { collect, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShard, UsageError } from '../options.js';
+import { collect, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShard, UsageError, readCaFiles } from '../options.js';
 import { chalkFor, renderEvent, renderSummary } from '../render.js';
 import { claimReport } from '../report-path.js';
 import { safeText } from '../escape.js';
@@ -172,17 +172,7 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
   if (flags.resume && !flags.output) throw new UsageError('--resume needs --output FILE (the report to continue)');
   if (flags.resume && flags.json) throw new UsageError('--resume cannot be used with --json');
 
-  const extraCa: string[] = [];
-  for (const file of flags.caFile) {
-    let pem: string;
-    try {
-      pem = await readFile(file, 'utf8');
-    } catch (e) {
-      throw new UsageError(`--ca-file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${file}: no PEM certificate in the file`);
-    extraCa.push(pem);
-  }
+  const extraCa = await readCaFiles(flags.caFile);
 
   const loaded = await loadTargets({ urls, inputFiles: flags.inputFile, readStdin: () => readAll(io.stdin) });
   if (loaded.errors.length > 0) {
