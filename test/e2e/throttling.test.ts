@@ -186,7 +186,9 @@ describe('throttling and outage scenarios through the CLI', () => {
   });
 
   for (const name of names) {
-    it.concurrent(`${name}: gives the expected verdict and figures`, { timeout: 240_000 }, async () => {
+    // One retry: these scenarios measure rates on a shared 2-core machine; a run starved by other
+    // lab files can miss an escalation. A real regression fails twice (docs/throttling.md).
+    it.concurrent(`${name}: gives the expected verdict and figures`, { timeout: 240_000, retry: 1 }, async () => {
       const scenario = loadScenario(path.join(DIR, `${name}.json`));
       const result: ScenarioRun = await limited(() => runScenario(scenario, { cli: CLI, timeoutMs: 120_000 }));
       expect(result.code, result.stderr).toBe(0);
