@@ -387,8 +387,11 @@ export async function startLab(scenario: Scenario, opts: StartLabOptions = {}): 
     return stopping;
   };
 
+  // Started early (key generation is the slow part); on a failed start it must settle before the
+  // temp dir it writes into is removed, and its own failure must not go unhandled.
+  const tlsPromise = makeTls(dir);
+  tlsPromise.catch(() => undefined);
   try {
-    const tlsPromise = makeTls(dir);
     await mustRun(['ip', '-batch', '-'], {
       input: [
         `netns add ${worldNs}`,
@@ -448,6 +451,7 @@ export async function startLab(scenario: Scenario, opts: StartLabOptions = {}): 
     });
     await waitForReady(world, WORLD_READY_TIMEOUT_MS);
   } catch (err) {
+    await tlsPromise.catch(() => undefined);
     await stop();
     throw err instanceof LabError ? err : new LabError(`cannot start the censorprobe lab: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

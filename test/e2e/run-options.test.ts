@@ -81,7 +81,9 @@ describe('--rate-limit', () => {
     expect(r.code).toBe(0);
     const starts = lines(out).map((l) => Date.parse(l['measurement_start_time'] as string)).sort((a, b) => a - b);
     expect(starts).toHaveLength(5);
-    // Slots are 250 ms apart; a loaded machine can only make them later (ISO times have ms precision).
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(245);
+    // Slot i opens 250*i ms after the first; a loaded machine can only start a target later than its
+    // slot (two late timers may fire together, so neighbours are not compared). The first start may
+    // itself be recorded late: 100 ms of margin for that. The exact spacing is test/unit/cli/rate-limit.test.ts.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[0]!).toBeGreaterThanOrEqual(250 * i - 100);
   });
 });
