@@ -20,6 +20,12 @@ export const EXIT = {
   REPORT_WRITE: 4,
   /** Another censorprobe process holds the report's lock (two writers never share a report). */
   REPORT_LOCKED: 5,
+  /**
+   * `check`: a verdict differs from the expected one or an expected target has no measurement;
+   * `diff --exit-code`: a verdict changed or a target is in one report only. Not 1 (as in
+   * `git diff --exit-code`), so that a script can tell a difference from an internal error.
+   */
+  DIFFERS: 6,
   /** Stopped by SIGHUP (the terminal closed); finished lines are kept. */
   SIGHUP: 129,
   /** Stopped by SIGINT (Ctrl-C); finished lines are kept, `--resume` continues. */
@@ -47,6 +53,7 @@ const MEANING: Readonly<Record<ExitCode, string>> = {
   3: 'a needed service is unavailable: the lab cannot be built here (needs root or user namespaces, ip, nft), or the --control helper cannot be reached (run: add --continue-without-control to measure anyway)',
   4: 'the report could not be written (disk full, I/O error, file removed or replaced, stdout closed); whole lines are kept',
   5: 'the report is locked by another censorprobe process',
+  6: 'check: a verdict differs or an expected target is missing; diff --exit-code: a verdict changed',
   129: 'stopped by SIGHUP',
   130: 'stopped by SIGINT (Ctrl-C); finished lines are kept',
   143: 'stopped by SIGTERM; finished lines are kept',
@@ -57,6 +64,8 @@ const BY_COMMAND: Readonly<Record<string, readonly ExitCode[]>> = {
   run: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, EXIT.SIGHUP, EXIT.SIGINT, EXIT.SIGTERM],
   analyze: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, EXIT.SIGHUP, EXIT.SIGINT, EXIT.SIGTERM],
   helper: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE],
+  check: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.REPORT_WRITE, EXIT.DIFFERS],
+  diff: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.DIFFERS],
   lab: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, EXIT.SIGHUP, EXIT.SIGINT, EXIT.SIGTERM],
 };
 

@@ -37,7 +37,7 @@ describe('censorprobe check', () => {
     expect(summary).toMatchObject({ kind: 'summary', ok: true, differs: 0, missing: 0, measurements: 38 });
   });
 
-  it('fails (exit 1) with a diff naming the target, the expectation and the verdict when one changes; a missing target fails too', () => {
+  it('fails (exit 6) with a diff naming the target, the expectation and the verdict when one changes; a missing target fails too', () => {
     const expected = path.join(dir, 'changed.json');
     cli(['check', REPORT, '--write-expected', expected]);
     const e = JSON.parse(readFileSync(expected, 'utf8')) as Record<string, unknown>;
@@ -47,14 +47,14 @@ describe('censorprobe check', () => {
     e['https://not-measured.example/'] = { status: 'ok' };
     writeFileSync(expected, JSON.stringify(e));
     const r = cli(['check', REPORT, '--expect', expected, '--json']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(6);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.filter((l) => l['kind'] === 'differs')).toEqual([
       expect.objectContaining({ input: 'http://www.example.xyz/', expected: { label: 'dns' }, got: expect.objectContaining({ label: 'down', status: 'down' }) }),
     ]);
     expect(lines.filter((l) => l['kind'] === 'missing')).toEqual([expect.objectContaining({ input: 'https://not-measured.example/', expected: { status: 'ok' } })]);
     const human = cli(['check', REPORT, '--expect', expected]);
-    expect(human.code).toBe(1);
+    expect(human.code).toBe(6);
     expect(human.stdout).toMatch(/^DIFFERS http:\/\/www\.example\.xyz\/ +\(fixtures\/reports\/older-rules-report\.jsonl:\d+\)\n {2}expected: dns\n {2}got: +down/m);
   });
 
@@ -76,7 +76,7 @@ describe('censorprobe diff', () => {
     xyz.verdict = { ...xyz.verdict, blocking: 'dns', status: 'anomaly', accessible: false };
     writeFileSync(newer, `${lines.filter((l) => l.input !== 'http://www.cloudflare-cache.com/').map((l) => JSON.stringify(l)).join('\n')}\n`);
     const r = cli(['diff', '--json', '--exit-code', REPORT, newer]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(6);
     const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out.filter((l) => l['kind'] === 'changed')).toEqual([expect.objectContaining({ input: 'http://www.example.xyz/', old: 'down', new: 'dns' })]);
     expect(out.filter((l) => l['kind'] === 'only_old')).toEqual([expect.objectContaining({ input: 'http://www.cloudflare-cache.com/' })]);

@@ -1,7 +1,7 @@
 /**
  * `censorprobe check FILES... --expect EXPECTED.json`: for CI pipelines. Re-classifies recorded
  * measurements (our reports, or OONI Web Connectivity measurements) offline with the current rules
- * and compares every verdict with the expected one; exit 1 with a readable diff when one differs or
+ * and compares every verdict with the expected one; exit 6 (EXIT.DIFFERS) with a readable diff when one differs or
  * an expected target has no measurement, 0 when all hold.
  *
  * EXPECTED.json is one JSON object: target URL → a verdict label (`accessible`, `dns`, `tcp_ip`,
@@ -18,6 +18,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { Verdict } from '../../model/index.js';
 import type { Io } from '../io.js';
+import { EXIT, exitCodeHelp } from '../exit-codes.js';
 import { collect, UsageError } from '../options.js';
 
 const LABELS = ['accessible', 'dns', 'tcp_ip', 'tls', 'http-failure', 'http-diff', 'throttling', 'anomaly', 'down', 'inconclusive'] as const;
@@ -36,13 +37,13 @@ interface CheckFlags {
 
 const EXAMPLES = `
 Examples:
-  $ censorprobe check report.jsonl --expect expected.json         exit 1 with a diff when a verdict differs
+  $ censorprobe check report.jsonl --expect expected.json         exit 6 with a diff when a verdict differs
   $ censorprobe check ooni-measurements/ --expect expected.json   OONI Web Connectivity files or directories
   $ censorprobe check report.jsonl --write-expected expected.json  record today's verdicts as the expectation
 
 expected.json: {"https://www.example.com/": "dns", "http://x.example/": {"blocking": "http-diff", "status": "confirmed"}}
 Labels: ${LABELS.join(', ')}.
-Exit codes: 0 every expectation holds, 1 a verdict differs or an expected target is missing, 2 bad arguments or input.`;
+${exitCodeHelp('check')}`;
 
 /**
  * parseExpectations validates EXPECTED.json's text; `file` names it in errors. Returns normalised
@@ -98,7 +99,7 @@ function describeExpectation(e: Expectation): string {
 /** Builds the `check` command. */
 export function checkCommand(io: Io, setExit: (code: number) => void): Command {
   return new Command('check')
-    .description('CI: re-classify recorded measurements offline and compare each verdict with EXPECTED.json (exit 1 with a diff)')
+    .description('CI: re-classify recorded measurements offline and compare each verdict with EXPECTED.json (exit 6 with a diff)')
     .argument('<files...>', 'our reports (JSONL) and/or OONI Web Connectivity measurement files or directories')
     .option('--expect <file>', 'the expected verdicts: a JSON object of URL → label or {blocking, accessible, status}')
     .option('--write-expected <file>', 'write the current verdicts as an expectation file (then exit 0)')
@@ -191,14 +192,14 @@ async function checkAction(files: string[], flags: CheckFlags, io: Io): Promise<
   if (flags.writeExpected !== undefined) {
     if (measurements === 0) {
       io.stderr.write('censorprobe: no measurement could be read: nothing written\n');
-      return 2;
+      return EXIT.USAGE;
     }
     const flat = Object.fromEntries(Object.entries(current).map(([u, l]) => [u, l.length === 1 ? l[0] : l]));
     try {
       await writeFile(path.resolve(io.cwd, flags.writeExpected), `${JSON.stringify(flat, null, 2)}\n`, { flag: 'wx' });
     } catch (e) {
       io.stderr.write(`censorprobe: --write-expected ${safeText(flags.writeExpected)}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
-      return (e as NodeJS.ErrnoException).code === 'EIO' || (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 4 : 2;
+      return (e as NodeJS.ErrnoException).code === 'EIO' || (e as NodeJS.ErrnoException).code === 'ENOSPC' ? EXIT.REPORT_WRITE : EXIT.USAGE;
     }
     io.stderr.write(`${Object.keys(current).length} expected verdicts written to ${flags.writeExpected}\n`);
     return 0;
@@ -217,5 +218,5 @@ async function checkAction(files: string[], flags: CheckFlags, io: Io): Promise<
     io.stderr.write('censorprobe: no measurement could be read: is this a censorprobe report or an OONI measurement?\n');
     return 2;
   }
-  return ok ? 0 : 1;
+  return ok ? EXIT.OK : EXIT.DIFFERS;
 }

@@ -2,10 +2,11 @@
  * `censorprobe diff OLD NEW`: the targets whose verdict changed between two reports (or OONI
  * measurement files), plus the targets measured in only one of them. Verdicts are the stored ones
  * (`--reclassify`: both re-classified with the current rules). When a target was measured more than
- * once in a file, its last measurement counts. Exit 0 (`--exit-code`: 1 when anything changed).
+ * once in a file, its last measurement counts. Exit 0 (`--exit-code`: 6, EXIT.DIFFERS, when anything changed).
  */
 import { Command } from 'commander';
 import type { Io } from '../io.js';
+import { EXIT, exitCodeHelp } from '../exit-codes.js';
 import { collect } from '../options.js';
 
 interface DiffFlags {
@@ -20,9 +21,9 @@ const EXAMPLES = `
 Examples:
   $ censorprobe diff monday.jsonl tuesday.jsonl            targets whose verdict changed
   $ censorprobe diff --json old.jsonl new.jsonl             {"kind":"changed"|"only_old"|"only_new",...} lines, then a summary
-  $ censorprobe diff --exit-code old.jsonl new.jsonl        exit 1 when anything changed (CI)
+  $ censorprobe diff --exit-code old.jsonl new.jsonl        exit 6 when anything changed (CI)
 
-Exit codes: 0 done (1 with --exit-code when a verdict changed or a target appears in one file only), 2 bad arguments or input.`;
+${exitCodeHelp('diff')}`;
 
 /** A target's verdict in one file. */
 interface Seen {
@@ -41,7 +42,7 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--fingerprints <file>', 'with --reclassify: add blockpage/false-positive fingerprints (repeatable)', collect, [])
     .option('--no-asn-db', 'do not use the IP-to-ASN database in the DNS comparison')
     .option('--json', 'machine-readable output (JSON lines)')
-    .option('--exit-code', 'exit 1 when a verdict changed or a target is in one file only')
+    .option('--exit-code', 'exit 6 when a verdict changed or a target is in one file only')
     .addHelpText('after', EXAMPLES)
     .action(async (oldFile: string, newFile: string, flags: DiffFlags) => {
       setExit(await diffAction(oldFile, newFile, flags, io));
@@ -108,5 +109,5 @@ async function diffAction(oldFile: string, newFile: string, flags: DiffFlags, io
   }
   if (flags.json) out(JSON.stringify({ kind: 'summary', changed, unchanged, only_old: onlyOld, only_new: onlyNew }));
   else out(`diff: ${changed} changed, ${unchanged} unchanged, ${onlyOld} only in ${oldFile}, ${onlyNew} only in ${newFile}`);
-  return flags.exitCode && changed + onlyOld + onlyNew > 0 ? 1 : 0;
+  return flags.exitCode && changed + onlyOld + onlyNew > 0 ? EXIT.DIFFERS : EXIT.OK;
 }
