@@ -10,6 +10,7 @@
  */
 import type http from 'node:http';
 import type net from 'node:net';
+import { clientKey } from '../model/ip.js';
 
 /**
  * HelperLimits (all optional in {@link resolveLimits}; units in the names).
@@ -105,7 +106,8 @@ export class ConnectionGate {
   }
 
   private admit(socket: net.Socket): void {
-    const client = socket.remoteAddress ?? '?';
+    // An IPv6 client is its /64: one site can use any address in it (model/ip.ts clientKey).
+    const client = clientKey(socket.remoteAddress ?? '?');
     const state: ConnState = { client, busy: 0, rejected: false };
     if ((this.perClient.get(client) ?? 0) >= this.limits.maxConnectionsPerClient && !this.evictIdle(client)) state.rejected = true;
     if (!state.rejected && this.conns.size >= this.limits.maxConnections && !this.evictIdle(null)) state.rejected = true;

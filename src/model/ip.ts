@@ -76,6 +76,23 @@ export function parseIp(ip: string): ParsedIp | null {
   return ipaddr.IPv4.parse(ip);
 }
 
+/**
+ * clientKey names the client a server counts `ip` (a socket's remoteAddress) as: an IPv4 address
+ * as is (also when written IPv4-mapped, `::ffff:a.b.c.d`), an IPv6 address as its /64 (`2001:db8:1:2::/64`),
+ * because one end site normally gets a whole /64 and can use any address in it (RFC 6177 section 2;
+ * RFC 4291 section 2.5.1: 64-bit interface identifiers), so per-address caps would not bound it.
+ * Anything that is not an IP address is returned unchanged. Never throws.
+ */
+export function clientKey(ip: string): string {
+  const addr = parseIp(ip);
+  if (addr === null) return ip;
+  if (addr.kind() === 'ipv4') return addr.toString();
+  const v6 = addr as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+  const parts = v6.parts.slice(0, 4).concat([0, 0, 0, 0]);
+  return `${new ipaddr.IPv6(parts).toString()}/64`;
+}
+
 /** The IPv4 address in bytes `b` of a 16-byte IPv6 address. */
 function v4At(bytes: number[], b: [number, number, number, number]): ipaddr.IPv4 {
   return new ipaddr.IPv4(b.map((i) => bytes[i] ?? 0));

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { embeddedIpv4, isBogon, isIpLiteral, isLoopback, isUnspecified, knownSinkhole, neverDial, parseIp } from '../../../src/model/ip.js';
+import { embeddedIpv4, isBogon, isIpLiteral, isLoopback, isUnspecified, knownSinkhole, neverDial, parseIp, clientKey } from '../../../src/model/ip.js';
 import * as classifyBogon from '../../../src/classify/bogon.js';
 
 describe('isBogon', () => {
@@ -72,5 +72,16 @@ describe('isLoopback and the rest', () => {
     expect(isIpLiteral('[::1]')).toBe(true);
     expect(isIpLiteral('1.2.3.4')).toBe(true);
     expect(isIpLiteral('example.com')).toBe(false);
+  });
+});
+
+describe('clientKey', () => {
+  it('counts an IPv4 client by its address and an IPv6 client by its /64', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe(clientKey('2001:db8:1:2::1'));
+    expect(clientKey('2001:db8:1:3::1')).not.toBe(clientKey('2001:db8:1:2::1'));
+    expect(clientKey('not an address')).toBe('not an address');
   });
 });
