@@ -2,7 +2,7 @@
  * A censor that silently drops DNS queries for some names must not make other names look blocked.
  * getaddrinfo runs on libuv's thread pool: lookups of dropped names hold threads well past our
  * DNS timeout, and with the default 4 threads healthy names queued behind them timed out too
- * (false "DNS tampering"). The CLI sizes the pool for concurrent lookups (bin/censorprobe.js), and
+ * (false "DNS tampering"). The CLI sizes the pool for concurrent lookups (src/cli/launch.ts), and
  * exits once the report is complete even while such lookups are still pending.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
