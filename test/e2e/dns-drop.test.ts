@@ -57,7 +57,10 @@ describe('DNS dropped for some names', () => {
         expect({ input: rec.input, verdict: rec.verdict.blocking, accessible: rec.verdict.accessible }).toEqual({ input: rec.input, verdict: null, accessible: true });
       }
     }
-    // glibc retries a dropped query for ~10 s; the CLI must not wait for those threads.
-    expect(elapsed).toBeLessThan(15_000);
+    // The run ends promptly: two waves of 2 s DNS timeouts plus start-up and the controls take ~5 s;
+    // the bound leaves room for a busy machine. (The mechanism that keeps dropped lookups from
+    // holding the exit, RES_OPTIONS in the re-run child's environment, is checked exactly in
+    // test/e2e/launch.test.ts; glibc's default retries would hold each for ~10 s.)
+    expect(elapsed).toBeLessThan(30_000);
   });
 });
