@@ -15,7 +15,7 @@ import type { BaselineRound } from '../model/index.js';
 import { DEFAULT_BASELINE_TIMEOUT_MS } from '../outage/index.js';
 import { createOutageGate } from './outage-gate.js';
 import { internalErrorRecord } from './internal-error.js';
-import { createStartGate } from './rate-limit.js';
+import { createStartGate, type StartGateOptions } from './rate-limit.js';
 
 /** Progress events of a run. */
 export type RunEvent =
@@ -43,6 +43,12 @@ export interface RunSummary {
   errors: number;
 }
 
+/**
+ * Measures one target and returns its line: {@link measureTarget}'s shape. Network failures are
+ * observations in the line; a throw is a bug (the runner writes an internal-error line instead).
+ */
+export type MeasureFn = (target: Target, config: RunConfig, context: RunContext, signal?: AbortSignal) => Promise<ReportRecord>;
+
 /** Options of {@link runTargets}. */
 export interface RunTargetsOptions {
   config: RunConfig;
@@ -55,6 +61,10 @@ export interface RunTargetsOptions {
   skipped?: number;
   /** The probe's own addresses, scrubbed from every line; default: this host's interface addresses. */
   probeAddresses?: string[];
+  /** Measures one target; default {@link measureTarget} (tests inject a fake: no network). */
+  measure?: MeasureFn;
+  /** Clock and sleep of the `config.rateLimit` start gate (createStartGate's `now`, ms, and `sleep`); default: the real ones. */
+  startGateClock?: Pick<StartGateOptions, 'now' | 'sleep'>;
 }
 
 /**
@@ -70,8 +80,14 @@ export function localAddresses(): string[] {
 }
 
 /**
- * Measures every target. Interrupted measurements are dropped (never half-written), so a resumed
- * run measures them again.
+ * Measures every target with at most `config.concurrency` measurements in flight (targets start in
+ * input order; with `config.rateLimit`, each start first waits for its slot). Each line is written
+ * when its target finishes, so lines come in completion order (`measured` events carry the input
+ * index); the outage gate may hold a failing streak back until its next baseline round. A
+ * measurement that throws (a bug) gives its target an internal-error line and an `error` event,
+ * and the others go on. After `signal` aborts no target starts, and measurements in flight are
+ * dropped (never half-written), so a resumed run measures them again. Rejects when the sink does
+ * (e.g. a report write error).
  */
 export async function runTargets(targets: readonly Target[], opts: RunTargetsOptions): Promise<RunSummary> {
   const total = targets.length;
@@ -104,7 +120,8 @@ export async function runTargets(targets: readonly Target[], opts: RunTargetsOpt
   };
   const probeAddresses = opts.probeAddresses ?? localAddresses();
   let next = 0;
-  const startGate = opts.config.rateLimit !== undefined ? createStartGate({ perSecond: opts.config.rateLimit }) : null;
+  const startGate = opts.config.rateLimit !== undefined ? createStartGate({ perSecond: opts.config.rateLimit, ...opts.startGateClock }) : null;
+  const measure = opts.measure ?? measureTarget;
   const worker = async (): Promise<void> => {
     while (next < total && !opts.signal?.aborted) {
       const index = next++;
@@ -114,7 +131,7 @@ export async function runTargets(targets: readonly Target[], opts: RunTargetsOpt
       let measured: ReportRecord;
       const startedAt = new Date();
       try {
-        measured = await measureTarget(target, opts.config, opts.context, opts.signal);
+        measured = await measure(target, opts.config, opts.context, opts.signal);
       } catch (err) {
         // Network failures are observations, so this is a bug: the target gets a line that
         // records it (never a lost line), and the run goes on with the other targets.

@@ -161,21 +161,19 @@ describe('interruption', () => {
     const urls = Array.from({ length: 24 }, (_, i) => `https://site${i}.example.org/`);
     const args = ['run', '--resolver', 'udp://127.0.0.2', '--dns-timeout', '1500', '--no-doh-default', '-c', '4', '-o', out, ...urls];
     const child = ns.spawn(args);
-    let stdout = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    // Wait for the first finished targets, then interrupt in the middle of the next batch.
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    // Interrupt as soon as the fourth line is written: every worker then measures its next target
+    // (each takes the 1.5 s DNS timeout), so the interruption lands in the middle of the next batch.
     await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (/\[\s*4\/24\]/.test(stdout)) {
-          clearInterval(t);
-          setTimeout(resolve, 700);
-        }
-      }, 50);
+      let stdout = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/\[\s*4\/24\]/.test(stdout)) resolve();
+      });
+      child.on('exit', () => resolve()); // ended early: the exit code below says how
     });
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const code = await exited;
     expect(code).toBe(130);
     const text = readFileSync(out, 'utf8');
     expect(text.endsWith('\n')).toBe(true);

@@ -2,7 +2,7 @@
  * A censor that silently drops DNS queries for some names must not make other names look blocked.
  * getaddrinfo runs on libuv's thread pool: lookups of dropped names hold threads well past our
  * DNS timeout, and with the default 4 threads healthy names queued behind them timed out too
- * (false "DNS tampering"). The CLI sizes the pool for concurrent lookups (bin/censorprobe.js), and
+ * (false "DNS tampering"). The CLI sizes the pool for concurrent lookups (src/cli/launch.ts), and
  * exits once the report is complete even while such lookups are still pending.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +57,10 @@ describe('DNS dropped for some names', () => {
         expect({ input: rec.input, verdict: rec.verdict.blocking, accessible: rec.verdict.accessible }).toEqual({ input: rec.input, verdict: null, accessible: true });
       }
     }
-    // glibc retries a dropped query for ~10 s; the CLI must not wait for those threads.
-    expect(elapsed).toBeLessThan(15_000);
+    // The run ends promptly: two waves of 2 s DNS timeouts plus start-up and the controls take ~5 s;
+    // the bound leaves room for a busy machine. (The mechanism that keeps dropped lookups from
+    // holding the exit, RES_OPTIONS in the re-run child's environment, is checked exactly in
+    // test/e2e/launch.test.ts; glibc's default retries would hold each for ~10 s.)
+    expect(elapsed).toBeLessThan(30_000);
   });
 });

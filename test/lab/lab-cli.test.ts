@@ -20,6 +20,20 @@ function cli(args: string[], opts: { cwd?: string; asNobody?: boolean; env?: Nod
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** True once a `censorprobe run` process runs in the probe namespace of the lab whose names contain `tag`. */
+function probeRunning(tag: string): boolean {
+  const ns = listLabNamespaces().find((n) => n.startsWith('cpp-') && n.includes(tag));
+  if (ns === undefined) return false;
+  const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter((p) => p !== '');
+  return pids.some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('run');
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
 function worldDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'cp-labcli-'));
   spawnSync('chmod', ['777', d]);
@@ -88,15 +102,16 @@ describe('censorprobe lab run', () => {
     expect(r.stderr).toMatch(/^censorprobe lab: the lab needs root or unprivileged user namespaces, and `unshare -rnm` failed here \('unshare' \(util-linux\) is not installed\): run it with sudo/);
   });
 
-  it('SIGTERM stops the lab: exit code 143 and no namespace of the run is left', async () => {
+  it('SIGTERM stops the lab: exit code 143 and no namespace of the run is left', { timeout: 150_000 }, async () => {
     const child = spawn(process.execPath, [CLI, 'lab', 'run', 'ownTlsBlackholeOnSNI', '-o', join(worldDir(), 'x.jsonl'), '--', '--tls-timeout', '30000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const tag = `-${child.pid!.toString(36)}-`;
-    const deadline = Date.now() + 15_000;
-    while (!listLabNamespaces().some((n) => n.includes(tag)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(listLabNamespaces().some((n) => n.includes(tag))).toBe(true);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Stop it mid-measurement: once the probe runs in the lab's probe namespace (it then waits up to
+    // 30 s on the blackholed handshake). An event, polled, with a deadline generous for a busy machine.
+    const deadline = Date.now() + 90_000;
+    while (!probeRunning(tag) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    expect(probeRunning(tag), out).toBe(true);
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(143); // EXIT.SIGTERM

@@ -36,6 +36,23 @@ describe('README and CI', () => {
   });
 });
 
+describe('the command (bin/censorprobe.js)', () => {
+  it('is a type-checked call of src/cli/launch.ts (run from dist/), nothing else', () => {
+    const bin = read('bin/censorprobe.js');
+    expect(bin).toMatch(/^#!\/usr\/bin\/env node\n\/\/ @ts-check\n/);
+    const code = bin.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('//') && !l.startsWith('#!'));
+    expect(code).toEqual(["import { launch } from '#cli/launch';", 'await launch(import.meta.url);']);
+    // Node takes `default` (the build); tsc takes `types` (the source), so the check needs no build.
+    const pkg = JSON.parse(read('package.json')) as { bin: unknown; imports: Record<string, unknown>; files: string[] };
+    expect(pkg.bin).toEqual({ censorprobe: 'bin/censorprobe.js' });
+    expect(pkg.imports['#cli/launch']).toEqual({ types: './src/cli/launch.ts', default: './dist/cli/launch.js' });
+    expect(pkg.files).toEqual(expect.arrayContaining(['bin', 'dist']));
+    const tsconfig = JSON.parse(read('tsconfig.json')) as { include: string[]; compilerOptions: { allowJs?: boolean } };
+    expect(tsconfig.include).toContain('bin/censorprobe.js');
+    expect(tsconfig.compilerOptions.allowJs).toBe(true);
+  });
+});
+
 /** Which src/ folders each folder may import (style.md section 4, with src/lab and src/ooni added). */
 const ALLOWED: Record<string, string[]> = {
   model: [],

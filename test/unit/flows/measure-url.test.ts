@@ -238,10 +238,10 @@ describe('measureUrl', () => {
   });
 
   it('with an aborted signal: reports interrupted instead of throwing', async () => {
-    const silent = await startTcpServer(() => undefined);
-    running.push(silent);
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 100);
+    // Aborted while the request waits for its answer: when the (silent) server receives it.
+    const silent = await startTcpServer((s) => s.once('data', () => ac.abort()));
+    running.push(silent);
     const m = await measureUrl(`http://127.0.0.1:${silent.port}/`, flowOptions(1, { signal: ac.signal }));
     expect(m.hops[0]).toMatchObject({ failure: 'interrupted', failed_operation: 'http_round_trip' });
   });

@@ -103,7 +103,9 @@ describe('paired transfers on loopback', () => {
       pairs: 5,
       seed: 7,
       maxBytes: 262_144,
-      timeoutMs: 1000,
+      // A 2 s window (the policed target needs 4.4 s for its 256 KiB, so it is always cut): long
+      // enough that a busy machine's stalls, which the policer makes up for, barely move the rate.
+      timeoutMs: 2000,
       gapMs: 0,
     });
     expect(result.order).toHaveLength(10);
@@ -123,7 +125,7 @@ describe('paired transfers on loopback', () => {
     const d = decideThrottling({ transfers: result.transfers, controlGoodputBps: null });
     expect(d.outcome).toBe('throttled_severe');
     expect(d.p_value).toBeLessThanOrEqual(0.01);
-  }, 30_000);
+  }, 60_000);
   it('records a refused connection as a failed transfer without throwing', async () => {
     const r = await run({
       specs: {
@@ -144,9 +146,12 @@ describe('paired transfers on loopback', () => {
   it('stops starting transfers when the budget is spent', async () => {
     const url = `http://127.0.0.1:${policedPort}/x/reference-stream?bytes=1000000`;
     const spec = { ip: '127.0.0.1', port: policedPort, tls: false, sni: null, noVerify: false, url, host: 'slow.test' };
-    const raw = await runPairedTransfers({ order: ['target', 'target', 'target', 'target'], specs: { target: spec }, maxBytes: 1_000_000, timeoutMs: 1000, windowMs: 1000, gapMs: 0, budgetMs: 1500 });
-    expect(raw.length).toBe(2); // the second starts at ~1 s, inside the budget; the third would start after it
-  }, 20_000);
+    // Each transfer is cut by its 1 s window (the policed stream would take 16 s), then a 3 s pause:
+    // the second starts at ~4 s, inside the 5.5 s budget (1.5 s to spare), the third would start at
+    // ~8 s, after it (2.5 s to spare), so a busy machine's late timers cannot change the count.
+    const raw = await runPairedTransfers({ order: ['target', 'target', 'target', 'target'], specs: { target: spec }, maxBytes: 1_000_000, timeoutMs: 1000, windowMs: 1000, gapMs: 3000, budgetMs: 5500 });
+    expect(raw.length).toBe(2);
+  }, 30_000);
   it("serves the helper's reference stream over TLS on the same port, any SNI, with wire bytes and a time-window goodput", async () => {
     const url = `https://example.org/x/reference-stream?bytes=200000`;
     const spec = { ip: '127.0.0.1', port: helperPort, tls: true, sni: 'twitter.com', noVerify: true, url, host: 'example.org' };

@@ -1,16 +1,18 @@
 /**
  * Child process for the writer's interruption test: appends report lines in a loop (4 concurrent
- * loops, line sizes 0.3-12 KB) until killed. Usage: `node --import tsx write-loop.ts FILE MODE`
+ * loops, line sizes 0.3-12 KB) until killed. Usage: `node --import tsx write-loop.ts FILE MODE READY`
  * where MODE is `graceful` (a SIGINT handler awaits `close()` then exits 0, as the CLI does) or
  * `abrupt` (default SIGINT disposition: the process dies wherever it is). Prints `ready` on stdout
- * after the first line is written.
+ * once READY lines are written (the loops go on writing), so the test interrupts a file that
+ * already holds that many whole lines, whatever the machine's speed.
  */
 import { createReportWriter } from '../../../../src/report/writer.js';
 import { fullRecord } from './full-record.js';
 
-const [file, mode] = process.argv.slice(2);
-if (file === undefined || (mode !== 'graceful' && mode !== 'abrupt')) {
-  process.stderr.write('usage: write-loop.ts FILE graceful|abrupt\n');
+const [file, mode, ready] = process.argv.slice(2);
+const readyAfter = Number(ready);
+if (file === undefined || (mode !== 'graceful' && mode !== 'abrupt') || !(readyAfter >= 1)) {
+  process.stderr.write('usage: write-loop.ts FILE graceful|abrupt READY\n');
   process.exit(2);
 }
 
@@ -24,6 +26,7 @@ if (mode === 'graceful') {
 }
 
 let counter = 0;
+let written = 0;
 let announced = false;
 async function loop(worker: number): Promise<void> {
   while (!stopping) {
@@ -36,7 +39,8 @@ async function loop(worker: number): Promise<void> {
     } catch {
       return; // closed by the SIGINT handler
     }
-    if (!announced) {
+    written++;
+    if (!announced && written >= readyAfter) {
       announced = true;
       process.stdout.write('ready\n');
     }
