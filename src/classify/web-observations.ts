@@ -157,23 +157,28 @@ export function ingestObservations(
   return c;
 }
 
+/** The DNS-lookup observation of query `q` with `failure` ('' for a success), without addresses. */
+function dnsObservation(q: Observations['queries'][number], failure: string): WebObservation {
+  return {
+    type: WebObservationType.DnsLookup,
+    failure,
+    transactionId: q.transaction_id,
+    depth: tagDepth(q.tags, q.depth),
+    fetchBody: undefined,
+    taggedClassic: q.tags.includes('classic'),
+    dnsTransactionId: q.transaction_id,
+    dnsDomain: q.hostname,
+    dnsLookupFailure: failure,
+    dnsQueryType: q.query_type,
+    dnsEngine: q.engine,
+  };
+}
+
 /** DNS failures, then successes (OONI ingests them in this order). */
 function ingestDns(c: WebObservationsContainer, obs: Observations): void {
   for (const q of obs.queries) {
     if (q.failure === null) continue;
-    c.dnsLookupFailures.push({
-      type: WebObservationType.DnsLookup,
-      failure: q.failure,
-      transactionId: q.transaction_id,
-      depth: tagDepth(q.tags, q.depth),
-      fetchBody: undefined,
-      taggedClassic: q.tags.includes('classic'),
-      dnsTransactionId: q.transaction_id,
-      dnsDomain: q.hostname,
-      dnsLookupFailure: q.failure,
-      dnsQueryType: q.query_type,
-      dnsEngine: q.engine,
-    });
+    c.dnsLookupFailures.push(dnsObservation(q, q.failure));
   }
   for (const q of obs.queries) {
     if (q.failure !== null) continue;
@@ -183,22 +188,7 @@ function ingestDns(c: WebObservationsContainer, obs: Observations): void {
       if (a.answer_type === 'AAAA' && a.ipv6) addrs.add(a.ipv6);
     }
     for (const ip of addrs) {
-      const o: WebObservation = {
-        type: WebObservationType.DnsLookup,
-        failure: '',
-        transactionId: q.transaction_id,
-        depth: tagDepth(q.tags, q.depth),
-        fetchBody: undefined,
-        taggedClassic: q.tags.includes('classic'),
-        dnsTransactionId: q.transaction_id,
-        dnsDomain: q.hostname,
-        dnsLookupFailure: '',
-        dnsQueryType: q.query_type,
-        dnsEngine: q.engine,
-        dnsResolvedAddrs: addrs,
-        ipAddress: ip,
-        ipAddressBogon: isBogon(ip),
-      };
+      const o: WebObservation = { ...dnsObservation(q, ''), dnsResolvedAddrs: addrs, ipAddress: ip, ipAddressBogon: isBogon(ip) };
       c.dnsLookupSuccesses.push(o);
       if (!c.knownIpAddresses.has(ip)) c.knownIpAddresses.set(ip, o);
     }
