@@ -23,6 +23,7 @@ import { isLoopback, neverDial } from '../model/ip.js';
 import { createChainCookies, type ChainCookies } from './cookies.js';
 import { refreshRedirect, type RedirectKind } from './refresh.js';
 import { altSvcHttp3, untestedHttp3 } from './variants.js';
+import { recordHttpsRecords, startHttpsRecords } from './https-records.js';
 import { harmlessNameFor, FIRST_CONNECTION_TRANSACTION_ID, FIRST_DNS_TRANSACTION_ID, REDIRECT_STATUS_CODES, SNI_PROBE_FAILURES } from './defaults.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
@@ -58,6 +59,12 @@ export type ResolverSpec = { kind: 'system' } | { kind: 'udp'; ip: string; port:
  *   example.org). Recorded as an extra tcp_connect + tls_handshakes pair tagged `sni_probe` and
  *   `depth=N` (not `classic`, not `fetch_body`: the OONI analysis ignores it); the connect and TLS
  *   timeouts apply; never used to fetch. Skipped for IP-literal hosts (no SNI to compare).
+ * - `httpsRecords` (optional, default false): also ask each hop host's DNS HTTPS record (type 65),
+ *   beside its A/AAAA lookup and within the same `dnsMs`, through the flow's resolver (UDP or DoH;
+ *   for `system`, UDP to the first nameserver of resolv.conf): `observations.x_https_records`, and
+ *   `ech` / `h3` it advertises in `x_untested_variants` (src/flows/https-records.ts). Never changes
+ *   a hop's outcome; awaited after the hop, so it adds no time unless the hop ends first.
+ * - `readResolvConf` (optional, `httpsRecords` with the system resolver): the resolv.conf reader (tests).
  * - `sniProbeFirst` (optional, default false): run that harmless-SNI handshake BEFORE the target's
  *   (the target's TCP connect runs alongside it; its ClientHello waits), on every https hop, so that a censor that keeps resetting an address for a while after a
  *   trigger (residual blocking) cannot make SNI filtering look like IP-level blocking
@@ -81,6 +88,8 @@ export interface FlowOptions {
   sniProbeServerName?: string | null;
   requestHeaders?: Record<string, string>;
   sniProbeFirst?: boolean;
+  httpsRecords?: boolean;
+  readResolvConf?: () => Promise<string>;
 }
 
 /**
@@ -146,8 +155,9 @@ export interface UrlMeasurement {
  * has depth+1 and Referer = the previous URL. A `Refresh` header or an HTML meta refresh naming
  * another URL is followed the same way, within the same limit (src/flows/refresh.ts). Cookies set
  * by any hop are sent to the later hops as a browser does (src/flows/cookies.ts). Bogon addresses
- * are never dialled (`observations.x_not_dialled`); an `Alt-Svc` advertising HTTP/3 is recorded
- * in `observations.x_untested_variants`; each followed redirect in `observations.x_redirects`.
+ * are never dialled (`observations.x_not_dialled`); an `Alt-Svc` advertising HTTP/3, and with
+ * `httpsRecords` a DNS HTTPS record advertising ECH or HTTP/3, is recorded in
+ * `observations.x_untested_variants`; each followed redirect in `observations.x_redirects`.
  * Transaction ids: DNS lookups 10001+, endpoint flows 40001+ (OONI `idgenerator.go`). Tags:
  * `classic` on every query and endpoint of our (single, primary) resolver, `depth=N`, and
  * `fetch_body=true` on every endpoint flow (all of them are candidates to fetch, as in OONI; the
@@ -170,7 +180,9 @@ export async function measureUrl(url: string, opts: FlowOptions): Promise<UrlMea
   let current = stripHash(first);
   let referer: string | undefined;
   for (let depth = 0; ; depth++) {
+    const httpsRecords = opts.httpsRecords === true ? startHttpsRecords(state.observations, current, depth, opts) : null;
     const hop = await measureHop(state, current, depth, referer);
+    if (httpsRecords !== null) recordHttpsRecords(state.observations, await httpsRecords, current);
     hops.push(hop);
     if (hop.location !== null && hop.redirect_kind !== null) {
       (state.observations.x_redirects ??= []).push({ depth, from: current, to: hop.location, kind: hop.redirect_kind });

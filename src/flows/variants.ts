@@ -1,14 +1,14 @@
 /**
  * Protocol variants a site advertises that the probe does not test: HTTP/3 (an `h3` or `h3-NN`
  * entry in an `Alt-Svc` response header, RFC 7838 and RFC 9114 section 3.1.1) and Encrypted
- * Client Hello (an `ech` parameter in a DNS HTTPS record, RFC 9460; the flow records it only if it
- * sees such a record). A censor may block such a variant while the tested path works, so the report
+ * Client Hello (an `ech` parameter in a DNS HTTPS record, RFC 9460; that record is read by
+ * https-records.ts, which also lists an `h3` in its alpn). A censor may block such a variant while the tested path works, so the report
  * says they were not tested (docs/measurement-model.md, "Untested protocol variants").
  */
 import type { UntestedVariant } from '../model/observations.js';
 
 /** Cap on the advertisement text kept in the report, characters. */
-const MAX_EVIDENCE_CHARS = 200;
+export const MAX_EVIDENCE_CHARS = 200;
 
 /**
  * altSvcHttp3: the `Alt-Svc` header value of `headers` when it advertises HTTP/3 (`h3` or a draft

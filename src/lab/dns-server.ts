@@ -1,7 +1,8 @@
 /**
  * dns-server: the lab's UDP/53 resolvers (dns-packet), with docs/lab.md semantics: a missing
  * name is NXDOMAIN; A queries get the table's A records with TTL 3600; AAAA gets the table's AAAA
- * records (none in the standard world, so an empty NOERROR); a CNAME is answered as a real chain
+ * records (none in the standard world, so an empty NOERROR); HTTPS (type 65) gets the table's
+ * `https` records (none in the standard world); a CNAME is answered as a real chain
  * (the CNAME records, then the final name's records, {@link chainAnswers}); a query
  * with no question, several questions or a class other than IN gets REFUSED;
  * `whoami.v4.powerdns.org` answers the querier's own address. DNS censor rules (scenario `dns`
@@ -14,6 +15,7 @@ import type { Answer, Packet } from 'dns-packet';
 import type { DnsRule } from './scenario.js';
 import type { DnsTable } from './world-hosts.js';
 import { hostileDnsReply } from './hostile.js';
+import { encodeHttpsRdata } from './https-record.js';
 
 /** TTL of every answer record, seconds (docs/lab.md). */
 export const DNS_TTL_S = 3600;
@@ -127,14 +129,17 @@ export function answerQuery(raw: Buffer, from: string, opts: DnsServerOptions): 
   return reply(query, RCODE_NOERROR, chainAnswers(opts.table, q.name, q.type));
 }
 
+/** dns-packet's name of the HTTPS record type (65), which it does not know. */
+const HTTPS_QTYPE = 'UNKNOWN_65';
+
 /** Longest CNAME chain the lab resolvers follow (a loop or a longer chain stops there). */
 export const MAX_CNAME_HOPS = 8;
 
 /**
  * chainAnswers: the answer section for `qname`/`qtype` as a recursive resolver sends it: each
  * CNAME of the chain (owner = the alias), then the records of the type asked for under the final
- * name (RFC 1034 section 4.3.2; glibc checks the owners of the chain and drops answers whose owner
- * is not the name it followed). A record with both a `cname` and addresses (older scenario files)
+ * name, A, AAAA or HTTPS (RFC 1034 section 4.3.2; glibc checks the owners of the chain and drops
+ * answers whose owner is not the name it followed). A record with both a `cname` and addresses (older scenario files)
  * answers those addresses under the CNAME target when the target has no entry of its own. Pure.
  */
 export function chainAnswers(table: DnsTable, qname: string, qtype: string): Answer[] {
@@ -153,6 +158,8 @@ export function chainAnswers(table: DnsTable, qname: string, qtype: string): Ans
   if (record?.cname === undefined) {
     if (qtype === 'A') for (const data of record?.a ?? []) answers.push({ name: owner, ttl: DNS_TTL_S, class: 'IN', type: 'A', data });
     if (qtype === 'AAAA') for (const data of record?.aaaa ?? []) answers.push({ name: owner, ttl: DNS_TTL_S, class: 'IN', type: 'AAAA', data });
+    // HTTPS (type 65): dns-packet names it UNKNOWN_65 and writes raw RDATA (https-record.ts).
+    if (qtype === HTTPS_QTYPE) for (const spec of record?.https ?? []) answers.push({ name: owner, ttl: DNS_TTL_S, class: 'IN', type: HTTPS_QTYPE, data: encodeHttpsRdata(spec) } as unknown as Answer);
   }
   return answers;
 }

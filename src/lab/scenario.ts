@@ -207,6 +207,19 @@ const dpiActionObject = (type: string, param: string | null, minimum: number) =>
     required: param === null ? ['type'] : ['type', param],
     properties: { type: { const: type }, ...(param === null ? {} : { [param]: { type: 'integer', minimum } }) },
   }) as const;
+/** An HTTPS record (src/lab/https-record.ts HttpsRecordSpec): what the encoder accepts. */
+const httpsRecord = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['priority', 'target'],
+  properties: {
+    priority: { type: 'integer', minimum: 0, maximum: 65535 },
+    target: { type: 'string', pattern: '^(\\.|([A-Za-z0-9_-]{1,63}\\.)*[A-Za-z0-9_-]{1,63}\\.?)$', maxLength: 253 },
+    alpn: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'string', pattern: '^[!-~]{1,255}$' } },
+    port,
+    ech: { type: 'string', minLength: 4, pattern: '^[A-Za-z0-9+/]+={0,2}$' },
+  },
+} as const;
 const dnsRecord = {
   type: 'object',
   additionalProperties: false,
@@ -214,6 +227,7 @@ const dnsRecord = {
     a: { type: 'array', items: ipv4 },
     aaaa: { type: 'array', items: { type: 'string' } },
     cname: { type: 'string', minLength: 1 },
+    https: { type: 'array', maxItems: 16, items: httpsRecord },
   },
 } as const;
 const dnsChanges = { type: 'object', additionalProperties: { anyOf: [{ type: 'null' }, dnsRecord] } } as const;

@@ -1,3 +1,5 @@
+import type { HttpsRecordSpec } from './https-record.js';
+
 /**
  * world-hosts: the lab's address plan and its starting DNS database, from docs/lab.md
  * and 13 (the same public IPs as OONI's netemx simulation, so ASN and bogon logic see real-looking
@@ -18,6 +20,11 @@ export interface DnsRecord {
    * chainAnswers); `a`/`aaaa` beside it are used only when the target has no entry. Optional.
    */
   cname?: string;
+  /**
+   * HTTPS records (type 65, RFC 9460) of the name, e.g. `[{priority: 1, target: '.', alpn: ['h2', 'h3'],
+   * ech: '<base64>'}]` (src/lab/https-record.ts). Optional; default none (an empty NOERROR).
+   */
+  https?: HttpsRecordSpec[];
 }
 
 /** DnsTable maps a lower-case name (no trailing dot) to its record. A missing name is NXDOMAIN. */

@@ -8,7 +8,7 @@ import type { Observations } from './observations.js';
 import type { ThrottlingRecord, VantageRecord } from './throttling.js';
 
 /** Version of the report line format; bump the major on breaking changes. See `schema/report-line.schema.json`. */
-export const SCHEMA_VERSION = '1.3.0';
+export const SCHEMA_VERSION = '1.4.0';
 
 /** A target to measure, after normalisation (targets/). */
 export interface Target {

@@ -191,6 +191,12 @@ export interface Observations {
   x_not_dialled?: NotDialled[];
   /** Protocol variants the site advertised that the probe did not test; absent when none. */
   x_untested_variants?: UntestedVariant[];
+  /**
+   * The DNS HTTPS (type 65) query of each hop host, asked beside A/AAAA (since schema 1.4.0; absent
+   * when the flow did not ask). Kept apart from `queries`: the DNS comparison never uses it
+   * (docs/measurement-model.md, "Untested protocol variants").
+   */
+  x_https_records?: HttpsRecordsObservation[];
   /** How each followed redirect hop was reached (depth of the hop it came FROM); absent when none. */
   x_redirects?: RedirectRecord[];
 }
@@ -213,6 +219,44 @@ export interface UntestedVariant {
   url: string;
   source: 'alt-svc' | 'https-rr';
   advertised: string;
+}
+
+/**
+ * One HTTPS resource record (RFC 9460), as the report keeps it: `priority` (0 = AliasMode),
+ * `target` (TargetName, `.` = the owner itself), `alpn` ids (at most 8), `ech` (an `ech`
+ * SvcParam is present, draft-ietf-tls-svcb-ech) with `ech_bytes` its length in bytes, and `port`
+ * when the record has one.
+ */
+export interface HttpsRecord {
+  priority: number;
+  target: string;
+  alpn: string[];
+  ech: boolean;
+  ech_bytes?: number;
+  port?: number;
+}
+
+/**
+ * One HTTPS (type 65) query of a hop host (`x_https_records[]`): which resolver was asked
+ * (`engine` `udp` with `IP:PORT` or `doh` with the URL; null when none could be, e.g. no
+ * nameserver in /etc/resolv.conf), the rcode, the failure (the DNS vocabulary: NOERROR without a
+ * record is `dns_no_answer`), the parsed `records` (at most 16, a CNAME chain in the answer
+ * followed), `malformed` (records that did not parse and were ignored, as a client ignores them),
+ * `raw_response` (the reply, when at most 4096 bytes), `t0`/`t` (seconds, like every observation).
+ */
+export interface HttpsRecordsObservation {
+  hostname: string;
+  depth: number;
+  engine: 'udp' | 'doh';
+  resolver_address: string | null;
+  rcode: number | null;
+  failure: Failure | null;
+  failure_detail: string | null;
+  records: HttpsRecord[];
+  malformed: number;
+  raw_response: BinaryData | null;
+  t0: number;
+  t: number;
 }
 
 /**

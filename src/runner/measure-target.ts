@@ -62,6 +62,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     onDepth0Addresses: (addrs) => startControl(addrs),
     sniProbeServerName: DEFAULT_SNI_PROBE_SERVER_NAME,
     sniProbeFirst: true, // residual blocking: the harmless name goes first (docs/throttling.md)
+    httpsRecords: true, // ECH / HTTP/3 advertised in DNS: listed as untested (docs/measurement-model.md)
     ...(signal ? { signal } : {}),
   });
   // If the flow ended before reporting depth-0 addresses (e.g. an invalid URL), start it now.

@@ -6,17 +6,18 @@
  * from), with its ASN. A well-known public resolver (Google, Cloudflare, Quad9, OpenDNS, ...)
  * means the ISP's resolver was not measured.
  */
-import { readFile } from 'node:fs/promises';
 import type { ResolverIdentity } from '../model/index.js';
 import type { ResolverSpec } from '../flows/index.js';
-import { createClock, dohLookup, systemLookup, udpLookup, type GetaddrinfoFn, type LookupResult } from '../net/index.js';
+import { createClock, dohLookup, parseResolvConf, readSystemResolvConf, systemLookup, udpLookup, type GetaddrinfoFn, type LookupResult } from '../net/index.js';
 import { parseIp } from '../model/ip.js';
+
+/** parseResolvConf moved to src/net/resolv-conf.ts (the flow's HTTPS-record query reads it too). */
+export { parseResolvConf };
 
 /** The whoami name asked (A record = the egress address of the resolver). */
 export const WHOAMI_NAME = 'whoami.akamai.net';
 /** Budget of the whoami lookup, ms: short, it runs once before the first target. */
 export const WHOAMI_TIMEOUT_MS = 2000;
-const MAX_NAMESERVERS = 8;
 
 /**
  * Anycast service addresses of well-known public resolvers, and their operators. Sources: the
@@ -48,21 +49,6 @@ const PUBLIC_RESOLVER_ASNS: ReadonlyMap<number, string> = new Map([
 export function publicResolverName(ip: string): string | null {
   const addr = parseIp(ip);
   return addr === null ? null : (PUBLIC_RESOLVER_ADDRESSES.get(addr.toString()) ?? null);
-}
-
-/**
- * parseResolvConf: the `nameserver` addresses of a resolv.conf text, in order, at most 8 (glibc
- * uses the first 3), without IPv6 zone ids; lines that are not valid addresses are skipped. Pure.
- */
-export function parseResolvConf(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\s*nameserver\s+(\S+)/.exec(line);
-    const ip = (m?.[1] ?? '').replace(/%.*$/, '');
-    if (parseIp(ip) !== null && !out.includes(ip)) out.push(ip);
-    if (out.length >= MAX_NAMESERVERS) break;
-  }
-  return out;
 }
 
 /** Options of {@link identifyResolver}. */
@@ -97,7 +83,7 @@ async function whoami(resolver: ResolverSpec, opts: IdentifyResolverOptions): Pr
  * (a failure string) with `ip` null and `asn` 0.
  */
 export async function identifyResolver(resolver: ResolverSpec, opts: IdentifyResolverOptions): Promise<ResolverIdentity> {
-  const readConf = opts.readResolvConf ?? (() => readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+  const readConf = opts.readResolvConf ?? readSystemResolvConf;
   const configured = resolver.kind === 'system' ? parseResolvConf(await readConf()) : resolver.kind === 'udp' ? [resolver.ip] : [resolver.url];
   const r = await whoami(resolver, opts).catch((e: unknown) => ({ addresses: [], failure: `unknown_failure: ${e instanceof Error ? e.message : String(e)}`, observations: [] }) as LookupResult);
   const ip = r.failure === null ? (r.addresses.find((a) => parseIp(a)?.kind() === 'ipv4') ?? r.addresses[0] ?? null) : null;

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { listScenarios, loadScenario, parseScenario, ScenarioError } from '../../src/lab/index.js';
 import { parseClientHello } from '../../src/lab/client-hello.js';
 import { answerQuery } from '../../src/lab/dns-server.js';
+import { decodeHttpsReply, encodeHttpsQuery } from '../../src/net/svcb.js';
 import { parseRequestHead } from '../../src/lab/http-head.js';
 import { applyDnsChanges, PAGES_DIR, planMiddlebox } from '../../src/lab/lab.js';
 import { renderRuleset } from '../../src/lab/nft-ruleset.js';
@@ -139,6 +140,14 @@ describe('scenario files', () => {
     expect(() => parseScenario(s, 'f.json')).toThrow(/^f\.json: \/censor\/0\/action /);
   });
 
+  it('accepts HTTPS records in a DNS table and rejects a malformed one', () => {
+    const scenario = (https: unknown) => ({ ...minimal(), world: { dns: { global: { 'www.example.com': { a: ['93.184.216.34'], https } } } } });
+    expect(() => parseScenario(scenario([{ priority: 1, target: '.', alpn: ['h2', 'h3'], ech: 'AEX+DQ==' }]), 'x.json')).not.toThrow();
+    expect(() => parseScenario(scenario([{ priority: 1, target: '.', alpn: [''] }]), 'x.json')).toThrow(ScenarioError);
+    expect(() => parseScenario(scenario([{ priority: 1, target: 'a..b' }]), 'x.json')).toThrow(ScenarioError);
+    expect(() => parseScenario(scenario([{ priority: 1, target: '.', ech: 'not base64!' }]), 'x.json')).toThrow(ScenarioError);
+  });
+
   it('requires forged addresses for a dns answer rule', () => {
     const s = minimal();
     s.censor = [{ kind: 'dns', name: 'www.example.com', action: 'answer' }];
@@ -200,6 +209,8 @@ describe('DNS answers (world.md section 2)', () => {
     'www.alias.test': { cname: 'edge.alias.test' },
     'edge.alias.test': { cname: 'www.example.com' },
     'loop.alias.test': { cname: 'loop.alias.test' },
+    'www.ech.test': { cname: 'edge.ech.test' },
+    'edge.ech.test': { a: ['93.184.216.34'], https: [{ priority: 1, target: '.', alpn: ['h2', 'h3'], ech: 'AEX+DQBBAQ==' }] },
   };
   const opts = { address: '130.192.3.21', table, probeAddress: '10.0.0.2', censor: [{ kind: 'dns' as const, name: 'bit.ly', action: 'nxdomain' as const }] };
   type Decoded = ReturnType<typeof dnsPacket.decode> & { rcode?: string };
@@ -237,6 +248,15 @@ describe('DNS answers (world.md section 2)', () => {
       ['edge.alias.test', 'CNAME', 'www.example.com'],
       ['www.example.com', 'A', '93.184.216.34'],
     ]);
+  });
+
+  it('answers HTTPS (type 65) from the https records, through the CNAME chain, in the probe parser\'s format', () => {
+    const raw = answerQuery(encodeHttpsQuery('www.ech.test', 11), '10.0.0.9', opts);
+    const r = decodeHttpsReply(raw as Buffer, 'www.ech.test');
+    expect(r).toMatchObject({ id: 11, rcode: 0, failure: null, malformed: 0 });
+    expect(r?.records).toEqual([{ priority: 1, target: '.', alpn: ['h2', 'h3'], port: null, echBytes: 7 }]);
+    expect(decodeHttpsReply(answerQuery(encodeHttpsQuery('www.example.com', 12), '10.0.0.9', opts) as Buffer, 'www.example.com')).toMatchObject({ rcode: 0, records: [], failure: 'dns_no_answer' });
+    expect(ask('edge.ech.test', 'A').answers).toHaveLength(1);
   });
 
   it('stops a CNAME loop', () => {

@@ -103,11 +103,11 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--continue-without-control', 'measure even when the --control helper cannot be reached (default: stop with exit code 3)')
     .option('--doh <url>', 'DoH resolver (https:// URL) for the DNS-only control when no --control is given (repeatable)', (v: string, prev: string[]) => [...prev, parseDohUrl(v)], [])
     .option('--no-doh-default', 'do not use the default DoH resolvers (no control at all without --control/--doh)')
-    .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
+    .addOption(new Option('--resolver <spec>', "the probe's resolver: 'system' (getaddrinfo; the DNS HTTPS record, which getaddrinfo cannot ask, goes to the first resolv.conf nameserver), 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
     .option('--ca-file <file>', 'also trust the CA certificates in FILE (PEM), e.g. a lab CA; verification is never disabled (repeatable)', collect, [])
     .option('-c, --concurrency <n>', 'targets measured at once', intOption('--concurrency', 1, 1024), 8)
     .option('--shard <i/n>', "measure only every N-th target starting at the I-th (round robin: N machines share a list); 'auto': a Kubernetes Indexed Job's JOB_COMPLETION_INDEX/JOB_COMPLETIONS", parseShard)
-    .option('--dns-timeout <ms>', 'DNS timeout in ms', intOption('--dns-timeout', 1, 600_000), DEFAULTS.dnsTimeoutMs)
+    .option('--dns-timeout <ms>', 'DNS timeout in ms (A/AAAA, and the HTTPS record asked beside them)', intOption('--dns-timeout', 1, 600_000), DEFAULTS.dnsTimeoutMs)
     .option('--connect-timeout <ms>', 'TCP connect timeout in ms', intOption('--connect-timeout', 1, 600_000), DEFAULTS.connectTimeoutMs)
     .option('--tls-timeout <ms>', 'TLS handshake timeout in ms', intOption('--tls-timeout', 1, 600_000), DEFAULTS.tlsTimeoutMs)
     .option('--http-timeout <ms>', 'HTTP round trip + body timeout in ms', intOption('--http-timeout', 1, 600_000), DEFAULTS.httpTimeoutMs)
@@ -346,7 +346,11 @@ function runNotes(identity: ResolverIdentity | undefined, untested: Set<string>)
   if (identity?.public_resolver != null) {
     notes.push(`Note: your resolver is ${identity.public_resolver}, a public resolver: your ISP's resolver was not measured. To measure it, run again with --resolver udp://IP (your ISP's resolver address).`);
   }
-  const h3 = [...untested].filter((k) => k.startsWith('http3 ')).length;
-  if (h3 > 0) notes.push(`Note: ${h3} site${h3 === 1 ? '' : 's'} advertise${h3 === 1 ? 's' : ''} HTTP/3 (Alt-Svc), which was not tested (observations.x_untested_variants).`);
+  const count = (variant: string): number => [...untested].filter((k) => k.startsWith(`${variant} `)).length;
+  const sites = (n: number): string => `${n} site${n === 1 ? '' : 's'} advertise${n === 1 ? 's' : ''}`;
+  const h3 = count('http3');
+  if (h3 > 0) notes.push(`Note: ${sites(h3)} HTTP/3 (Alt-Svc or DNS HTTPS record), which was not tested (observations.x_untested_variants).`);
+  const ech = count('ech');
+  if (ech > 0) notes.push(`Note: ${sites(ech)} Encrypted Client Hello (ECH, DNS HTTPS record), which was not tested (observations.x_untested_variants).`);
   return notes;
 }
