@@ -417,6 +417,22 @@ export class ScenarioError extends Error {
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validate = ajv.compile(SCENARIO_SCHEMA);
 
+/** Keywords that only say which `anyOf` alternative a value is not (null, a string form, another action type). */
+const ALTERNATIVE_KEYWORDS = new Set(['anyOf', 'oneOf', 'type', 'const', 'enum']);
+
+/**
+ * describeAjvErrors: the one error worth printing. Under `anyOf` (a DNS record or null, an action
+ * name or an action object) ajv lists one error per alternative, and the first is usually "must be
+ * null" at the record rather than the bad field inside it; so an error about a field's content
+ * (pattern, required, range...) is preferred, the deepest first, else the deepest of all.
+ */
+function describeAjvErrors(errors: ErrorObject[]): string {
+  const specific = errors.filter((e) => !ALTERNATIVE_KEYWORDS.has(e.keyword));
+  const pool = specific.length > 0 ? specific : errors.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
+  const deepest = pool.reduce<ErrorObject | undefined>((best, e) => (best === undefined || e.instancePath.length > best.instancePath.length ? e : best), undefined);
+  return deepest ? describeAjvError(deepest) : 'is invalid';
+}
+
 function describeAjvError(err: ErrorObject): string {
   const where = err.instancePath === '' ? '(root)' : err.instancePath;
   const extra =
@@ -441,8 +457,7 @@ function checkIp(value: string, where: string, origin: string): void {
  */
 export function parseScenario(data: unknown, origin = '<scenario>'): Scenario {
   if (!validate(data)) {
-    const first = validate.errors?.[0];
-    throw new ScenarioError(`${origin}: ${first ? describeAjvError(first) : 'is invalid'}`);
+    throw new ScenarioError(`${origin}: ${describeAjvErrors(validate.errors ?? [])}`);
   }
   const scenario = data as unknown as Scenario;
   try {

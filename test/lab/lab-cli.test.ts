@@ -5,11 +5,11 @@
  * root here (the suite runs as root); nothing leaves the lab's namespaces.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decideLabAccess, listLabNamespaces, listScenarios, USERNS_SETUP } from '../../src/lab/index.js';
+import { decideLabAccess, listLabNamespaces, listScenarios, SCENARIOS_DIR, USERNS_SETUP } from '../../src/lab/index.js';
 import { validateRecord } from '../../src/report/schema.js';
 import { CLI } from '../e2e/cli-path.js';
 
@@ -81,6 +81,26 @@ describe('censorprobe lab run', () => {
     expect(validateRecord(record)).toEqual({ ok: true });
     expect(record.verdict.blocking).toBe('tls');
     expect(record.verdict.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('exits 6 (EXIT.DIFFERS) when the verdict differs from the one the scenario expects, saying so', () => {
+    const dir = worldDir();
+    const scenario = JSON.parse(readFileSync(join(SCENARIOS_DIR, 'successWithHTTP.json'), 'utf8'));
+    scenario.name = 'successWithHTTPExpectingDns';
+    scenario.expected.verdict = { ...scenario.expected.verdict, blocking: 'dns', accessible: false, status: 'anomaly' };
+    writeFileSync(join(dir, 'wrong.json'), JSON.stringify(scenario));
+    const r = cli(['lab', 'run', join(dir, 'wrong.json')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stdout).toContain('Verdict: blocking null, accessible true, status ok');
+    expect(r.stdout).toContain('The scenario expects blocking dns, accessible false, status anomaly.');
+  });
+
+  it('prints the untested-variant notes after the verdict (a DNS HTTPS record with ECH)', () => {
+    const dir = worldDir();
+    const r = cli(['lab', 'run', join(SCENARIOS_DIR, 'variants', 'ownHttpsRecordEchAndH3.json')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Note: 1 site advertises Encrypted Client Hello \(ECH, DNS HTTPS record\), which was not tested/);
+    expect(r.stdout).toMatch(/Note: 1 site advertises HTTP\/3 \(Alt-Svc or DNS HTTPS record\), which was not tested/);
   });
 
   it('as an ordinary user (nobody) it runs through a user namespace, or says what is missing', () => {

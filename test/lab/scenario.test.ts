@@ -109,6 +109,12 @@ describe('scenario files', () => {
     expect(() => parseScenario(s, 'f.json')).toThrow(/^f\.json: \/censor\/0\/action /);
   });
 
+  it('names the bad field inside a DNS record (not the record\'s "must be null" alternative)', () => {
+    const s = minimal() as Record<string, unknown>;
+    s.world = { dns: { global: { 'www.example.com': { a: ['93.184.216.34'], https: [{ priority: 1, target: '.', alpn: ['h2', 'h\u001b3'] }] } } } };
+    expect(() => parseScenario(s, 'f.json')).toThrow(/^f\.json: \/world\/dns\/global\/www\.example\.com\/https\/0\/alpn\/1 /);
+  });
+
   it('rejects a missing expected key', () => {
     const s = minimal() as Record<string, unknown>;
     delete (s.expected as { verdict?: unknown }).verdict;

@@ -31,6 +31,7 @@ import { createReportWriter } from '../../report/index.js';
 import { claimReport } from '../report-path.js';
 import { safeLines, safeText } from '../escape.js';
 import { EXIT, exitCodeHelp, signalExitCode } from '../exit-codes.js';
+import { untestedKeys, variantNotes } from '../variant-notes.js';
 import { verdictLabel } from '../../runner/labels.js';
 import type { Io } from '../io.js';
 import { UsageError } from '../options.js';
@@ -183,8 +184,10 @@ async function runClaimed(scenario: Scenario, reportPath: string | null, probeAr
       .filter(([k, want]) => limits[`ooni.${k}`] === undefined && limits[`ooni_extra.${k}`] === undefined && JSON.stringify(ooni[k]) !== JSON.stringify(want))
       .map(([k, want]) => `${k} ${JSON.stringify(ooni[k])} (expected ${JSON.stringify(want)})`);
     if (keyDiffs.length > 0) say(c.yellow(`OONI keys that differ from the scenario's: ${keyDiffs.join(', ')}.`));
+    for (const note of variantNotes(new Set(untestedKeys(record)))) say(c.yellow(note));
     if (reportPath) say(`Report: ${safeText(reportPath)}`);
-    return EXIT.OK;
+    // Like `check`: a scenario whose verdict or listed OONI keys differ exits 6, so CI can gate on it.
+    return same && keyDiffs.length === 0 ? EXIT.OK : EXIT.DIFFERS;
   } catch (err) {
     if (interrupted !== null) return interrupted;
     if (err instanceof LabError) {

@@ -21,6 +21,7 @@ import { collect, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShar
 import { chalkFor, renderEvent, renderSummary } from '../render.js';
 import { claimReport } from '../report-path.js';
 import { safeText } from '../escape.js';
+import { untestedKeys, variantNotes } from '../variant-notes.js';
 import { EXIT, exitCodeHelp, signalExitCode } from '../exit-codes.js';
 import { ensureConsent } from '../consent.js';
 import { printDryRun } from './dry-run.js';
@@ -315,7 +316,7 @@ async function measureInto(claim: ClaimedReport, all: Target[], config: RunConfi
       signal: abort.signal,
       skipped,
       onEvent: (e) => {
-        if (e.kind === 'measured') for (const v of e.record.observations.x_untested_variants ?? []) untested.add(`${v.variant} ${e.record.input}`);
+        if (e.kind === 'measured') for (const k of untestedKeys(e.record)) untested.add(k);
         if (e.kind === 'start') progress.start(e.total);
         else if (e.kind === 'measured') progress.update(e.done);
         if (flags.quiet && e.kind !== 'error') return; // -q: only the summary (it names the network state)
@@ -346,11 +347,6 @@ function runNotes(identity: ResolverIdentity | undefined, untested: Set<string>)
   if (identity?.public_resolver != null) {
     notes.push(`Note: your resolver is ${identity.public_resolver}, a public resolver: your ISP's resolver was not measured. To measure it, run again with --resolver udp://IP (your ISP's resolver address).`);
   }
-  const count = (variant: string): number => [...untested].filter((k) => k.startsWith(`${variant} `)).length;
-  const sites = (n: number): string => `${n} site${n === 1 ? '' : 's'} advertise${n === 1 ? 's' : ''}`;
-  const h3 = count('http3');
-  if (h3 > 0) notes.push(`Note: ${sites(h3)} HTTP/3 (Alt-Svc or DNS HTTPS record), which was not tested (observations.x_untested_variants).`);
-  const ech = count('ech');
-  if (ech > 0) notes.push(`Note: ${sites(ech)} Encrypted Client Hello (ECH, DNS HTTPS record), which was not tested (observations.x_untested_variants).`);
+  notes.push(...variantNotes(untested));
   return notes;
 }

@@ -87,16 +87,22 @@ export type DnsHandler = (query: dnsPacket.DecodedPacket) => dnsPacket.Packet[];
 export async function startDnsServer(handler: DnsHandler, host = '127.0.0.1'): Promise<Running & { queries: dnsPacket.DecodedPacket[] }> {
   const socket = dgram.createSocket('udp4');
   const queries: dnsPacket.DecodedPacket[] = [];
+  let closed = false;
   socket.on('message', (msg, rinfo) => {
     const q = dnsPacket.decode(msg);
     queries.push(q);
     handler(q).forEach((reply, i) => {
-      setTimeout(() => socket.send(dnsPacket.encode(reply), rinfo.port, rinfo.address), i * 10);
+      // A reply still scheduled when the test closes the server is dropped (send would throw).
+      setTimeout(() => closed || socket.send(dnsPacket.encode(reply), rinfo.port, rinfo.address), i * 10);
     });
   });
   await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
   const port = socket.address().port;
-  return { host, port, queries, close: () => new Promise((resolve) => socket.close(() => resolve())) };
+  const close = (): Promise<void> => {
+    closed = true;
+    return new Promise((resolve) => socket.close(() => resolve()));
+  };
+  return { host, port, queries, close };
 }
 
 /** A reply to `q` with `rcode` (default NOERROR) and the given records for its question. */
