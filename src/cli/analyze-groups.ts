@@ -109,14 +109,9 @@ export class Grouper {
   }
 }
 
-/** Control characters become `?` (keys come from untrusted reports and may reach a terminal). */
-function clean(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
-
 /** Markdown table cell: pipes and backslashes escaped, HTML-significant characters as entities. */
 function mdCell(s: string): string {
-  return clean(s).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '\\`');
+  return safeText(s, 300).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '\\`');
 }
 
 /**
@@ -130,7 +125,7 @@ export function formatGroups(rows: readonly GroupRow[], labels: readonly string[
   if (format === 'csv') {
     return stringify([
       ['dimension', 'key', 'measurements', ...labels],
-      ...rows.map((r) => [r.dimension, clean(r.key), r.measurements, ...labels.map((l) => r.counts[l] ?? 0)]),
+      ...rows.map((r) => [r.dimension, safeText(r.key, 300), r.measurements, ...labels.map((l) => r.counts[l] ?? 0)]),
     ]);
   }
   const dims = [...new Set(rows.map((r) => r.dimension))];
@@ -138,7 +133,7 @@ export function formatGroups(rows: readonly GroupRow[], labels: readonly string[
   for (const d of dims) {
     const rs = rows.filter((r) => r.dimension === d);
     const header = [d, 'measurements', ...labels];
-    const body = rs.map((r) => [clean(r.key), String(r.measurements), ...labels.map((l) => String(r.counts[l] ?? 0))]);
+    const body = rs.map((r) => [safeText(r.key, 300), String(r.measurements), ...labels.map((l) => String(r.counts[l] ?? 0))]);
     if (format === 'md') {
       out.push(`### By ${d}`, '', `| ${header.map(mdCell).join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
       for (const b of body) out.push(`| ${b.map((c, i) => (i === 0 ? mdCell(c) : c)).join(' | ')} |`);

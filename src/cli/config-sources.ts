@@ -12,7 +12,7 @@
  * a one-line error naming where it came from. {@link resolveOptions} is pure.
  */
 import type { Command, Option } from 'commander';
-import { UsageError } from './options.js';
+import { parserMessage, UsageError } from './options.js';
 
 /** What the resolver needs to know of one option. */
 export interface OptionSpec {
@@ -171,7 +171,7 @@ export function parseConfigText(text: string, file: string): ConfigFile {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${file}: bad JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new UsageError(`${file}: bad JSON (${parserMessage(e)})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${file}: expected a JSON object of option name → value`);
   return { file, values: value as Record<string, unknown> };

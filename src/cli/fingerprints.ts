@@ -12,6 +12,7 @@ import {
   type FingerprintSet,
 } from '../classify/index.js';
 import { UsageError } from './options.js';
+import { safeText } from './escape.js';
 
 /**
  * loadFingerprintFiles returns the curated set merged with every file (curated ids win on a clash).
@@ -35,7 +36,7 @@ export async function loadFingerprintFiles(files: readonly string[]): Promise<Fi
     sets.push(createFingerprintSet(parsed.fingerprints));
   }
   if (errors.length > 0) {
-    throw new UsageError(`bad fingerprint file${errors.length === 1 ? '' : 's'}:\n${errors.join('\n')}`);
+    throw new UsageError(`bad fingerprint file${errors.length === 1 ? '' : 's'}:\n${errors.map((e) => safeText(e)).join('\n')}`, true); // one escaped line each
   }
   return mergeFingerprintSets(...sets);
 }

@@ -2,7 +2,8 @@
  * The process around the CLI: what `bin/censorprobe.js` does before and after {@link main}. The
  * measuring commands re-run themselves once in a child with a larger libuv thread pool and bounded
  * glibc resolver retries; the re-run child stops when the process the user started is gone; an
- * error on standard output ends the process with the right exit code; the exit waits for the
+ * error on standard output ends the process with the right exit code (or is ignored when it
+ * carried only `run`'s console); the exit waits for the
  * streams to flush, not for idle handles. The decisions are pure functions (unit-tested in
  * test/unit/cli/launch.test.ts); {@link launch} wires them to the real process.
  */
@@ -88,24 +89,57 @@ export type StdoutErrorAction =
   | { kind: 'ignore' };
 
 /**
+ * isHelpOrVersion tells whether `args` (argv without node and script) only print help or the
+ * version: `-h`/`--help`/`-V`/`--version` before any `--`, or the `help` command. Pure.
+ */
+export function isHelpOrVersion(args: readonly string[]): boolean {
+  if (args[0] === 'help') return true;
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '-h' || a === '--help' || a === '-V' || a === '--version');
+}
+
+/**
+ * stdoutCarries says what standard output carries for `args` (argv without node and script):
+ * - `listing`: help, the version, `run --dry-run`'s target list, and every command not in
+ *   {@link DATA_COMMANDS} (`lab list`, `helper`'s start line): a reader may stop early;
+ * - `console`: `run` without `--json`: only the console (per-target lines, progress, summary); the
+ *   report goes to a file (`-o FILE`, or the default `censorprobe-<UTC time>.jsonl`);
+ * - `data`: a report (`run --json`, `control -o -`), a check, a diff, an analysis, a page.
+ * Pure.
+ */
+export function stdoutCarries(args: readonly string[]): 'listing' | 'console' | 'data' {
+  const command = args[0] ?? '';
+  if (isHelpOrVersion(args) || !DATA_COMMANDS.includes(command)) return 'listing';
+  if (command !== 'run') return 'data';
+  const end = args.indexOf('--');
+  const opts = end < 0 ? args : args.slice(0, end);
+  if (opts.includes('--dry-run')) return 'listing';
+  return opts.includes('--json') ? 'data' : 'console';
+}
+
+/**
  * stdoutErrorAction decides what an error with code `errorCode` (`EPIPE`, `ENOSPC`, `EIO`...;
- * undefined when the error has none) on standard output means for the command `args[0]`:
- * - `EPIPE` (the reader closed the pipe) for a listing or help (`censorprobe lab list | head`):
- *   quietly done, exit 0;
- * - any other error for `run` without `--json` (standard output carries only progress; the report
- *   is a file): ignored; a terminal that went away (EIO) is followed by SIGHUP, which stops the run
- *   (exit 129);
+ * undefined when the error has none) on standard output means for `args` ({@link stdoutCarries}):
+ * - console only (`run -o FILE | head -1`, `run > /dev/full`, a terminal gone): ignored. The run
+ *   goes on silently and exits as it would have (0 when done): the report file is what matters, and
+ *   the console lines lost are in it. A terminal that went away (EIO) is followed by SIGHUP, which
+ *   stops the run (exit 129). (Were `--json` set only through CENSORPROBE_JSON or `--config`, the
+ *   report writer still sees its own write fail and the run exits 4.)
+ * - `EPIPE` (the reader closed the pipe) on a listing (`censorprobe lab list | head`,
+ *   `run --help | head -1`, `run --dry-run ... | head -1`): quietly done, exit 0;
  * - otherwise the output is incomplete, which must not look like success: exit
- *   {@link EXIT.REPORT_WRITE} with a one-line message naming what happened.
+ *   {@link EXIT.REPORT_WRITE} with a one-line message naming what happened (`the report` for
+ *   `run --json`, `the output` otherwise).
  * Pure.
  */
 export function stdoutErrorAction(args: readonly string[], errorCode: string | undefined): StdoutErrorAction {
-  const command = args[0] ?? '';
+  const carries = stdoutCarries(args);
+  if (carries === 'console') return { kind: 'ignore' };
   const epipe = errorCode === 'EPIPE';
-  if (epipe && !DATA_COMMANDS.includes(command)) return { kind: 'exit', code: EXIT.OK };
-  if (!epipe && command === 'run' && !args.includes('--json')) return { kind: 'ignore' };
+  if (epipe && carries === 'listing') return { kind: 'exit', code: EXIT.OK };
   const what = epipe ? 'standard output was closed' : `cannot write to standard output (${errorCode ?? 'error'})`;
-  return { kind: 'exit', code: EXIT.REPORT_WRITE, message: `censorprobe: ${what}: the ${command === 'run' ? 'report' : 'output'} is incomplete\n` };
+  const report = carries === 'data' && args[0] === 'run';
+  return { kind: 'exit', code: EXIT.REPORT_WRITE, message: `censorprobe: ${what}: the ${report ? 'report' : 'output'} is incomplete\n` };
 }
 
 /** Options of {@link watchParent}. */

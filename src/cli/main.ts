@@ -9,7 +9,7 @@ import type { Io } from './io.js';
 import { processIo } from './io.js';
 import { UsageError } from './options.js';
 import { EXIT, exitCodeHelp } from './exit-codes.js';
-import { safeLines } from './escape.js';
+import { safeLines, safeText } from './escape.js';
 import { ReportLockedError, ReportWriteError } from '../report/errors.js';
 
 /** A command's builder: its commander definition, given the process seams and the exit-code setter. */
@@ -89,16 +89,17 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       // Help and version exit 0; parse errors were already printed by commander on one line.
       return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
+    // One-line errors stay one line whatever they quote (file names, parser messages, input text).
     if (e instanceof UsageError) {
-      io.stderr.write(`censorprobe: ${safeLines(e.message)}\n`);
+      io.stderr.write(`censorprobe: ${e.multiline ? safeLines(e.message) : safeText(e.message, 4000)}\n`);
       return EXIT.USAGE;
     }
     if (e instanceof ReportWriteError) {
-      io.stderr.write(`censorprobe: ${safeLines(e.message)}\n`);
+      io.stderr.write(`censorprobe: ${safeText(e.message, 4000)}\n`);
       return EXIT.REPORT_WRITE;
     }
     if (e instanceof ReportLockedError) {
-      io.stderr.write(`censorprobe: ${safeLines(e.message)}\n`);
+      io.stderr.write(`censorprobe: ${safeText(e.message, 4000)}\n`);
       return EXIT.REPORT_LOCKED;
     }
     io.stderr.write(`censorprobe: internal error: ${safeLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);

@@ -41,11 +41,6 @@ export function shownPath(cwd: string, p: string): string {
   return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
 }
 
-/** Control characters (C0, DEL, C1) become `?`: recorded data is untrusted and may reach a terminal. */
-export function safeText(s: string, max = 300): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, max);
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -6,9 +6,30 @@ import { InvalidArgumentError } from 'commander';
 import { isIP } from 'node:net';
 import type { FlowOptions } from '../flows/index.js';
 
-/** A bad argument or input: printed as one line, exit code 2. */
+/**
+ * A bad argument or input: exit code 2. Printed as ONE line (main.ts escapes it with `safeText`:
+ * a newline in a file name or in a quoted parser message shows as `\x0a`), unless `multiline`
+ * (a `FILE:LINE: reason` list, one per line, each line escaped).
+ */
 export class UsageError extends Error {
   readonly code = 'ERR_PROBE_USAGE';
+  constructor(
+    message: string,
+    /** The message is a list of lines (each escaped on its own). Default false: one line. */
+    readonly multiline = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * parserMessage is a parser's error message (JSON.parse, csv-parse...) fit for a one-line error:
+ * runs of white space (the input's own newlines, which newer V8 quotes) become one space, cut to
+ * `max` characters (default 200). Escaping for the terminal is still the printer's (escape.ts).
+ */
+export function parserMessage(e: unknown, max = 200): string {
+  const s = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 /** Parses a positive integer in [min, max]; `what` names the option in the error. */

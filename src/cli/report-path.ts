@@ -17,7 +17,11 @@ export interface ReportPathOptions {
   output: string | undefined;
   /** `--json`: the report goes to standard output (returns null). */
   json: boolean;
-  /** Continue an existing report (run --resume). */
+  /**
+   * Continue an existing report (run --resume). Undefined when the command has no `--resume`
+   * (control, analyze --from-ooni, lab run): refusing an existing file then says to remove it or
+   * choose another name, not to add an option the command does not have.
+   */
   resume?: boolean;
   cwd: string;
   now?: Date;
@@ -69,7 +73,7 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
   const shown = `-o ${o.output}`;
   const st = await statOrNull(p, `-o ${o.output}`);
   if (st?.isDirectory()) throw new UsageError(`${shown}: is a directory`);
-  if (st !== null && st.isFile() && st.size > 0 && o.resume !== true) throw existsError(shown);
+  if (st !== null && st.isFile() && st.size > 0 && o.resume !== true) throw existsError(shown, o.resume !== undefined);
   try {
     const fh = await open(p, 'a', 0o600);
     try {
@@ -87,7 +91,7 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
     // Checked again under the lock: what we see now cannot change under us (another censorprobe waits).
     const now = await statOrNull(p, shown);
     if (now !== null && now.isFile() && now.size > 0) {
-      if (o.resume !== true) throw existsError(shown);
+      if (o.resume !== true) throw existsError(shown, o.resume !== undefined);
       if (!(await looksLikeReport(p))) throw new UsageError(`${shown}: not a censorprobe report (its first line has no schema_version): refusing to append to it`);
     }
     const trimmedBytes = o.resume === true && now !== null && now.isFile() ? await trimTornTail(p) : 0;
@@ -109,7 +113,9 @@ async function statOrNull(p: string, shown: string): Promise<Awaited<ReturnType<
   }
 }
 
-function existsError(shown: string): UsageError {
+/** The refusal of an existing non-empty file; `resumable`: the command has `--resume`. */
+function existsError(shown: string, resumable: boolean): UsageError {
+  if (!resumable) return new UsageError(`${shown}: the file exists; remove it or choose another file`);
   return new UsageError(`${shown}: the file exists; add --resume to continue that report, or choose another file`);
 }
 

@@ -10,7 +10,7 @@
  */
 export { normalizeUrl } from './normalize.js';
 export type { NormalizeResult } from './normalize.js';
-export { parseTargetList, formatTargetError, dedupeTargets, csvHeaderColumns, CITIZEN_LAB_HEADER } from './parse.js';
+export { parseTargetList, formatTargetError, dedupeTargets, csvHeaderColumns, csvHeaderWithoutUrl, CITIZEN_LAB_HEADER } from './parse.js';
 export type { TargetError, ParsedTargets, CsvColumns } from './parse.js';
 export { loadTargets } from './load.js';
 export type { LoadTargetsOptions } from './load.js';

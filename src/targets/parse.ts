@@ -55,7 +55,9 @@ export function formatTargetError(error: TargetError): string {
  * ignored. A row whose column count differs from the header's, or with broken quoting, is an error
  * for that row; the other rows still count. A first line that starts with `url,` but is no header
  * (e.g. an empty column name) is rejected as a whole (line 1): guessing columns could measure the
- * wrong thing.
+ * wrong thing. So is a CSV whose header names no `url` column ({@link csvHeaderWithoutUrl}: a first
+ * line with a comma and no `://`): one error for the whole file (line 0, `FILE: a CSV header
+ * without a url column (columns: name, category_code)`).
  *
  * Otherwise the text is a plain list: one URL per line; blank lines and `#` comments (whole-line, or
  * trailing after whitespace: `https://a.example/ # note`) are ignored; surrounding whitespace is trimmed.
@@ -69,11 +71,14 @@ export function parseTargetList(text: string, source: string): ParsedTargets {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const firstLine = (body.split('\n', 1)[0] ?? '').replace(/\r$/, '');
   const columns = csvHeaderColumns(firstLine);
+  const noUrl = columns === null ? csvHeaderWithoutUrl(firstLine) : null;
   const parsed = columns !== null
     ? parseCitizenLabCsv(body, source, columns)
-    : firstLine.trim().toLowerCase().startsWith('url,')
-      ? { targets: [], errors: [{ source, line: 1, reason: `unrecognised CSV header (a test list's header names its columns, one of them 'url', e.g. '${CITIZEN_LAB_HEADER}')` }] }
-      : parsePlainList(body, source);
+    : noUrl !== null
+      ? { targets: [], errors: [{ source, line: 0, reason: `a CSV header without a url column (columns: ${noUrl.join(', ')})` }] }
+      : firstLine.trim().toLowerCase().startsWith('url,') || looksLikeCsvHeader(firstLine)
+        ? { targets: [], errors: [{ source, line: 1, reason: `unrecognised CSV header (a test list's header names its columns, one of them 'url', e.g. '${CITIZEN_LAB_HEADER}')` }] }
+        : parsePlainList(body, source);
   return { targets: dedupeTargets(parsed.targets), errors: parsed.errors };
 }
 
@@ -98,6 +103,28 @@ export function csvHeaderColumns(line: string): CsvColumns | null {
   const url = names.indexOf('url');
   if (url < 0 || names.some((n) => n === '' || !/^[a-z0-9_ -]+$/.test(n))) return null;
   return { count: names.length, url, category: names.indexOf('category_code') };
+}
+
+/**
+ * csvHeaderWithoutUrl recognises the first line of a CSV whose header names no `url` column
+ * (`name,category_code`): a line with a comma, no URL scheme (`://`) and not a `#` comment. Reading
+ * such a file as a plain list would measure `https://a.example/,NEWS` or fail every row with
+ * "missing scheme"; the whole file is refused instead. Returns the column names as written (quotes
+ * and surrounding spaces removed; at most 12, each cut to 40 characters), or null when the line is
+ * not such a header. Pure.
+ */
+export function csvHeaderWithoutUrl(line: string): string[] | null {
+  if (!looksLikeCsvHeader(line)) return null;
+  const names = line.trim().split(',').map((n) => n.trim().replace(/^"(.*)"$/, '$1').trim());
+  if (names.some((n) => n.toLowerCase() === 'url')) return null;
+  const shown = names.slice(0, 12).map((n) => (n.length > 40 ? `${n.slice(0, 39)}…` : n));
+  return names.length > 12 ? [...shown, '…'] : shown;
+}
+
+/** A first line that can only be a CSV header: a comma, no URL scheme (`://`), not a `#` comment. */
+function looksLikeCsvHeader(line: string): boolean {
+  const t = line.trim();
+  return t.includes(',') && !t.includes('://') && !t.startsWith('#');
 }
 
 /**

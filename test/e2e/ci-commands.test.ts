@@ -4,7 +4,7 @@
  * expectation; `diff` lists the targets whose verdict changed. Offline commands: no namespace needed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,5 +131,135 @@ describe('censorprobe analyze --format', () => {
     const r = cli(['analyze', '--format', 'csv', '--by', 'country', REPORT]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--by: unknown dimension 'country'/);
+  });
+});
+
+describe('untrusted text from reports reaches the terminal escaped as analyze shows it (\\x1b, \\x9b), never raw nor as ?', () => {
+  const RAW_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  /** A report named with ESC and a C1 CSI whose first line has an unparsable input and a reason carrying both, and a bad line. */
+  const evil = (verdictLabel: 'http-diff' | 'dns'): string => {
+    const file = path.join(dir, `evil\u001b[31m\u009b31m-${verdictLabel}.jsonl`);
+    const lines = readFileSync(path.join(ROOT, REPORT), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { input: string; verdict: Record<string, unknown> });
+    const first = lines[0]!;
+    first.input = 'http://x\u001b[31m\u009b31m.example/';
+    first.verdict = { ...first.verdict, blocking: verdictLabel, layers: [verdictLabel], reasons: ['the reason \u001b[31m\u009b31m'] };
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"bad":\n`);
+    return file;
+  };
+  const shown = (s: string): void => {
+    expect(s).not.toMatch(RAW_UNSAFE);
+    expect(s).not.toContain('?[31m');
+    expect(s).toContain('\\x1b[31m\\x9b31m');
+  };
+
+  it('diff: the CHANGED line (input and reason), bad lines and file names', () => {
+    const r = cli(['diff', evil('http-diff'), evil('dns')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^CHANGED {2}http:\/\/x\\x1b\[31m\\x9b31m\.example\/: http-diff → dns$/m);
+    expect(r.stdout).toMatch(/^ {9}the reason \\x1b\[31m\\x9b31m$/m);
+    shown(r.stdout);
+    shown(r.stderr);
+    const json = cli(['diff', '--json', evil('http-diff'), evil('dns')]);
+    expect(json.stdout).not.toMatch(RAW_UNSAFE); // JSON escapes C0; C1 and bidi as \uXXXX
+    expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ kind: 'changed', reason: 'the reason \u001b[31m\u009b31m' }));
+  });
+
+  it('check: the DIFFERS lines (file names) and bad lines', () => {
+    const file = evil('dns');
+    const expected = path.join(dir, 'evil-expected.json');
+    writeFileSync(expected, JSON.stringify({ 'http://www.example.xyz/': 'accessible' }));
+    const r = cli(['check', file, '--expect', expected]);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stdout).toMatch(/^DIFFERS http:\/\/www\.example\.xyz\/ +\(.*evil\\x1b\[31m\\x9b31m-dns\.jsonl:\d+\)$/m);
+    shown(r.stdout);
+    shown(r.stderr);
+  });
+
+  it('report: the bad lines and the page written', () => {
+    const page = path.join(dir, 'evil\u001b[31m\u009b31m.html');
+    const r = cli(['report', evil('dns'), '-o', page]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/-dns\.jsonl:7: /);
+    expect(r.stderr).toMatch(/^6 measurements: .*evil\\x1b\[31m\\x9b31m\.html$/m);
+    shown(r.stderr);
+  });
+});
+
+describe('one-line errors and CI pitfalls', () => {
+  it('check --expect with bad JSON: one line, exit 2 (the file\'s own newlines are not printed)', () => {
+    const bad = path.join(dir, 'bad-json.json');
+    writeFileSync(bad, '{\n  "https://a.example/": "dns",\n  oops\n}\n');
+    const r = cli(['check', REPORT, '--expect', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^censorprobe: --expect .*bad-json\.json: bad JSON \(.+\)\n$/);
+  });
+
+  it('run --config with bad JSON: one line too', () => {
+    const bad = path.join(dir, 'bad-config.json');
+    writeFileSync(bad, '{\n  "dns-timeout": 500,\n  oops\n}\n');
+    const r = cli(['run', '--dry-run', '--config', bad, 'https://a.example/']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/bad-config\.json: bad JSON \(/);
+  });
+
+  it('a file name with a newline stays on one line', () => {
+    const r = cli(['check', REPORT, '--expect', path.join(dir, 'no\nsuch.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^censorprobe: --expect .*no\\x0asuch\.json: cannot read \(ENOENT\)\n$/);
+  });
+
+  it('check --expect {} is refused: it would pass whatever was measured', () => {
+    const empty = path.join(dir, 'empty.json');
+    writeFileSync(empty, '{}\n');
+    const r = cli(['check', REPORT, '--expect', empty]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`censorprobe: --expect ${empty}: no expectation in it\n`);
+  });
+
+  it('report refuses an existing page (exit 2, one line, file untouched) unless -o -', () => {
+    const page = path.join(dir, 'existing.html');
+    writeFileSync(page, 'mine\n');
+    const r = cli(['report', REPORT, '-o', page]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`censorprobe: -o ${page}: the file exists; remove it or choose another file (-o - writes to standard output)\n`);
+    expect(readFileSync(page, 'utf8')).toBe('mine\n');
+    const out = cli(['report', REPORT, '-o', '-']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^<!DOCTYPE html>/i);
+    const fresh = path.join(dir, 'fresh.html');
+    expect(cli(['report', REPORT, '-o', fresh]).code).toBe(0);
+    expect(cli(['report', REPORT, '-o', fresh]).code).toBe(2); // the second time, it exists
+  });
+});
+
+describe('a closed or full standard output where it carries data: exit 4', () => {
+  /** A write-only descriptor of a FIFO whose reader is already closed: every write fails with EPIPE. */
+  const closedPipe = (): number => {
+    const fifo = path.join(dir, `fifo-${Math.random().toString(36).slice(2)}`);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY);
+    closeSync(reader);
+    return writer;
+  };
+  const withStdout = (fd: number, args: string[]): { code: number | null; stderr: string } => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 60_000 });
+    closeSync(fd);
+    return { code: r.status, stderr: r.stderr };
+  };
+
+  it('diff --json | head -1 (the reader gone): exit 4, one line', () => {
+    const r = withStdout(closedPipe(), ['diff', '--json', REPORT, REPORT]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe('censorprobe: standard output was closed: the output is incomplete\n');
+  });
+
+  it('report -o - > /dev/full: exit 4, one line', () => {
+    const r = withStdout(openSync('/dev/full', 'w'), ['report', REPORT, '-o', '-']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe('censorprobe: cannot write to standard output (ENOSPC): the output is incomplete\n');
   });
 });

@@ -60,6 +60,20 @@ describe('bad arguments and input', () => {
     for (const l of bad) expect(l).toMatch(/^.+:\d+: .+/);
     expect(() => readFileSync(path.join(dir, 'never.jsonl'))).toThrow();
   });
+  it('a CSV whose header names no url column: one line naming the file and its columns, exit 2, nothing measured (with --skip-invalid too)', () => {
+    const csv = path.join(dir, 'names.csv');
+    writeFileSync(csv, 'name,category_code\nhttps://a.example/,NEWS\nhttps://b.example/,HUMR\n');
+    for (const extra of [[], ['--skip-invalid']]) {
+      const r = cli(['run', '-i', csv, '-o', path.join(dir, 'names.jsonl'), ...extra]);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(`${csv}: a CSV header without a url column (columns: name, category_code)`);
+      expect(r.stderr).not.toMatch(/missing scheme/);
+      expect(() => readFileSync(path.join(dir, 'names.jsonl'))).toThrow();
+    }
+    const dry = cli(['run', '--dry-run', '-i', csv]);
+    expect(dry.code).toBe(2);
+    expect(dry.stdout).toBe('');
+  });
   it('a missing input file: one line naming it, exit 2', () => {
     const r = cli(['run', '-i', '/nonexistent/list.txt']);
     expect(r.code).toBe(2);
@@ -94,15 +108,16 @@ describe('inputs and outputs checked before measuring', () => {
     expect(r.stderr).toMatch(/the file exists; add --resume to continue that report, or choose another file/);
     expect(readFileSync(out, 'utf8')).toBe('{"old": true}\n');
   });
-  it('lab run and analyze --from-ooni refuse an existing report too, before doing anything', () => {
+  it('lab run, analyze --from-ooni and control refuse an existing report too, before doing anything, without suggesting a --resume they do not have', () => {
     const out = path.join(dir, 'existing2.jsonl');
     writeFileSync(out, '{"old": true}\n');
-    for (const args of [['lab', 'run', 'successWithHTTP', '-o', out], ['analyze', '--from-ooni', path.join(ROOT, 'fixtures/ooni/generated'), '-o', out]]) {
+    for (const args of [['lab', 'run', 'successWithHTTP', '-o', out], ['analyze', '--from-ooni', path.join(ROOT, 'fixtures/ooni/generated'), '-o', out], ['control', '-o', out, 'https://example.org/']]) {
       const r = cli(args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/the file exists; add --resume/);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toEqual([`censorprobe: -o ${out}: the file exists; remove it or choose another file`]);
       expect(r.stdout).not.toMatch(/building the world/);
     }
+    expect(readFileSync(out, 'utf8')).toBe('{"old": true}\n');
   });
   it('--resume refuses to append to a file that is not a report', () => {
     const notReport = path.join(dir, 'notes.txt');

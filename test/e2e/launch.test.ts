@@ -1,8 +1,9 @@
 /**
  * The process around the CLI (src/cli/launch.ts) through bin/censorprobe.js: `run` re-runs itself in
  * a child with the larger thread pool, bounded resolver retries and the launcher's pid; that child
- * stops (whole lines only) when the launcher is killed; a closed standard output ends a listing
- * quietly (exit 0) and a report with exit 4. The probe runs in an offline namespace; the closed
+ * stops (whole lines only) when the launcher is killed; a closed standard output ends a listing,
+ * help or a dry run quietly (exit 0), a report with exit 4, and is ignored by `run -o FILE` (only
+ * its console was lost). The probe runs in an offline namespace; the closed
  * output is a FIFO whose only reader is closed before the CLI starts, so every write fails with
  * EPIPE (no race with a reader such as `head`). Waits are for events (output, /proc state) with
  * generous deadlines, never fixed sleeps.
@@ -106,6 +107,33 @@ describe('a closed standard output', () => {
     closeSync(fd);
     expect(r.status).toBe(EXIT.OK);
     expect(r.stderr).toBe('');
+  });
+  it('ends help, --version and a dry-run listing quietly too (exit 0), data commands included', () => {
+    for (const args of [['run', '--help'], ['check', '--help'], ['diff', '-h'], ['report', '--help'], ['control', '--help'], ['help', 'run'], ['--version'], ['--help']]) {
+      const fd = closedPipe();
+      const r = spawnSync(process.execPath, [CLI, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 60_000 });
+      closeSync(fd);
+      expect(r.status, args.join(' ')).toBe(EXIT.OK);
+      expect(r.stderr, args.join(' ')).toBe('');
+    }
+    const fd = closedPipe();
+    const r = spawnSync(process.execPath, [CLI, 'run', '--dry-run', 'https://a.example/', 'https://b.example/'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 60_000 });
+    closeSync(fd);
+    expect(r.status).toBe(EXIT.OK);
+    expect(r.stderr).toBe('dry run: 2 targets would be measured; nothing was measured.\n');
+  });
+  it('run -o FILE: stdout carries only the console; losing it stops nothing and blames no report (exit 0, every target in the report)', () => {
+    const out = path.join(dir, 'console-lost.jsonl');
+    const urls = Array.from({ length: 6 }, (_, i) => `https://lost${i}.example.org/`);
+    const fd = closedPipe();
+    const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, 'run', '--resolver', 'udp://127.0.0.2', '--dns-timeout', '300', '--no-doh-default', '--no-baselines', '-c', '2', '-o', out, ...urls], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 120_000 });
+    closeSync(fd);
+    expect(r.status, r.stderr).toBe(EXIT.OK);
+    expect(r.stderr).not.toMatch(/incomplete|standard output/);
+    const recs = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { input: string });
+    expect(recs.map((x) => x.input).sort()).toEqual([...urls].sort());
+    for (const rec of recs) expect(validateRecord(rec)).toEqual({ ok: true });
+    expect(existsSync(`${out}.lock`)).toBe(false);
   });
   it('makes a report incomplete: exit 4 and one line saying so', () => {
     const fd = closedPipe();

@@ -13,7 +13,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateRecord } from '../../src/report/schema.js';
-import { EXIT } from '../../src/cli/exit-codes.js';
+import { EXIT, EXIT_CODES_BY_COMMAND } from '../../src/cli/exit-codes.js';
 import { CLI, ROOT } from './cli-path.js';
 import { createOfflineNs, type OfflineNs } from './offline-ns.js';
 
@@ -267,9 +267,11 @@ describe('the exit-code table', () => {
   it('every command help renders it, and the top-level help lists every code', () => {
     const top = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout;
     for (const code of Object.values(EXIT)) expect(top).toMatch(new RegExp(`^ +${code}  \\S`, 'm'));
-    for (const cmd of ['run', 'analyze', 'helper', 'lab']) {
+    for (const [cmd, codes] of Object.entries(EXIT_CODES_BY_COMMAND)) {
       const help = spawnSync(process.execPath, [CLI, cmd, '--help'], { encoding: 'utf8' }).stdout;
-      expect(help).toMatch(/Exit codes:\n +0  done/);
+      expect(help, cmd).toMatch(cmd === 'helper' ? /Exit codes:\n +0  the helper stopped/ : /Exit codes:\n +0  done/);
+      const listed = [...help.slice(help.indexOf('Exit codes:')).matchAll(/^ +(\d+)  \S/gm)].map((m) => Number(m[1]));
+      expect(listed, cmd).toEqual(codes);
     }
   });
 });

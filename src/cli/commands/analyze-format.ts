@@ -5,7 +5,8 @@
 import type { ClassifyOptions } from '../../classify/index.js';
 import { DIMENSIONS, FORMATS, formatGroups, Grouper, type Dimension, type Format } from '../analyze-groups.js';
 import type { Io } from '../io.js';
-import { readMeasurements, safeText } from '../measurements.js';
+import { readMeasurements } from '../measurements.js';
+import { safeText } from '../escape.js';
 import { UsageError } from '../options.js';
 import { verdictLabel } from '../../runner/labels.js';
 
@@ -30,7 +31,7 @@ export async function groupedAnalysis(files: string[], flags: { format: string; 
   for await (const m of readMeasurements(files, { cwd: io.cwd, reclassify: flags.reclassify === true, classify: options })) {
     if (m.record === undefined || m.verdict === undefined) {
       bad++;
-      io.stderr.write(`${m.where}: ${safeText(m.error ?? 'bad line')}\n`);
+      io.stderr.write(`${safeText(m.where)}: ${safeText(m.error ?? 'bad line', 300)}\n`);
       continue;
     }
     n++;

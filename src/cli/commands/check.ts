@@ -19,7 +19,8 @@ import { Command } from 'commander';
 import type { Verdict } from '../../model/index.js';
 import type { Io } from '../io.js';
 import { EXIT, exitCodeHelp } from '../exit-codes.js';
-import { collect, UsageError } from '../options.js';
+import { safeJson, safeText } from '../escape.js';
+import { collect, parserMessage, UsageError } from '../options.js';
 
 const LABELS = ['accessible', 'dns', 'tcp_ip', 'tls', 'http-failure', 'http-diff', 'throttling', 'anomaly', 'down', 'inconclusive'] as const;
 const STATUSES = ['ok', 'anomaly', 'confirmed', 'down', 'inconclusive'] as const;
@@ -47,14 +48,15 @@ ${exitCodeHelp('check')}`;
 
 /**
  * parseExpectations validates EXPECTED.json's text; `file` names it in errors. Returns normalised
- * URL → expectation. Throws {@link UsageError} naming the file and key.
+ * URL → expectation (at least one). Throws {@link UsageError} (one line) naming the file and key:
+ * bad JSON, not an object, no expectation at all (`{}`), a bad URL, label or key.
  */
 export function parseExpectations(text: string, file: string, normalize: (u: string) => string | null): Map<string, Expectation[]> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--expect ${file}: bad JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new UsageError(`--expect ${file}: bad JSON (${parserMessage(e)})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`--expect ${file}: expected a JSON object of URL → verdict label`);
   const out = new Map<string, Expectation[]>();
@@ -65,6 +67,8 @@ export function parseExpectations(text: string, file: string, normalize: (u: str
     if (list.length === 0) throw new UsageError(`--expect ${file}: ${key}: empty list`);
     out.set(url, list.map((x) => parseOne(x, `--expect ${file}: ${key.slice(0, 200)}`)));
   }
+  // `{}` would make every check pass whatever was measured (a CI pitfall): refused.
+  if (out.size === 0) throw new UsageError(`--expect ${file}: no expectation in it`);
   return out;
 }
 
@@ -120,7 +124,7 @@ async function checkAction(files: string[], flags: CheckFlags, io: Io): Promise<
     if (files.some((f) => path.resolve(io.cwd, f) === target)) throw new UsageError(`--write-expected ${flags.writeExpected}: is one of the files read; choose a new file`);
     if (existsSync(target)) throw new UsageError(`--write-expected ${flags.writeExpected}: already exists; remove it or choose a new file`);
   }
-  const [{ readMeasurements, safeText }, { normalizeUrl }, { loadFingerprintFiles }, { sharedAsnDatabase }, { verdictLabel, LABEL_TEXT }, { chalkFor }] = await Promise.all([
+  const [{ readMeasurements }, { normalizeUrl }, { loadFingerprintFiles }, { sharedAsnDatabase }, { verdictLabel, LABEL_TEXT }, { chalkFor }] = await Promise.all([
     import('../measurements.js'),
     import('../../targets/index.js'),
     import('../fingerprints.js'),
@@ -154,8 +158,8 @@ async function checkAction(files: string[], flags: CheckFlags, io: Io): Promise<
   for await (const m of readMeasurements(files, { cwd: io.cwd, reclassify: true, classify: classifyOptions })) {
     if (m.record === undefined || m.verdict === undefined) {
       badLines++;
-      if (flags.json) out(JSON.stringify({ kind: 'bad_line', where: m.where, error: m.error }));
-      else io.stderr.write(`${m.where}: ${safeText(m.error ?? 'bad line')}\n`);
+      if (flags.json) out(safeJson({ kind: 'bad_line', where: m.where, error: m.error }));
+      else io.stderr.write(`${safeText(m.where)}: ${safeText(m.error ?? 'bad line', 300)}\n`);
       continue;
     }
     measurements++;
@@ -170,20 +174,20 @@ async function checkAction(files: string[], flags: CheckFlags, io: Io): Promise<
     const got = { label, blocking: m.verdict.blocking, accessible: m.verdict.accessible, status: m.verdict.status };
     if (e === null) {
       differs++;
-      if (flags.json) out(JSON.stringify({ kind: 'differs', where: m.where, input: url, expected: null, got, reasons: m.verdict.reasons }));
-      else out(`${c.red.bold('DIFFERS')} ${safeText(url)}  ${c.dim(`(${m.where})`)}\n  expected: ${list.length} measurement${list.length === 1 ? '' : 's'} of this target, this is number ${nth + 1}`);
+      if (flags.json) out(safeJson({ kind: 'differs', where: m.where, input: url, expected: null, got, reasons: m.verdict.reasons }));
+      else out(`${c.red.bold('DIFFERS')} ${safeText(url)}  ${c.dim(`(${safeText(m.where)})`)}\n  expected: ${list.length} measurement${list.length === 1 ? '' : 's'} of this target, this is number ${nth + 1}`);
       continue;
     }
     if (meets(e, m.verdict, label)) {
       holds++;
-      if (flags.json) out(JSON.stringify({ kind: 'holds', where: m.where, input: url, got }));
+      if (flags.json) out(safeJson({ kind: 'holds', where: m.where, input: url, got }));
       continue;
     }
     differs++;
     if (flags.json) {
-      out(JSON.stringify({ kind: 'differs', where: m.where, input: url, expected: 'label' in e ? { label: e.label } : e.keys, got, reasons: m.verdict.reasons }));
+      out(safeJson({ kind: 'differs', where: m.where, input: url, expected: 'label' in e ? { label: e.label } : e.keys, got, reasons: m.verdict.reasons }));
     } else {
-      out(`${c.red.bold('DIFFERS')} ${safeText(url)}  ${c.dim(`(${m.where})`)}`);
+      out(`${c.red.bold('DIFFERS')} ${safeText(url)}  ${c.dim(`(${safeText(m.where)})`)}`);
       out(`  expected: ${describeExpectation(e)}`);
       out(`  got:      ${label} (${LABEL_TEXT[label]}; blocking ${String(m.verdict.blocking)}, accessible ${String(m.verdict.accessible)}, status ${m.verdict.status})`);
       for (const r of m.verdict.reasons.slice(0, 3)) out(`            ${c.dim(safeText(r))}`);
@@ -201,22 +205,22 @@ async function checkAction(files: string[], flags: CheckFlags, io: Io): Promise<
       io.stderr.write(`censorprobe: --write-expected ${safeText(flags.writeExpected)}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
       return (e as NodeJS.ErrnoException).code === 'EIO' || (e as NodeJS.ErrnoException).code === 'ENOSPC' ? EXIT.REPORT_WRITE : EXIT.USAGE;
     }
-    io.stderr.write(`${Object.keys(current).length} expected verdicts written to ${flags.writeExpected}\n`);
-    return 0;
+    io.stderr.write(`${Object.keys(current).length} expected verdicts written to ${safeText(flags.writeExpected)}\n`);
+    return EXIT.OK;
   }
   const missing: [string, Expectation][] = [];
   for (const [url, list] of expected) for (const e of list.slice(seen.get(url) ?? 0)) missing.push([url, e]);
   for (const [url, e] of missing) {
-    if (flags.json) out(JSON.stringify({ kind: 'missing', input: url, expected: 'label' in e ? { label: e.label } : e.keys }));
+    if (flags.json) out(safeJson({ kind: 'missing', input: url, expected: 'label' in e ? { label: e.label } : e.keys }));
     else out(`${c.red.bold('MISSING')} ${safeText(url)}: expected ${describeExpectation(e)}, but no (further) measurement of this target in the input`);
   }
   const total = [...expected.values()].reduce((n, l) => n + l.length, 0);
   const ok = differs === 0 && missing.length === 0;
-  if (flags.json) out(JSON.stringify({ kind: 'summary', ok, expectations: total, holds, differs, missing: missing.length, measurements, bad_lines: badLines }));
+  if (flags.json) out(safeJson({ kind: 'summary', ok, expectations: total, holds, differs, missing: missing.length, measurements, bad_lines: badLines }));
   else out(`${ok ? c.green.bold('check passed') : c.red.bold('check failed')}: ${total} expectation${total === 1 ? '' : 's'}, ${holds} hold, ${differs} differ, ${missing.length} missing (${measurements} measurement${measurements === 1 ? '' : 's'} read${badLines ? `, ${badLines} bad line${badLines === 1 ? '' : 's'}` : ''})`);
   if (measurements === 0) {
     io.stderr.write('censorprobe: no measurement could be read: is this a censorprobe report or an OONI measurement?\n');
-    return 2;
+    return EXIT.USAGE;
   }
   return ok ? EXIT.OK : EXIT.DIFFERS;
 }

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { normalizeUrl } from '../../targets/index.js';
 import { parseControlLine, type ControlFile, type ControlFileEntry } from '../../runner/control-file.js';
 import { UsageError } from '../options.js';
+import { safeText } from '../escape.js';
 
 /** Loads a control file; throws {@link UsageError} naming the file (and line). */
 export async function loadControlFile(file: string, maxAgeS: number): Promise<ControlFile> {
@@ -18,7 +19,7 @@ export async function loadControlFile(file: string, maxAgeS: number): Promise<Co
       n++;
       if (text.trim() === '') continue;
       const e = parseControlLine(text);
-      if (typeof e === 'string') throw new UsageError(`--control-file ${file}:${n}: ${e.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200)}`);
+      if (typeof e === 'string') throw new UsageError(`--control-file ${file}:${n}: ${safeText(e, 200)}`);
       const u = normalizeUrl(e.input);
       entries.set(u.ok ? u.url : e.input, e);
     }

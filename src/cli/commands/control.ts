@@ -11,6 +11,8 @@ import { DEFAULTS } from '../../flows/defaults.js';
 import type { FlowOptions } from '../../flows/index.js';
 import type { Io } from '../io.js';
 import { readAll } from '../io.js';
+import { EXIT, exitCodeHelp } from '../exit-codes.js';
+import { safeText } from '../escape.js';
 import { collect, intOption, parseHttpUrl, parseResolver, UsageError, readCaFiles } from '../options.js';
 
 interface ControlFlags {
@@ -30,7 +32,7 @@ Examples:
   $ censorprobe control -i global.csv --control https://helper.example.org/ -o control.jsonl
   $ censorprobe run -i list.txt --control-file control.jsonl         later, elsewhere: compare with them offline
 
-Exit codes: 0 done, 2 bad arguments or input.`;
+${exitCodeHelp('control')}`;
 
 /** Builds the `control` command. */
 export function controlCommand(io: Io, setExit: (code: number) => void): Command {
@@ -64,14 +66,14 @@ async function controlAction(urls: string[], flags: ControlFlags, io: Io): Promi
   ]);
   const extraCa = await readCaFiles(flags.caFile);
   const loaded = await loadTargets({ urls, inputFiles: flags.inputFile, readStdin: () => readAll(io.stdin) });
-  for (const e of loaded.errors) io.stderr.write(`${formatTargetError(e)}\n`);
+  for (const e of loaded.errors) io.stderr.write(`${safeText(formatTargetError(e))}\n`);
   if (loaded.errors.length > 0 && !flags.skipInvalid) {
     io.stderr.write(`${loaded.errors.length} invalid input line(s): fix them, or pass --skip-invalid to record the rest.\n`);
-    return 2;
+    return EXIT.USAGE;
   }
   if (loaded.targets.length === 0) {
     io.stderr.write('no targets: nothing to record.\n');
-    return 2;
+    return EXIT.USAGE;
   }
   const { claimReport } = await import('../report-path.js');
   const claim = await claimReport({ output: flags.output === '-' ? undefined : flags.output, json: flags.output === '-', cwd: io.cwd });
@@ -119,6 +121,6 @@ async function controlAction(urls: string[], flags: ControlFlags, io: Io): Promi
   } finally {
     await claim.release();
   }
-  io.stderr.write(`${targets.length} control${targets.length === 1 ? '' : 's'} recorded${failed ? ` (${failed} without an answer)` : ''}${path !== null ? `: ${path}` : ''}\n`);
-  return 0;
+  io.stderr.write(`${targets.length} control${targets.length === 1 ? '' : 's'} recorded${failed ? ` (${failed} without an answer)` : ''}${path !== null ? `: ${safeText(path)}` : ''}\n`);
+  return EXIT.OK;
 }

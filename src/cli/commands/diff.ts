@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import type { Io } from '../io.js';
 import { EXIT, exitCodeHelp } from '../exit-codes.js';
+import { safeJson, safeText } from '../escape.js';
 import { collect } from '../options.js';
 
 interface DiffFlags {
@@ -50,7 +51,7 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
 }
 
 async function diffAction(oldFile: string, newFile: string, flags: DiffFlags, io: Io): Promise<number> {
-  const [{ readMeasurements, safeText }, { normalizeUrl }, { loadFingerprintFiles }, { sharedAsnDatabase }, { verdictLabel }, { chalkFor }] = await Promise.all([
+  const [{ readMeasurements }, { normalizeUrl }, { loadFingerprintFiles }, { sharedAsnDatabase }, { verdictLabel }, { chalkFor }] = await Promise.all([
     import('../measurements.js'),
     import('../../targets/index.js'),
     import('../fingerprints.js'),
@@ -65,21 +66,21 @@ async function diffAction(oldFile: string, newFile: string, flags: DiffFlags, io
     for await (const m of readMeasurements([file], { cwd: io.cwd, reclassify: flags.reclassify === true, classify })) {
       if (m.record === undefined || m.verdict === undefined) {
         bad++;
-        io.stderr.write(`${m.where}: ${safeText(m.error ?? 'bad line')}\n`);
+        io.stderr.write(`${safeText(m.where)}: ${safeText(m.error ?? 'bad line', 300)}\n`);
         continue;
       }
       const r = normalizeUrl(m.record.input);
       map.set(r.ok ? r.url : m.record.input, { label: verdictLabel(m.verdict), where: m.where, reason: m.verdict.reasons[0] });
     }
     if (map.size === 0) {
-      io.stderr.write(`censorprobe: ${file}: no measurement could be read${bad ? ` (${bad} bad line${bad === 1 ? '' : 's'})` : ''}\n`);
+      io.stderr.write(`censorprobe: ${safeText(file)}: no measurement could be read${bad ? ` (${bad} bad line${bad === 1 ? '' : 's'})` : ''}\n`);
       return map;
     }
     return map;
   };
   const before = await read(oldFile);
   const after = await read(newFile);
-  if (before.size === 0 || after.size === 0) return 2;
+  if (before.size === 0 || after.size === 0) return EXIT.USAGE;
   const c = chalkFor(io.stdout, io.env);
   const out = (s: string): void => void io.stdout.write(`${s}\n`);
   let changed = 0;
@@ -90,11 +91,11 @@ async function diffAction(oldFile: string, newFile: string, flags: DiffFlags, io
     const b = after.get(url);
     if (b === undefined) {
       onlyOld++;
-      if (flags.json) out(JSON.stringify({ kind: 'only_old', input: url, old: a.label, where: a.where }));
+      if (flags.json) out(safeJson({ kind: 'only_old', input: url, old: a.label, where: a.where }));
       else out(`${c.yellow('ONLY OLD')} ${safeText(url)}: ${a.label}`);
     } else if (a.label !== b.label) {
       changed++;
-      if (flags.json) out(JSON.stringify({ kind: 'changed', input: url, old: a.label, new: b.label, old_where: a.where, new_where: b.where, reason: b.reason ?? null }));
+      if (flags.json) out(safeJson({ kind: 'changed', input: url, old: a.label, new: b.label, old_where: a.where, new_where: b.where, reason: b.reason ?? null }));
       else {
         out(`${c.bold('CHANGED')}  ${safeText(url)}: ${a.label} → ${c.bold(b.label)}`);
         if (b.reason !== undefined) out(`         ${c.dim(safeText(b.reason))}`);
@@ -104,10 +105,10 @@ async function diffAction(oldFile: string, newFile: string, flags: DiffFlags, io
   for (const [url, b] of after) {
     if (before.has(url)) continue;
     onlyNew++;
-    if (flags.json) out(JSON.stringify({ kind: 'only_new', input: url, new: b.label, where: b.where }));
+    if (flags.json) out(safeJson({ kind: 'only_new', input: url, new: b.label, where: b.where }));
     else out(`${c.yellow('ONLY NEW')} ${safeText(url)}: ${b.label}`);
   }
-  if (flags.json) out(JSON.stringify({ kind: 'summary', changed, unchanged, only_old: onlyOld, only_new: onlyNew }));
-  else out(`diff: ${changed} changed, ${unchanged} unchanged, ${onlyOld} only in ${oldFile}, ${onlyNew} only in ${newFile}`);
+  if (flags.json) out(safeJson({ kind: 'summary', changed, unchanged, only_old: onlyOld, only_new: onlyNew }));
+  else out(`diff: ${changed} changed, ${unchanged} unchanged, ${onlyOld} only in ${safeText(oldFile)}, ${onlyNew} only in ${safeText(newFile)}`);
   return flags.exitCode && changed + onlyOld + onlyNew > 0 ? EXIT.DIFFERS : EXIT.OK;
 }

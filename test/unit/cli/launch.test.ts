@@ -14,6 +14,8 @@ import {
   rerunEnvironment,
   RERUN_RES_OPTIONS,
   stdoutErrorAction,
+  stdoutCarries,
+  isHelpOrVersion,
   watchParent,
 } from '../../../src/cli/launch.js';
 import { EXIT } from '../../../src/cli/exit-codes.js';
@@ -83,18 +85,30 @@ describe('stdoutErrorAction', () => {
   it('a closed pipe ends a listing or help quietly (exit 0)', () => {
     for (const args of [['lab', 'list'], ['--help'], ['helper', '--help'], []]) expect(stdoutErrorAction(args, 'EPIPE'), args.join(' ')).toEqual({ kind: 'exit', code: 0 });
   });
+  it('help and --version of a data command, help <command>, and run --dry-run are listings too (exit 0 on EPIPE)', () => {
+    const listings = [['run', '--help'], ['run', '-h'], ['check', '--help'], ['diff', '-h'], ['report', '--help'], ['control', '--help'], ['analyze', '--help'], ['help', 'run'], ['--version'], ['-V'], ['run', '--dry-run', 'https://a.example/'], ['run', '--json', '--dry-run', '-i', 'x.txt']];
+    for (const args of listings) {
+      expect(stdoutCarries(args), args.join(' ')).toBe('listing');
+      expect(stdoutErrorAction(args, 'EPIPE'), args.join(' ')).toEqual({ kind: 'exit', code: 0 });
+    }
+    expect(isHelpOrVersion(['lab', 'run', 'x', '--', '--help'])).toBe(false); // after --: the probe's arguments
+    expect(stdoutCarries(['run', '--', '--dry-run'])).toBe('console');
+  });
   it('a closed pipe on a command whose output is data is an incomplete output (exit 4)', () => {
     expect(stdoutErrorAction(['run', '--json'], 'EPIPE')).toEqual(fail('standard output was closed', 'report'));
-    expect(stdoutErrorAction(['run', '-o', 'x.jsonl'], 'EPIPE')).toEqual(fail('standard output was closed', 'report'));
     for (const cmd of ['analyze', 'check', 'diff', 'report', 'control']) expect(stdoutErrorAction([cmd, 'x'], 'EPIPE'), cmd).toEqual(fail('standard output was closed', 'output'));
   });
-  it('run without --json prints only progress there: a lost terminal (EIO) or a full disk is not the end', () => {
+  it('run without --json prints only its console there (the report is a file): any error, EPIPE included, is ignored and the run goes on', () => {
+    expect(stdoutCarries(['run', '-o', 'x.jsonl'])).toBe('console');
+    expect(stdoutErrorAction(['run', '-o', 'x.jsonl'], 'EPIPE')).toEqual({ kind: 'ignore' });
+    expect(stdoutErrorAction(['run', 'https://a.example/'], 'EPIPE')).toEqual({ kind: 'ignore' });
     expect(stdoutErrorAction(['run', '-o', 'x.jsonl'], 'EIO')).toEqual({ kind: 'ignore' });
     expect(stdoutErrorAction(['run'], 'ENOSPC')).toEqual({ kind: 'ignore' });
   });
   it('any other error is a write error (exit 4) naming its code', () => {
     expect(stdoutErrorAction(['run', '--json'], 'ENOSPC')).toEqual(fail('cannot write to standard output (ENOSPC)', 'report'));
     expect(stdoutErrorAction(['lab', 'list'], 'EIO')).toEqual(fail('cannot write to standard output (EIO)', 'output'));
+    expect(stdoutErrorAction(['run', '--dry-run'], 'ENOSPC')).toEqual(fail('cannot write to standard output (ENOSPC)', 'output'));
     expect(stdoutErrorAction(['analyze', 'x'], undefined)).toEqual(fail('cannot write to standard output (error)', 'output'));
   });
 });

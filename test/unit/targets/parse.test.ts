@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CITIZEN_LAB_HEADER, formatTargetError, parseTargetList } from '../../../src/targets/parse.js';
+import { CITIZEN_LAB_HEADER, csvHeaderWithoutUrl, formatTargetError, parseTargetList } from '../../../src/targets/parse.js';
 
 const fixture = (name: string): string =>
   readFileSync(fileURLToPath(new URL(`../../../fixtures/targets/${name}`, import.meta.url)), 'utf8');
@@ -115,6 +115,26 @@ describe('parseTargetList format details', () => {
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]).toMatchObject({ source: 'other.csv', line: 1 });
     expect(result.errors[0]!.reason).toContain(CITIZEN_LAB_HEADER);
+  });
+
+  it('refuses a CSV whose header names no url column as a whole, in one line (not a plain list of "missing scheme" errors)', () => {
+    for (const text of ['name,category_code\nhttps://a.example/,NEWS\n', '\uFEFF"name", "category_code"\r\nhttps://a.example/,NEWS\r\n']) {
+      const result = parseTargetList(text, 'sites.csv');
+      expect(result.targets).toEqual([]);
+      expect(result.errors.map(formatTargetError)).toEqual(['sites.csv: a CSV header without a url column (columns: name, category_code)']);
+    }
+    expect(csvHeaderWithoutUrl('a,b,c,d,e,f,g,h,i,j,k,l,m')).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', '…']);
+  });
+
+  it('a first line with a comma is a header only without a URL scheme and outside a comment; a url column anywhere with an odd name is unrecognised', () => {
+    expect(csvHeaderWithoutUrl('https://a.example/?q=a,b')).toBeNull();
+    expect(csvHeaderWithoutUrl('# sites, by category')).toBeNull();
+    expect(csvHeaderWithoutUrl('https://a.example/')).toBeNull();
+    expect(csvHeaderWithoutUrl('name,URL')).toBeNull();
+    expect(parseTargetList('# news, blogs\nhttps://a.example/\n', 'l.txt')).toEqual({ targets: [{ url: 'https://a.example/', category_code: null, source: 'l.txt:2' }], errors: [] });
+    const odd = parseTargetList('name,url,notes!\nA,https://a.example/,x\n', 'odd.csv');
+    expect(odd.targets).toEqual([]);
+    expect(odd.errors).toEqual([expect.objectContaining({ source: 'odd.csv', line: 1 })]);
   });
 
   it('treats # after whitespace as a comment but # inside a URL as a fragment', () => {
