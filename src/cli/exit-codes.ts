@@ -53,7 +53,7 @@ const MEANING: Readonly<Record<ExitCode, string>> = {
   3: 'a needed service is unavailable: the lab cannot be built here (needs root or user namespaces, ip, nft), or the --control helper cannot be reached (run: add --continue-without-control to measure anyway)',
   4: 'the report or output could not be written (disk full, I/O error, file removed or replaced, stdout closed); a report keeps its whole lines',
   5: 'the report is locked by another censorprobe process',
-  6: 'check: a verdict differs or an expected target is missing; diff --exit-code: a verdict changed or a target is in one report only',
+  6: 'check: a verdict differs or an expected target is missing; diff --exit-code: a verdict changed or a target is in one report only; lab run: the verdict or an OONI key differs from the scenario\'s',
   129: 'stopped by SIGHUP (the terminal closed); a report keeps its finished lines',
   130: 'stopped by SIGINT (Ctrl-C); a report keeps its finished lines',
   143: 'stopped by SIGTERM; a report keeps its finished lines',
@@ -63,7 +63,7 @@ const MEANING: Readonly<Record<ExitCode, string>> = {
 const MEANING_FOR: Readonly<Record<string, Partial<Record<ExitCode, string>>>> = {
   helper: { 0: 'the helper stopped: SIGINT, SIGTERM or SIGHUP (a server stopping cleanly)' },
   run: { 3: 'the --control helper cannot be reached (add --continue-without-control to measure anyway)' },
-  lab: { 3: 'the lab cannot be built here (needs root or user namespaces, ip, nft), or a lab step failed' },
+  lab: { 3: 'the lab cannot be built here (needs root or user namespaces, ip, nft), or a lab step failed', 6: 'lab run: the verdict or an OONI key the scenario lists differs from what it expects' },
   check: { 6: 'a verdict differs from the expected one or an expected target has no measurement' },
   diff: { 6: 'with --exit-code: a verdict changed or a target is in one report only' },
 };
@@ -81,7 +81,7 @@ export const EXIT_CODES_BY_COMMAND: Readonly<Record<string, readonly ExitCode[]>
   run: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, ...SIGNALS],
   analyze: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, ...SIGNALS],
   helper: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE],
-  lab: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, ...SIGNALS],
+  lab: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.UNAVAILABLE, EXIT.REPORT_WRITE, EXIT.REPORT_LOCKED, EXIT.DIFFERS, ...SIGNALS],
   check: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.REPORT_WRITE, EXIT.DIFFERS, ...SIGNALS],
   diff: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.REPORT_WRITE, EXIT.DIFFERS, ...SIGNALS],
   report: [EXIT.OK, EXIT.INTERNAL, EXIT.USAGE, EXIT.REPORT_WRITE, ...SIGNALS],
