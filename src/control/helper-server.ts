@@ -188,6 +188,8 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
     // The control wants the genuine answer, not injected late replies: no 500 ms listening window
     // after the first reply (that window is a probe-side test; oohelperd has none).
     lateReplyWindowMs: 0,
+    // The answer carries no certificates (toControlHop keeps each handshake's failure only).
+    recordPeerCertificates: false,
     ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
   });
   const first = m.hops[0];

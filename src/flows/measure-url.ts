@@ -62,6 +62,9 @@ export type ResolverSpec = { kind: 'system' } | { kind: 'udp'; ip: string; port:
  *   (the target's TCP connect runs alongside it; its ClientHello waits), on every https hop, so that a censor that keeps resetting an address for a while after a
  *   trigger (residual blocking) cannot make SNI filtering look like IP-level blocking
  *   (docs/throttling.md "Residual blocking"). Costs one extra handshake per address and hop.
+ * - `recordPeerCertificates` (optional, default true): false leaves `peer_certificates` and their
+ *   summaries empty in the fetch handshakes (net/tls.ts; verification still runs): for the helper,
+ *   whose answer carries no certificates.
  */
 export interface FlowOptions {
   resolver: ResolverSpec;
@@ -81,6 +84,7 @@ export interface FlowOptions {
   sniProbeServerName?: string | null;
   requestHeaders?: Record<string, string>;
   sniProbeFirst?: boolean;
+  recordPeerCertificates?: boolean;
 }
 
 /**
@@ -269,6 +273,7 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
         tags,
         address: ep.address,
         ...(opts.extraCa !== undefined ? { extraCa: opts.extraCa } : {}),
+        ...(opts.recordPeerCertificates === false ? { recordPeerCertificates: false } : {}),
         ...signalOf(opts),
       });
       ep.handshake = t.observation;
