@@ -19,11 +19,11 @@
  *    command does not exist, src/classify over the re-read lines (bench/classify-throughput.ts).
  * Prints a table with pass/fail per target and writes bench/results.json (gitignored).
  * Environment: BENCH_QUICK=1 runs smaller N (a smoke test of the bench itself; targets not
- * meaningful); BENCH_ONLY, BENCH_PROFILE, BENCH_PROFILE_KIND, BENCH_EXTRA_IMPORT: see below.
+ * meaningful); BENCH_ONLY, BENCH_PROFILE, BENCH_PROFILE_KIND, BENCH_EXTRA_IMPORT, BENCH_KEEP: see below.
  * Exit code: 0 when the bench ran (whatever the verdicts of the targets), 1 when it could not run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,6 +47,8 @@ const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(','))
 const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null;
 /** BENCH_PROFILE_KIND=heap: sampling heap profiles (`--heap-prof`) instead of CPU profiles. */
 const PROFILE_KIND = process.env.BENCH_PROFILE_KIND === 'heap' ? 'heap' : 'cpu';
+/** BENCH_KEEP=DIR: copy each probe run's report (`NAME.jsonl`) and resource usage (`NAME.usage.json`) to DIR (the lab's directory is removed at the end). */
+const KEEP_DIR = process.env.BENCH_KEEP ? resolve(process.env.BENCH_KEEP) : null;
 const PROFILE_ARGS = PROFILE_DIR !== null ? [`--${PROFILE_KIND}-prof`, `--${PROFILE_KIND}-prof-dir=${PROFILE_DIR}`] : [];
 
 /** Step timeouts of every bench run, ms (short, so blocked targets finish in bounded time). */
@@ -307,6 +309,7 @@ async function runProbe(world: World, name: string, targets: BenchTarget[], conc
   const lab1 = labCpuS(lab);
   delete process.env.CENSORPROBE_BENCH_RUSAGE;
   if (r.code !== 0) log(`${name}: censorprobe run exited ${r.code}: ${r.stderr.slice(0, 800)}`);
+  if (KEEP_DIR !== null) for (const [from, to] of [[out, `${name}.jsonl`], [usageFile, `${name}.usage.json`]] as const) if (existsSync(from)) copyFileSync(from, join(KEEP_DIR, to));
   const usage = readUsage(usageFile);
   const launcher = existsSync(`${usageFile}.launcher`) ? readUsage(`${usageFile}.launcher`) : null;
   const kindByUrl = new Map(targets.map((t) => [t.url, t.kind]));
