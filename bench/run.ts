@@ -33,7 +33,7 @@ import { HELPER_ADDRESS, startLab, type Lab } from '../src/lab/index.js';
 import { WORLD_ADDRESSES } from '../src/lab/world-hosts.js';
 import type { ReportRecord } from '../src/model/index.js';
 import { verdictLabel } from '../src/runner/labels.js';
-import { BENCH_ADDRESSES, BENCH_ZONE, benchScenario, EXPECTED_LABEL, KIND_SHARES, makeTargets, type BenchTarget, type TargetKind } from './plan.js';
+import { BENCH_ADDRESSES, BENCH_ZONE, benchScenario, expectedLabel, KIND_SHARES, makeTargets, type BenchTarget, type TargetKind } from './plan.js';
 import type { WorldExtraSpec } from './world-extra.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -254,10 +254,13 @@ async function buildWorld(targets: BenchTarget[]): Promise<World> {
 /**
  * Runs `censorprobe run` in the probe namespace. `control: false` measures without any control (no
  * helper, no DoH): the same job as the dig + curl loop (DNS, connect, TLS, HTTP per target, plus our
- * classification), for the like-for-like throughput ratio; its verdicts are mostly `inconclusive`.
+ * classification), for the like-for-like throughput ratio; its verdicts are mostly `inconclusive`
+ * (`verdicts as planned` counts them against the rules without a helper: bench/plan.ts expectedLabel).
  */
 async function runProbe(world: World, name: string, targets: BenchTarget[], concurrency: number, opts: { control?: boolean | 'doh' } = {}): Promise<RunResult> {
   const control = opts.control ?? true;
+  // The verdicts the world is built to produce depend on the control (bench/plan.ts expectedLabel).
+  const expected = control === true ? 'helper' : control === 'doh' ? 'doh' : 'none';
   const { lab } = world;
   const list = join(lab.dir, `${name}.txt`);
   const out = join(lab.dir, `${name}.jsonl`);
@@ -321,7 +324,7 @@ async function runProbe(world: World, name: string, targets: BenchTarget[], conc
     const rec = JSON.parse(line) as ReportRecord;
     const label = verdictLabel(rec.verdict);
     const kind = kindByUrl.get(rec.input);
-    if (kind !== undefined && EXPECTED_LABEL[kind] === label) correct++;
+    if (kind !== undefined && expectedLabel(kind, expected) === label) correct++;
     else if (kind !== undefined) wrong.push({ url: rec.input, kind, got: label, why: rec.verdict.reasons.join(' ') });
     const arr = times.get(label) ?? [];
     arr.push(rec.test_runtime);
