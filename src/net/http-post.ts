@@ -5,7 +5,7 @@
  * system's CA roots plus any extra CA, a bounded answer.
  */
 import { rootCertificates } from 'node:tls';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 /** Options of {@link postJson}. */
 export interface PostJsonOptions {
@@ -85,32 +85,68 @@ export async function postJson(url: string, body: string, opts: PostJsonOptions)
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   const pair = agentsFor(opts.timeoutMs, opts.extraCa);
-  const send = (dispatcher: Agent, reset: boolean): ReturnType<typeof request> =>
-    request(url, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'user-agent': opts.userAgent ?? 'censorprobe' },
-      dispatcher,
-      reset,
-      signal,
-    });
-  let res: Awaited<ReturnType<typeof request>>;
+  const target = new URL(url);
+  const request: Dispatcher.DispatchOptions = {
+    origin: target.origin,
+    path: `${target.pathname}${target.search}`,
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'user-agent': opts.userAgent ?? 'censorprobe' },
+  };
+  const first = { answered: false };
   try {
-    res = await send(pair.keepAlive, false);
+    return await exchange(pair.keepAlive, { ...request, reset: false }, signal, opts.maxResponseBytes, first);
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
-    if (signal.aborted || typeof code !== 'string' || !STALE_CONNECTION_CODES.has(code)) throw err;
-    res = await send(pair.fresh, true);
+    if (first.answered || signal.aborted || typeof code !== 'string' || !STALE_CONNECTION_CODES.has(code)) throw err;
+    return exchange(pair.fresh, { ...request, reset: true }, signal, opts.maxResponseBytes, { answered: false });
   }
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    n += chunk.length;
-    if (n > opts.maxResponseBytes) {
-      res.body.destroy();
-      throw new Error(`answer larger than ${opts.maxResponseBytes} bytes`);
+}
+
+/**
+ * One request through `dispatcher`, read whole (at most `cap` bytes) with a plain dispatch handler
+ * (undici@7 lib/handler/unwrap-handler.js API): no response stream, no async iteration per answer.
+ * Sets `state.answered` when the answer's head arrived. Rejects with the transport error, the
+ * signal's reason, or an Error when the answer exceeds `cap`.
+ */
+function exchange(dispatcher: Agent, options: Dispatcher.DispatchOptions, signal: AbortSignal, cap: number, state: { answered: boolean }): Promise<PostJsonAnswer> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
     }
-    chunks.push(chunk);
-  }
-  return { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') };
+    let controller: Dispatcher.DispatchController | null = null;
+    let status = 0;
+    let n = 0;
+    const chunks: Buffer[] = [];
+    const onAbort = (): void => controller?.abort(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const finish = (): void => signal.removeEventListener('abort', onAbort);
+    dispatcher.dispatch(options, {
+      onRequestStart(c) {
+        controller = c;
+        if (signal.aborted) onAbort();
+      },
+      onResponseStart(_c, statusCode) {
+        state.answered = true;
+        status = statusCode;
+      },
+      onResponseData(c, chunk) {
+        n += chunk.length;
+        if (n > cap) {
+          c.abort(new Error(`answer larger than ${cap} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        finish();
+        resolve({ status, text: Buffer.concat(chunks).toString('utf8') });
+      },
+      onResponseError(_c, err) {
+        finish();
+        reject(signal.aborted ? signal.reason : err);
+      },
+    });
+  });
 }

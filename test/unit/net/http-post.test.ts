@@ -61,6 +61,15 @@ describe('postJson', () => {
     ]);
   });
 
+  it('rejects an answer larger than the cap, and stops at the signal without a retry', async () => {
+    const srv = await serve(() => 'answer');
+    await expect(postJson(`http://127.0.0.1:${srv.port}/`, '{}', { timeoutMs: 5000, maxResponseBytes: 4 })).rejects.toThrow('answer larger than 4 bytes');
+    const stop = new AbortController();
+    stop.abort(new Error('stopped by the user'));
+    await expect(postJson(`http://127.0.0.1:${srv.port}/`, '{}', { timeoutMs: 5000, maxResponseBytes: 1024, signal: stop.signal })).rejects.toThrow('stopped by the user');
+    expect(srv.log).toEqual([[0, 0, 'answer']]);
+  });
+
   it('fails with the reset when the new connection is reset too', async () => {
     const srv = await serve(() => 'reset');
     await expect(postJson(`http://127.0.0.1:${srv.port}/x`, '{}', { timeoutMs: 5000, maxResponseBytes: 1024 })).rejects.toMatchObject({ code: 'ECONNRESET' });
