@@ -45,13 +45,12 @@ export async function* readReport(path: string): AsyncGenerator<ReportLine, void
   let pending: { text: string; line: number } | null = null;
   let lineNumber = 0;
   let lastByte = -1;
-  const ready: ReportLine[] = [];
+  // Complete lines of the chunk, parsed one at a time as they are yielded (a parsed line is let go
+  // before the next one is made: the young generation stays small).
+  const ready: { text: string; line: number }[] = [];
   const take = (text: string): void => {
     lineNumber++;
-    if (pending !== null) {
-      const entry = parseLine(pending.text, pending.line);
-      if (entry !== null) ready.push(entry);
-    }
+    if (pending !== null) ready.push(pending);
     pending = { text, line: lineNumber };
   };
   /** The lines of the bytes before one `\n` (a lone `\r` inside also ends a line). */
@@ -91,10 +90,16 @@ export async function* readReport(path: string): AsyncGenerator<ReportLine, void
         start = nl + 1;
       }
       if (start < bytesRead) carry = Buffer.from(data.subarray(start));
-      for (const entry of ready.splice(0)) yield entry;
+      for (const l of ready.splice(0)) {
+        const entry = parseLine(l.text, l.line);
+        if (entry !== null) yield entry;
+      }
     }
     if (carry !== null) takeText(carry.toString('utf8'), true);
-    for (const entry of ready.splice(0)) yield entry;
+    for (const l of ready.splice(0)) {
+      const entry = parseLine(l.text, l.line);
+      if (entry !== null) yield entry;
+    }
   } finally {
     await handle.close();
   }
