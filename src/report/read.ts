@@ -38,40 +38,67 @@ const CHUNK_BYTES = 1 << 20;
  * be opened or read (e.g. ENOENT, EISDIR).
  */
 export async function* readReport(path: string): AsyncGenerator<ReportLine, void, undefined> {
+  for await (const raw of readReportLines(path)) {
+    const entry = raw.torn ? tornLine(raw) : parseReportLine(raw.text, raw.line);
+    if (entry !== null) yield entry;
+  }
+}
+
+/**
+ * RawReportLine is one line of a report file before parsing: its 1-based number, its text (decoded,
+ * without its line ending), and `torn` on a last line that has no trailing `\n`.
+ */
+export interface RawReportLine {
+  line: number;
+  text: string;
+  torn?: true;
+}
+
+/** The torn-line entry of a last line without its newline, or null when that line is blank. */
+export function tornLine(raw: RawReportLine): ReportLine | null {
+  return raw.text.trim() === '' ? null : { line: raw.line, error: TORN_LINE };
+}
+
+const TORN_LINE = 'torn last line (no trailing newline): the writer was interrupted mid-line';
+
+/**
+ * readReportLines streams the lines of a report file as {@link readReport} splits them (same line
+ * endings, numbering and decoding; blank lines included), unparsed: for readers that parse
+ * elsewhere (`read-summaries.ts` parses in worker threads). Rejects like readReport.
+ */
+export async function* readReportLines(path: string): AsyncGenerator<RawReportLine, void, undefined> {
   // Splitting the bytes at newlines (memchr) and decoding line by line costs a fraction of a
   // decoding stream plus node:readline's regex and a promise per line (`npm run bench`: analyze).
   const handle = await open(path, 'r');
   // Hold one line back: only at the end do we know whether the last line had its newline.
-  let pending: { text: string; line: number } | null = null;
+  let pending: RawReportLine | null = null;
   let lineNumber = 0;
   let lastByte = -1;
-  // Complete lines of the chunk, parsed one at a time as they are yielded (a parsed line is let go
-  // before the next one is made: the young generation stays small).
-  const ready: { text: string; line: number }[] = [];
+  const ready: RawReportLine[] = [];
   const take = (text: string): void => {
     lineNumber++;
     if (pending !== null) ready.push(pending);
     pending = { text, line: lineNumber };
   };
-  /** The lines of the bytes before one `\n` (a lone `\r` inside also ends a line). */
   const takeText = (text: string, final: boolean): void => {
-    let t = text;
-    if (!final && t.endsWith('\r')) t = t.slice(0, -1);
-    if (!t.includes('\r')) {
-      take(t);
-      return;
-    }
-    const parts = t.split('\r');
-    if (final && parts[parts.length - 1] === '') parts.pop();
-    for (const part of parts) take(part);
+    if (!text.includes('\r')) take(text);
+    else for (const part of splitLineText(text, final)) take(part);
+  };
+  // The next chunk is read while the current one is parsed (one read in flight at a time).
+  const readChunk = (): Promise<Buffer> => {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const read = handle.read(chunk, 0, CHUNK_BYTES, null).then(({ bytesRead }) => chunk.subarray(0, bytesRead));
+    read.catch(() => undefined); // awaited below; never unhandled when the caller stops early
+    return read;
   };
   try {
     let carry: Buffer | null = null;
+    let next = readChunk();
     for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, null);
+      const data = await next;
+      const bytesRead = data.length;
       if (bytesRead === 0) break;
-      const data = chunk.subarray(0, bytesRead);
+      next = readChunk();
       lastByte = data[bytesRead - 1] ?? -1;
       let start = 0;
       let nl = data.indexOf(10);
@@ -90,33 +117,37 @@ export async function* readReport(path: string): AsyncGenerator<ReportLine, void
         start = nl + 1;
       }
       if (start < bytesRead) carry = Buffer.from(data.subarray(start));
-      for (const l of ready.splice(0)) {
-        const entry = parseLine(l.text, l.line);
-        if (entry !== null) yield entry;
-      }
+      yield* ready.splice(0);
     }
     if (carry !== null) takeText(carry.toString('utf8'), true);
-    for (const l of ready.splice(0)) {
-      const entry = parseLine(l.text, l.line);
-      if (entry !== null) yield entry;
-    }
+    yield* ready.splice(0);
   } finally {
     await handle.close();
   }
-  const last = pending as { text: string; line: number } | null;
+  const last = pending as RawReportLine | null;
   if (last === null) return;
-  if (lastByte !== 0x0a) {
-    if (last.text.trim() !== '') {
-      yield { line: last.line, error: 'torn last line (no trailing newline): the writer was interrupted mid-line' };
-    }
-    return;
-  }
-  const entry = parseLine(last.text, last.line);
-  if (entry !== null) yield entry;
+  yield lastByte !== 0x0a ? { ...last, torn: true } : last;
 }
 
-/** One complete line → an entry, or null for a blank line. */
-function parseLine(text: string, line: number): ReportLine | null {
+/**
+ * splitLineText: the lines of the text before one `\n` (`final`: the text after the file's last
+ * `\n`), as node:readline splits them: a `\r` before the `\n` is part of the line ending, a lone
+ * `\r` ends a line too, and at the very end a `\r` adds no empty line. Pure.
+ */
+export function splitLineText(text: string, final: boolean): string[] {
+  let t = text;
+  if (!final && t.endsWith('\r')) t = t.slice(0, -1);
+  if (!t.includes('\r')) return [t];
+  const parts = t.split('\r');
+  if (final && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/**
+ * parseReportLine parses one complete line (see {@link readReport} for the checks and the error
+ * sentences): an entry, or null for a blank line. Never throws.
+ */
+export function parseReportLine(text: string, line: number): ReportLine | null {
   if (text.trim() === '') return null;
   let value: unknown;
   try {
