@@ -47,7 +47,7 @@ export const KIND_SHARES: Readonly<Record<TargetKind, number>> = {
   down: 4,
 };
 
-/** EXPECTED_LABEL: the verdict label (src/runner/labels.ts) each kind must get. */
+/** EXPECTED_LABEL: the verdict label (src/runner/labels.ts) each kind must get with the helper as control. */
 export const EXPECTED_LABEL: Readonly<Record<TargetKind, VerdictLabel>> = {
   'ok-http': 'accessible',
   'ok-https': 'accessible',
@@ -59,6 +59,25 @@ export const EXPECTED_LABEL: Readonly<Record<TargetKind, VerdictLabel>> = {
   blockpage: 'http-diff',
   down: 'down',
 };
+
+/** BenchControl: what a bench run compares with: the helper, the default path's DoH DNS control, or nothing. */
+export type BenchControl = 'helper' | 'doh' | 'none';
+
+/**
+ * expectedLabel: the verdict label (src/runner/labels.ts) a kind must get in a run with `control`.
+ * With the helper: {@link EXPECTED_LABEL}. Without one, docs/verdict-rules.md "Without a helper":
+ * the DNS answer is compared with the DoH reference only (`doh`: the ISP's NXDOMAIN and bogon
+ * answers are `dns`; `none`: there is no reference, so they are not compared), a verified HTTPS
+ * success is `accessible`, and anything else is `inconclusive` (an offline machine never yields
+ * "blocked": the dropped, reset, blockpage and down targets, and the plain-HTTP page that nothing
+ * can vouch for). Pure.
+ */
+export function expectedLabel(kind: TargetKind, control: BenchControl): VerdictLabel {
+  if (control === 'helper') return EXPECTED_LABEL[kind];
+  if (kind === 'ok-https') return 'accessible';
+  if (control === 'doh' && (kind === 'dns-nxdomain' || kind === 'dns-bogon')) return 'dns';
+  return 'inconclusive';
+}
 
 /** BenchTarget: one URL and its kind. */
 export interface BenchTarget {

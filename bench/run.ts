@@ -19,11 +19,11 @@
  *    command does not exist, src/classify over the re-read lines (bench/classify-throughput.ts).
  * Prints a table with pass/fail per target and writes bench/results.json (gitignored).
  * Environment: BENCH_QUICK=1 runs smaller N (a smoke test of the bench itself; targets not
- * meaningful); BENCH_ONLY, BENCH_PROFILE, BENCH_PROFILE_KIND, BENCH_EXTRA_IMPORT: see below.
+ * meaningful); BENCH_ONLY, BENCH_PROFILE, BENCH_PROFILE_KIND, BENCH_EXTRA_IMPORT, BENCH_KEEP: see below.
  * Exit code: 0 when the bench ran (whatever the verdicts of the targets), 1 when it could not run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -33,7 +33,7 @@ import { HELPER_ADDRESS, startLab, type Lab } from '../src/lab/index.js';
 import { WORLD_ADDRESSES } from '../src/lab/world-hosts.js';
 import type { ReportRecord } from '../src/model/index.js';
 import { verdictLabel } from '../src/runner/labels.js';
-import { BENCH_ADDRESSES, BENCH_ZONE, benchScenario, EXPECTED_LABEL, KIND_SHARES, makeTargets, type BenchTarget, type TargetKind } from './plan.js';
+import { BENCH_ADDRESSES, BENCH_ZONE, benchScenario, expectedLabel, KIND_SHARES, makeTargets, type BenchTarget, type TargetKind } from './plan.js';
 import type { WorldExtraSpec } from './world-extra.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +47,8 @@ const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(','))
 const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null;
 /** BENCH_PROFILE_KIND=heap: sampling heap profiles (`--heap-prof`) instead of CPU profiles. */
 const PROFILE_KIND = process.env.BENCH_PROFILE_KIND === 'heap' ? 'heap' : 'cpu';
+/** BENCH_KEEP=DIR: copy each probe run's report (`NAME.jsonl`) and resource usage (`NAME.usage.json`) to DIR (the lab's directory is removed at the end). */
+const KEEP_DIR = process.env.BENCH_KEEP ? resolve(process.env.BENCH_KEEP) : null;
 const PROFILE_ARGS = PROFILE_DIR !== null ? [`--${PROFILE_KIND}-prof`, `--${PROFILE_KIND}-prof-dir=${PROFILE_DIR}`] : [];
 
 /** Step timeouts of every bench run, ms (short, so blocked targets finish in bounded time). */
@@ -252,10 +254,13 @@ async function buildWorld(targets: BenchTarget[]): Promise<World> {
 /**
  * Runs `censorprobe run` in the probe namespace. `control: false` measures without any control (no
  * helper, no DoH): the same job as the dig + curl loop (DNS, connect, TLS, HTTP per target, plus our
- * classification), for the like-for-like throughput ratio; its verdicts are mostly `inconclusive`.
+ * classification), for the like-for-like throughput ratio; its verdicts are mostly `inconclusive`
+ * (`verdicts as planned` counts them against the rules without a helper: bench/plan.ts expectedLabel).
  */
 async function runProbe(world: World, name: string, targets: BenchTarget[], concurrency: number, opts: { control?: boolean | 'doh' } = {}): Promise<RunResult> {
   const control = opts.control ?? true;
+  // The verdicts the world is built to produce depend on the control (bench/plan.ts expectedLabel).
+  const expected = control === true ? 'helper' : control === 'doh' ? 'doh' : 'none';
   const { lab } = world;
   const list = join(lab.dir, `${name}.txt`);
   const out = join(lab.dir, `${name}.jsonl`);
@@ -307,6 +312,7 @@ async function runProbe(world: World, name: string, targets: BenchTarget[], conc
   const lab1 = labCpuS(lab);
   delete process.env.CENSORPROBE_BENCH_RUSAGE;
   if (r.code !== 0) log(`${name}: censorprobe run exited ${r.code}: ${r.stderr.slice(0, 800)}`);
+  if (KEEP_DIR !== null) for (const [from, to] of [[out, `${name}.jsonl`], [usageFile, `${name}.usage.json`]] as const) if (existsSync(from)) copyFileSync(from, join(KEEP_DIR, to));
   const usage = readUsage(usageFile);
   const launcher = existsSync(`${usageFile}.launcher`) ? readUsage(`${usageFile}.launcher`) : null;
   const kindByUrl = new Map(targets.map((t) => [t.url, t.kind]));
@@ -318,7 +324,7 @@ async function runProbe(world: World, name: string, targets: BenchTarget[], conc
     const rec = JSON.parse(line) as ReportRecord;
     const label = verdictLabel(rec.verdict);
     const kind = kindByUrl.get(rec.input);
-    if (kind !== undefined && EXPECTED_LABEL[kind] === label) correct++;
+    if (kind !== undefined && expectedLabel(kind, expected) === label) correct++;
     else if (kind !== undefined) wrong.push({ url: rec.input, kind, got: label, why: rec.verdict.reasons.join(' ') });
     const arr = times.get(label) ?? [];
     arr.push(rec.test_runtime);

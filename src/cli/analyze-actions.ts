@@ -10,7 +10,7 @@ import type { ReportRecord, Verdict } from '../model/index.js';
 import { importOoniMeasurement } from '../ooni/import.js';
 import { findOoniFiles, readOoniFile } from '../ooni/read.js';
 import { compareWithRecorded, ooniToRecord } from '../ooni/to-record.js';
-import { createReportWriter, readReport, validateReportLine } from '../report/index.js';
+import { createReportWriter, readReport, readSummaries, validateReportLine, type LineSummary, type SummaryVerdict } from '../report/index.js';
 import { SCHEMA_VERSION } from '../model/index.js';
 import { claimReport } from './report-path.js';
 import { safeJson, safeText } from './escape.js';
@@ -67,7 +67,7 @@ function brief(v: Pick<Verdict, 'blocking' | 'accessible' | 'status'>): string {
   return `${v.blocking ?? 'no blocking'} (${v.status}, accessible ${String(v.accessible)})`;
 }
 
-function sameVerdict(a: Verdict, b: Verdict): boolean {
+function sameVerdict(a: Pick<Verdict, 'blocking' | 'accessible' | 'status'>, b: Pick<Verdict, 'blocking' | 'accessible' | 'status'>): boolean {
   return a.blocking === b.blocking && a.accessible === b.accessible && a.status === b.status;
 }
 
@@ -95,24 +95,27 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
   for (const file of files) {
     const shown = shownPath(io.cwd, file);
     try {
-      for await (const entry of readReport(file)) {
+      // --reclassify uses every observation: the whole schema; a summary reads the verdict only
+      // (checked at the boundary by its own scope), parsed by worker threads for a large report.
+      const lines: AsyncIterable<LineSummary & { record?: ReportRecord }> = flags.reclassify ? fullLines(file) : readSummaries(file, SCHEMA_VERSION);
+      for await (const entry of lines) {
         const where = `${shown}:${entry.line}`;
         if (pending.length >= 65_536) await flush();
-        if (entry.record === undefined) {
-          badLine(where, entry.error ?? 'bad line');
+        if (entry.error !== undefined) {
+          badLine(where, entry.error);
           continue;
         }
-        // --reclassify uses every observation: the whole schema; a summary reads the verdict only.
-        const valid = validateReportLine(entry.record, SCHEMA_VERSION, flags.reclassify ? 'full' : 'verdict');
-        if (!valid.ok) {
-          const more = valid.errors.length > 1 ? ` (and ${valid.errors.length - 1} more)` : '';
-          badLine(where, `not a valid report line: ${valid.errors[0] ?? 'schema'}${more}`);
+        if (entry.invalid !== undefined || entry.verdict === undefined || entry.input === undefined) {
+          const errors = entry.invalid ?? [];
+          const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+          badLine(where, `not a valid report line: ${errors[0] ?? 'schema'}${more}`);
           continue;
         }
-        const record = entry.record;
-        const stored = record.verdict;
-        let verdict = stored;
-        if (flags.reclassify) {
+        const input = entry.input;
+        const stored = entry.verdict;
+        let verdict: SummaryVerdict & Pick<Verdict, 'evidence'> = stored;
+        if (flags.reclassify && entry.record !== undefined) {
+          const record = entry.record;
           try {
             const hook = throttlingHook(record.throttling);
             const decision = record.throttling?.escalation?.decision;
@@ -129,9 +132,9 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
         if (flags.reclassify && !sameVerdict(stored, verdict)) {
           counts.changed++;
           if (flags.json) {
-            out(safeJson({ kind: 'changed', where, input: record.input, before: pick(stored), after: pick(verdict), reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [], evidence: verdict.evidence ?? [] }));
+            out(safeJson({ kind: 'changed', where, input, before: pick(stored), after: pick(verdict), reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [], evidence: verdict.evidence ?? [] }));
           } else {
-            out(`${c.dim(safeText(where))} ${c.bold('changed')} ${safeText(record.input)}: ${brief(stored)} → ${brief(verdict)}`);
+            out(`${c.dim(safeText(where))} ${c.bold('changed')} ${safeText(input)}: ${brief(stored)} → ${brief(verdict)}`);
             for (const r of verdict.reasons) out(`    ${c.dim(safeText(r))}`);
           }
         }
@@ -140,10 +143,10 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
         if (verdict.status === 'anomaly' || verdict.status === 'confirmed') {
           counts.anomalies++;
           if (flags.json) {
-            out(safeJson({ kind: 'anomaly', where, input: record.input, verdict: pick(verdict), layers: verdict.layers, reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [] }));
+            out(safeJson({ kind: 'anomaly', where, input, verdict: pick(verdict), layers: verdict.layers, reasons: verdict.reasons, fingerprints: verdict.fingerprints ?? [] }));
           } else {
             const status = verdict.status === 'confirmed' ? c.bold(' (confirmed)') : '';
-            out(`${c.dim(safeText(where))} ${c.red(LABEL_TEXT[label])} ${safeText(record.input)}${status}`);
+            out(`${c.dim(safeText(where))} ${c.red(LABEL_TEXT[label])} ${safeText(input)}${status}`);
             const reason = verdict.reasons[0];
             if (reason !== undefined) out(`    ${c.dim(safeText(reason))}`);
           }
@@ -175,6 +178,21 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
 }
 
 /**
+ * The lines of a report for `--reclassify`, which uses every observation: each parsed line checked
+ * against the whole schema, as a {@link LineSummary} with the record.
+ */
+async function* fullLines(file: string): AsyncGenerator<LineSummary & { record?: ReportRecord }, void, undefined> {
+  for await (const entry of readReport(file)) {
+    if (entry.record === undefined) {
+      yield { line: entry.line, error: entry.error ?? 'bad line' };
+      continue;
+    }
+    const valid = validateReportLine(entry.record, SCHEMA_VERSION, 'full');
+    yield valid.ok ? { line: entry.line, input: entry.record.input, verdict: entry.record.verdict, record: entry.record } : { line: entry.line, invalid: valid.errors };
+  }
+}
+
+/**
  * Exit code of an analysis: USAGE (bad input) when a file could not be read or the files held no
  * measurement at all; OK otherwise (bad lines were reported one by one).
  */
@@ -191,7 +209,7 @@ function shownPath(cwd: string, p: string): string {
   return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
 }
 
-function pick(v: Verdict): Pick<Verdict, 'blocking' | 'accessible' | 'status'> {
+function pick(v: Pick<Verdict, 'blocking' | 'accessible' | 'status'>): Pick<Verdict, 'blocking' | 'accessible' | 'status'> {
   return { blocking: v.blocking, accessible: v.accessible, status: v.status };
 }
 

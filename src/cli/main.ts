@@ -3,11 +3,10 @@
  * exit code (it never calls process.exit on the normal path). The only src/ code that touches the
  * process (through {@link Io}), commander and chalk.
  */
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { SOFTWARE_VERSION } from '../runner/version.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
-import { UsageError } from './options.js';
 import { EXIT, exitCodeHelp } from './exit-codes.js';
 import { safeLines, safeText } from './escape.js';
 import { ReportLockedError, ReportWriteError } from '../report/errors.js';
@@ -62,6 +61,13 @@ ${exitCodeHelp()}`;
  * escaped for the terminal (`escape.ts`): file names and input lines are untrusted.
  */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  // `censorprobe --version` (the start-up figure of `npm run bench`) answers before commander and
+  // the option parsers load, with commander's own output for it: the version and a newline.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.stdout.write(`${SOFTWARE_VERSION}\n`);
+    return EXIT.OK;
+  }
+  const [{ Command, CommanderError }, { UsageError }] = await Promise.all([import('commander'), import('./options.js')]);
   let exitCode = 0;
   const setExit = (code: number): void => {
     exitCode = code;

@@ -14,9 +14,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import type { ControlHop, HttpRequestObservation, ThRequest, ThResponse, ThIpInfo } from '../model/index.js';
 import { createClock, DEFAULT_MAX_BODY_BYTES, firstValues, formatEndpoint, parseEndpoint, tcpConnect, tlsHandshake } from '../net/index.js';
-import type { FlowOptions, HopResult } from '../flows/index.js';
+import type { FlowOptions, HopResult, ReusedConnection } from '../flows/index.js';
 import { measureUrl } from '../flows/index.js';
 import { isIpLiteral } from '../model/ip.js';
 import { isRefusedAddress as isBogon } from './address-guard.js';
@@ -172,7 +174,7 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
   const ports = url.port !== '' ? [Number(url.port)] : url.protocol === 'https:' ? [443] : [80, 443];
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const signal = AbortSignal.timeout(opts.budgetMs ?? HELPER_MEASUREMENT_BUDGET_MS);
-  const checks = new EndpointChecks(host, ports, clock, opts, signal);
+  const checks = new EndpointChecks(host, ports, url.protocol === 'https:', clock, opts, signal);
   checks.start(probeAddrs);
   const m = await measureUrl(url.href, {
     resolver: opts.resolver,
@@ -183,16 +185,25 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
     retainBodyBytes: Math.min(opts.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     maxRedirects: opts.maxRedirects,
     requestHeaders: forwardableHeaders(req.http_request_headers),
-    onDepth0Addresses: (addrs) => checks.start(addrs),
+    onDepth0Addresses: (addrs) => {
+      checks.start(addrs);
+      checks.keepFor(addrs);
+    },
+    // The fetch's depth-0 connection to an address is the endpoint check's own (same connect, and
+    // the same TLS handshake with SNI = host): one connection per endpoint instead of two.
+    reuseConnection: (ip, port) => checks.claim(ip, port),
     signal,
     // The control wants the genuine answer, not injected late replies: no 500 ms listening window
     // after the first reply (that window is a probe-side test; oohelperd has none).
     lateReplyWindowMs: 0,
+    // The answer carries no certificates (toControlHop keeps each handshake's failure only).
+    recordPeerCertificates: false,
     ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
   });
   const first = m.hops[0];
   const helperAddrs = first?.dns_failure === null ? first.addresses : [];
   checks.start(helperAddrs);
+  checks.keepFor([]);
   await checks.done();
 
   const ipInfo: Record<string, ThIpInfo> = {};
@@ -229,6 +240,13 @@ export async function measureControl(req: ThRequest, opts: HelperOptions): Promi
  * that grows while the fetch runs: `start` launches the checks of addresses not seen yet (bogons
  * skipped, as oohelperd does), `done` waits for every launched check. Results in OONI's legacy
  * vocabulary; `verified` holds the addresses whose TLS handshake succeeded (ip_info flag 8).
+ *
+ * A check's connection is what the fetch's depth-0 connect (and, for https on 443, handshake)
+ * to the same endpoint would make, so the fetch takes it (`claim`) instead of making a second one
+ * (oohelperd makes both; the answer is the same, the site and the helper see half the
+ * connections). A check's open connection is kept while it may still be claimed: until `keepFor`
+ * names the addresses the fetch dials (its depth-0 DNS answer), and then only for those; `done`
+ * closes the ones nobody claimed.
  */
 class EndpointChecks {
   readonly tcp: ThResponse['tcp_connect'] = {};
@@ -236,10 +254,19 @@ class EndpointChecks {
   readonly verified = new Set<string>();
   private readonly seen = new Set<string>();
   private readonly pending: Promise<void>[] = [];
+  /** Each check's connection by endpoint (`IP:PORT`). */
+  private readonly made = new Map<string, Promise<ReusedConnection>>();
+  /** Open sockets of finished checks, by endpoint, until claimed or closed. */
+  private readonly open = new Map<string, net.Socket | tls.TLSSocket>();
+  private readonly claimed = new Set<string>();
+  /** The addresses the fetch dials at depth 0; null until its DNS answered. */
+  private keep: Set<string> | null = null;
+  private finished = false;
 
   constructor(
     private readonly host: string,
     private readonly ports: number[],
+    private readonly https: boolean,
     private readonly clock: ReturnType<typeof createClock>,
     private readonly opts: HelperOptions,
     private readonly signal: AbortSignal,
@@ -249,33 +276,81 @@ class EndpointChecks {
     for (const ip of addrs) {
       if (this.seen.has(ip) || isBogon(ip)) continue;
       this.seen.add(ip);
-      for (const port of this.ports) this.pending.push(this.check(ip, port));
+      for (const port of this.ports) {
+        const made = this.check(ip, port);
+        this.made.set(formatEndpoint(ip, port), made);
+        this.pending.push(made.then(() => undefined));
+      }
     }
+  }
+
+  /** Only the open connections to `addrs` may still be claimed: the others are closed now (and as their checks finish). */
+  keepFor(addrs: string[]): void {
+    this.keep = new Set(addrs);
+    for (const [key, socket] of this.open) {
+      const ip = parseEndpoint(key)?.ip;
+      if (ip === undefined || !this.keep.has(ip)) this.close(key, socket);
+    }
+  }
+
+  /**
+   * The check's connection to `ip:port` for the fetch, once: null when there is no check of that
+   * endpoint or its connection is not what the fetch would make (a plain check on 443 for an http
+   * URL, a TCP-only check for https on another port); a promise of null when the check's open
+   * connection was closed meanwhile (the fetch then dials its own).
+   */
+  claim(ip: string, port: number): Promise<ReusedConnection | null> | null {
+    const key = formatEndpoint(ip, port);
+    const made = this.made.get(key);
+    if (made === undefined || this.claimed.has(key) || this.https !== (port === 443)) return null;
+    this.claimed.add(key);
+    return made.then((m) => {
+      this.open.delete(key);
+      if (m.socket !== null && (m.socket.destroyed || !m.socket.writable)) {
+        m.socket.destroy();
+        return null;
+      }
+      return m;
+    });
   }
 
   async done(): Promise<void> {
     await Promise.all(this.pending);
+    this.finished = true;
+    for (const [key, socket] of this.open) this.close(key, socket);
   }
 
-  private async check(ip: string, port: number): Promise<void> {
+  private close(key: string, socket: net.Socket | tls.TLSSocket): void {
+    this.open.delete(key);
+    socket.destroy();
+  }
+
+  private async check(ip: string, port: number): Promise<ReusedConnection> {
     const { clock, opts, host, signal } = this;
     const key = formatEndpoint(ip, port);
     const c = await tcpConnect(ip, port, { clock, timeoutMs: opts.timeouts.connectMs, transactionId: 0, depth: 0, tags: [], signal });
     this.tcp[key] = { status: c.observation.status.success, failure: legacyTcpFailure(c.observation.status.failure) };
-    if (c.socket === null) return;
-    if (port !== 443) {
-      c.socket.destroy();
-      return;
-    }
+    if (c.socket === null) return { connect: c.observation, handshake: null, socket: null };
+    if (port !== 443) return this.hold(key, ip, port, { connect: c.observation, handshake: null, socket: c.socket });
     const t = await tlsHandshake(c.socket, {
       serverName: host, clock, timeoutMs: opts.timeouts.tlsMs, transactionId: 0, depth: 0, tags: [], address: key,
       recordPeerCertificates: false, // only the failure is kept
       signal,
       ...(opts.extraCa ? { extraCa: opts.extraCa } : {}),
     });
-    t.socket?.destroy();
     this.tls[key] = { server_name: host, status: t.observation.failure === null, failure: t.observation.failure };
     if (t.observation.failure === null) this.verified.add(ip);
+    return this.hold(key, ip, port, { connect: c.observation, handshake: t.observation, socket: t.socket });
+  }
+
+  /** Keeps the check's open socket while the fetch may claim it; else closes it. */
+  private hold(key: string, ip: string, port: number, m: ReusedConnection): ReusedConnection {
+    if (m.socket === null) return m;
+    const claimable = this.https === (port === 443) && !this.finished && (this.keep === null || this.keep.has(ip));
+    if (this.claimed.has(key)) return m; // the fetch is waiting for it
+    if (claimable) this.open.set(key, m.socket);
+    else m.socket.destroy();
+    return m;
   }
 }
 

@@ -6,7 +6,8 @@
  * docs/helper-protocol.md). Anything that does not fit is a control failure, never an exception:
  * `{"dns":null,"http_request":null,"tcp_connect":null}` ends as a failed control, not an internal error.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ThResponse } from '../model/index.js';
 
 /** Largest number of entries in one map of the answer (endpoints, ip_info, headers). */
@@ -90,7 +91,19 @@ export const TH_ANSWER_SCHEMA = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: false, strict: false, allowUnionTypes: true }).compile(TH_ANSWER_SCHEMA);
+/**
+ * The compiled validator, made on the first answer (loading ajv and compiling cost ~120 ms: a run without a helper
+ * never pays it, one with a helper pays it while its first measurements wait on the network).
+ */
+let compiled: ValidateFunction | null = null;
+function validator(): ValidateFunction {
+  if (compiled === null) {
+    // ajv itself is loaded then too (~40 ms of start-up otherwise); its CommonJS exports carry `Ajv`.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    compiled = new Ajv({ allErrors: false, strict: false, allowUnionTypes: true }).compile(TH_ANSWER_SCHEMA);
+  }
+  return compiled;
+}
 
 /** The outcome of {@link parseThAnswer}: the normalised answer, or a failure string for `ControlRecord.failure`. */
 export type ThAnswer = { ok: true; response: ThResponse } | { ok: false; failure: string };
@@ -167,6 +180,7 @@ export function parseThAnswer(text: string): ThAnswer {
   if (isObject(v) && (v['dns'] ?? null) === null && (v['http_request'] ?? null) === null) {
     return { ok: false, failure: 'unknown_failure: helper answer has no dns and no http_request result' };
   }
+  const validate = validator();
   if (!validate(v)) return { ok: false, failure: `unknown_failure: invalid helper answer: ${describe(validate.errors?.[0])}` };
   return { ok: true, response: v as unknown as ThResponse };
 }

@@ -5,8 +5,20 @@
  * redirect limit, for the probe and the helper alike, and looks down (docs/measurement-model.md,
  * "Redirects and cookies"). One jar per measurement: nothing is kept between targets or runs.
  */
-import { CookieJar } from 'tough-cookie';
+import { createRequire } from 'node:module';
+import type { CookieJar } from 'tough-cookie';
 import type { HeadersList } from '../model/observations.js';
+
+/**
+ * tough-cookie, loaded on the first Set-Cookie of the process: with its public-suffix list
+ * (tldts) it costs ~60 ms of start-up, which a run whose sites set no cookie need not pay
+ * (`npm run bench`: start-up of `run`).
+ */
+let cookieJarClass: typeof CookieJar | null = null;
+function newJar(): CookieJar {
+  cookieJarClass ??= (createRequire(import.meta.url)('tough-cookie') as typeof import('tough-cookie')).CookieJar;
+  return new cookieJarClass();
+}
 
 /** Cap on Set-Cookie headers taken from one response (a hostile server cannot grow the jar without bound). */
 const MAX_SET_COOKIE_PER_RESPONSE = 50;
@@ -21,11 +33,16 @@ export interface ChainCookies {
   store(url: string, headers: HeadersList): void;
 }
 
-/** createChainCookies returns an empty in-memory jar (public-suffix checks on, as browsers do). */
+/**
+ * createChainCookies returns an empty in-memory jar (public-suffix checks on, as browsers do). The
+ * tough-cookie jar is made on the first `Set-Cookie` only: most chains never see one, and an empty
+ * jar's lookup for every hop was a measurable part of a target's CPU (`npm run bench`).
+ */
 export function createChainCookies(): ChainCookies {
-  const jar = new CookieJar();
+  let jar: CookieJar | null = null;
   return {
     headerFor(url) {
+      if (jar === null) return null; // nothing stored: no cookie applies
       try {
         const value = jar.getCookieStringSync(url);
         return value === '' ? null : value;
@@ -35,6 +52,8 @@ export function createChainCookies(): ChainCookies {
     },
     store(url, headers) {
       const setCookies = headers.filter(([k, v]) => k.toLowerCase() === 'set-cookie' && v.length <= MAX_SET_COOKIE_BYTES).slice(0, MAX_SET_COOKIE_PER_RESPONSE);
+      if (setCookies.length === 0) return;
+      jar ??= newJar();
       for (const [, value] of setCookies) {
         try {
           jar.setCookieSync(value, url, { ignoreError: true });

@@ -6,5 +6,5 @@
  * Imports: `src/net` and `src/model` only (plus tough-cookie for the chain's cookie jar).
  */
 export * from './paired-transfers.js';
-export { measureUrl, type FlowOptions, type HopResult, type ResolverSpec, type UrlMeasurement } from './measure-url.js';
+export { measureUrl, type FlowOptions, type HopResult, type ResolverSpec, type ReusedConnection, type UrlMeasurement } from './measure-url.js';
 export * from './defaults.js';

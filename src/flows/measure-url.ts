@@ -69,6 +69,15 @@ export type ResolverSpec = { kind: 'system' } | { kind: 'udp'; ip: string; port:
  *   (the target's TCP connect runs alongside it; its ClientHello waits), on every https hop, so that a censor that keeps resetting an address for a while after a
  *   trigger (residual blocking) cannot make SNI filtering look like IP-level blocking
  *   (docs/throttling.md "Residual blocking"). Costs one extra handshake per address and hop.
+ * - `recordPeerCertificates` (optional, default true): false leaves `peer_certificates` and their
+ *   summaries empty in the fetch handshakes (net/tls.ts; verification still runs): for the helper,
+ *   whose answer carries no certificates.
+ * - `reuseConnection` (optional): asked once for each depth-0 endpoint before it is dialled; a
+ *   promise of a {@link ReusedConnection} to that `ip:port` makes the endpoint use it (its
+ *   observations are recorded as the endpoint's) instead of a connect and handshake of its own;
+ *   null, or a promise of null, dials as usual. The helper passes the connection of its endpoint
+ *   check of the same address and port (src/control/helper-server.ts). No SNI probe runs on a
+ *   reused endpoint.
  */
 export interface FlowOptions {
   resolver: ResolverSpec;
@@ -90,6 +99,20 @@ export interface FlowOptions {
   sniProbeFirst?: boolean;
   httpsRecords?: boolean;
   readResolvConf?: () => Promise<string>;
+  recordPeerCertificates?: boolean;
+  reuseConnection?: (ip: string, port: number) => Promise<ReusedConnection | null> | null;
+}
+
+/**
+ * A connection made outside the flow that a depth-0 endpoint may use instead of dialling
+ * (FlowOptions.reuseConnection): its connect observation, its TLS handshake observation (https:
+ * made with SNI = the URL's host and the flow's defaults; null for http or when the connect failed)
+ * and the open socket (null when a step failed). The flow owns the socket from then on.
+ */
+export interface ReusedConnection {
+  connect: TcpConnectObservation;
+  handshake: TlsHandshakeObservation | null;
+  socket: net.Socket | tls.TLSSocket | null;
 }
 
 /**
@@ -254,6 +277,18 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   const endpoints: Endpoint[] = dialable.map((ip) => ({ ip, address: formatEndpoint(ip, port), transactionId: state.nextConnId++, connect: null, handshake: null, socket: null }));
   await Promise.all(
     endpoints.map(async (ep) => {
+      const reused = depth === 0 ? await (opts.reuseConnection?.(ep.ip, port) ?? null) : null;
+      if (reused !== null) {
+        ep.connect = reused.connect;
+        state.observations.tcp_connect.push(reused.connect);
+        state.observations.network_events.push({ operation: 'connect', address: ep.address, failure: reused.connect.status.failure, t: reused.connect.t, transaction_id: reused.connect.transaction_id, tags: [...reused.connect.tags] });
+        if (https && reused.handshake !== null) {
+          ep.handshake = reused.handshake;
+          state.observations.tls_handshakes.push(reused.handshake);
+        }
+        ep.socket = reused.socket;
+        return;
+      }
       // The harmless name's handshake goes out before the target's ClientHello (residual
       // blocking); the two TCP connects run side by side, so a dead address costs one connect
       // timeout, not two (p95 time-to-verdict, `npm run bench`).
@@ -281,6 +316,7 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
         tags,
         address: ep.address,
         ...(opts.extraCa !== undefined ? { extraCa: opts.extraCa } : {}),
+        ...(opts.recordPeerCertificates === false ? { recordPeerCertificates: false } : {}),
         ...signalOf(opts),
       });
       ep.handshake = t.observation;

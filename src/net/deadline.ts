@@ -22,24 +22,42 @@ export interface Deadline {
 
 /**
  * createDeadline starts the timer for `operation` (`timeoutMs` in ms, must be >= 0, else it
- * throws RangeError: programmer error) and links `parent` when given.
+ * throws RangeError: programmer error) and links `parent` when given. The AbortController behind
+ * `signal` is made only when `signal` is read (most steps only race `aborted`; an AbortSignal is
+ * a costly object to make for every step of every target, `npm run bench`); read after the
+ * deadline fired, it is already aborted with the same reason.
  */
 export function createDeadline(operation: Operation, timeoutMs: number, parent?: AbortSignal): Deadline {
   if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) throw new RangeError(`invalid timeout ${timeoutMs} ms for ${operation}`);
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new OperationTimeoutError(operation, timeoutMs)), timeoutMs);
-  const onParentAbort = (): void => controller.abort(parent?.reason);
+  let fired = false;
+  let reason: unknown;
+  let controller: AbortController | null = null;
+  let rejectAborted: (reason: unknown) => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    rejectAborted = reject;
+  });
+  aborted.catch(() => undefined);
+  const fire = (why: unknown): void => {
+    if (fired) return;
+    fired = true;
+    reason = why;
+    controller?.abort(why);
+    rejectAborted(why);
+  };
+  const timer = setTimeout(() => fire(new OperationTimeoutError(operation, timeoutMs)), timeoutMs);
+  const onParentAbort = (): void => fire(parent?.reason);
   if (parent !== undefined) {
     if (parent.aborted) onParentAbort();
     else parent.addEventListener('abort', onParentAbort, { once: true });
   }
-  const aborted = new Promise<never>((_resolve, reject) => {
-    if (controller.signal.aborted) reject(controller.signal.reason);
-    else controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-  });
-  aborted.catch(() => undefined);
   return {
-    signal: controller.signal,
+    get signal(): AbortSignal {
+      if (controller === null) {
+        controller = new AbortController();
+        if (fired) controller.abort(reason);
+      }
+      return controller.signal;
+    },
     aborted,
     clear(): void {
       clearTimeout(timer);

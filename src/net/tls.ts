@@ -50,8 +50,9 @@ export interface TlsHandshakeOptions {
   /**
    * Record the peer chain (optional, default true): `peer_certificates` (DER) and their summaries.
    * False skips both (they are then `[]`; verification still runs on the leaf): for callers that
-   * keep only the failure, such as the helper's per-address TLS checks. Reading the detailed chain
-   * and parsing each certificate cost ~0.2 ms per certificate (`npm run bench`).
+   * keep only the failure, such as the helper's per-address TLS checks. Summaries are cached by
+   * fingerprint (a summary is a pure function of the certificate), so recording costs little once
+   * a certificate was seen; parsing a new one costs ~0.2 ms (`npm run bench`).
    */
   recordPeerCertificates?: boolean;
 }
@@ -100,13 +101,21 @@ export function tlsHandshake(socket: net.Socket, opts: TlsHandshakeOptions): Pro
   const sendSni = isIP(serverName) === 0;
   return new Promise((resolve) => {
     let settled = false;
+    // When OpenSSL verified the chain, Node reads the detailed peer chain itself and hands it to
+    // `checkServerIdentity` (lib/_tls_wrap.js `onConnectSecure`, v20): we keep that object rather
+    // than read it again (a detailed read costs ~0.5 ms, most of it completing the chain from the
+    // trust store: `npm run bench`). Our identity check runs later, in `verify`.
+    let nodeChain: tls.DetailedPeerCertificate | null = null;
     const tlsSocket = tls.connect({
       socket,
       ...(sendSni ? { servername: serverName } : {}),
       ALPNProtocols: alpn,
       secureContext: secureContextFor(opts.extraCa),
       rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
+      checkServerIdentity: (_host, cert) => {
+        nodeChain = cert as tls.DetailedPeerCertificate;
+        return undefined;
+      },
     });
     let peerCertificates: BinaryData[] | null = null;
     let summaries: CertificateSummary[] = [];
@@ -156,44 +165,49 @@ export function tlsHandshake(socket: net.Socket, opts: TlsHandshakeOptions): Pro
     tlsSocket.once('close', onClose);
     deadline.aborted.catch((reason: unknown) => onError(reason as Error));
     tlsSocket.once('secureConnect', () => {
-      const chain = opts.recordPeerCertificates === false ? [] : peerChain(tlsSocket);
+      const record = opts.recordPeerCertificates !== false;
+      // The detailed chain when it is recorded; else only the leaf, for the identity check.
+      const peer: tls.PeerCertificate | null = nodeChain ?? (record ? tlsSocket.getPeerCertificate(true) : opts.noVerify === true ? null : tlsSocket.getPeerCertificate(false));
+      const chain = record && peer !== null ? peerChain(peer as tls.DetailedPeerCertificate) : [];
       peerCertificates = chain.map(({ der }) => ({ format: 'base64', data: der.toString('base64') }));
-      summaries = chain.flatMap(({ der, fingerprint256 }, i) => {
+      summaries = chain.flatMap(({ der, fingerprint256 }) => {
         try {
-          return [i === 0 ? summarizeCertificate(der) : caSummary(der, fingerprint256)];
+          return [cachedSummary(der, fingerprint256)];
         } catch {
           return [];
         }
       });
-      const verdict = opts.noVerify === true ? null : verify(tlsSocket, serverName);
+      const verdict = opts.noVerify === true ? null : verify(tlsSocket, serverName, peer);
       settle(verdict?.failure ?? null, verdict?.detail ?? null);
     });
   });
 }
 
-/** At most this many CA (non-leaf) certificate summaries are kept by {@link caSummary}. */
-const CA_SUMMARY_CACHE_SIZE = 512;
-const caSummaries = new Map<string, CertificateSummary>();
+/** At most this many certificate summaries are kept by {@link cachedSummary}. */
+const SUMMARY_CACHE_SIZE = 512;
+const summaryCache = new Map<string, CertificateSummary>();
 
 /**
- * caSummary summarizes an intermediate or root certificate, cached by its SHA-256 fingerprint: a
- * batch run meets the same few CAs again and again, and parsing one costs ~0.2 ms. Leaves are
- * always summarized afresh. The cache is cleared when full (bounded memory).
+ * cachedSummary summarizes a certificate (leaf or CA), cached by its SHA-256 fingerprint: a
+ * summary is a pure function of the DER, a batch run meets the same certificates again and again
+ * (CAs, shared and wildcard leaves, a server's default certificate for the harmless SNI), and
+ * parsing one costs ~0.2 ms. The cache is cleared when full (bounded memory). Throws like
+ * {@link summarizeCertificate} on a DER that is not a certificate.
  */
-function caSummary(der: Buffer, fingerprint256: string): CertificateSummary {
-  let summary = caSummaries.get(fingerprint256);
+function cachedSummary(der: Buffer, fingerprint256: string): CertificateSummary {
+  let summary = summaryCache.get(fingerprint256);
   if (summary === undefined) {
     summary = summarizeCertificate(der);
-    if (caSummaries.size >= CA_SUMMARY_CACHE_SIZE) caSummaries.clear();
-    caSummaries.set(fingerprint256, summary);
+    if (summaryCache.size >= SUMMARY_CACHE_SIZE) summaryCache.clear();
+    summaryCache.set(fingerprint256, summary);
   }
   return summary;
 }
 
-/** peerChain returns the DER chain, leaf first, walking `issuerCertificate` until a self-signed one. */
-function peerChain(s: tls.TLSSocket): { der: Buffer; fingerprint256: string }[] {
+/** peerChain returns the DER chain of a detailed peer certificate, leaf first, walking `issuerCertificate` until a self-signed one. */
+function peerChain(leaf: tls.DetailedPeerCertificate): { der: Buffer; fingerprint256: string }[] {
   const out: { der: Buffer; fingerprint256: string }[] = [];
-  let cert: tls.DetailedPeerCertificate | undefined = s.getPeerCertificate(true);
+  let cert: tls.DetailedPeerCertificate | undefined = leaf;
   const seen = new Set<string>();
   while (cert !== undefined && cert.raw !== undefined && Object.keys(cert).length > 0) {
     const fp = cert.fingerprint256;
@@ -205,9 +219,9 @@ function peerChain(s: tls.TLSSocket): { der: Buffer; fingerprint256: string }[] 
   return out;
 }
 
-function verify(s: tls.TLSSocket, serverName: string): { failure: Failure; detail: string } | null {
-  const leaf = s.getPeerCertificate(false);
-  if (leaf === undefined || Object.keys(leaf).length === 0) {
+/** Checks the leaf `leaf` (the socket's peer certificate, as read by `getPeerCertificate`; null or empty: none) for `serverName`, then the socket's chain verdict. */
+function verify(s: tls.TLSSocket, serverName: string, leaf: tls.PeerCertificate | null): { failure: Failure; detail: string } | null {
+  if (leaf === null || leaf === undefined || Object.keys(leaf).length === 0) {
     return { failure: 'ssl_failed_handshake', detail: 'no peer certificate' };
   }
   const now = Date.now();

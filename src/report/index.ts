@@ -3,7 +3,8 @@
  * one write call (with the CLI's SIGINT handler awaiting `close()`, no half line; a fatal kill mid-write
  * can at most leave an unterminated last line, which `read.ts` reports as torn and the next writer
  * isolates on its own line); `read.ts` streams a report back
- * (for `--resume` and `analyze`), reporting torn or bad lines as data; `scrub.ts` removes the probe's
+ * (for `--resume` and `analyze`), reporting torn or bad lines as data (`read-summaries.ts`: the
+ * verdicts of a large report parsed by worker threads, `summary-worker.ts`); `scrub.ts` removes the probe's
  * own addresses from a record before it is written (OONI ScrubMeasurement); `schema.ts` validates a
  * line against the published JSON Schema `schema/report-line.schema.json` (draft 2020-12).
  *
@@ -13,8 +14,12 @@
  */
 export { createReportWriter, defaultReportPath, serializeRecord } from './writer.js';
 export type { ReportDestination, ReportWriter, ReportWriterOptions } from './writer.js';
-export { readReport, measuredInputs } from './read.js';
-export type { ReportLine } from './read.js';
+export { readReport, readReportLines, measuredInputs } from './read.js';
+export type { RawReportLine, ReportLine } from './read.js';
+export { readSummaries, PARALLEL_MIN_BYTES } from './read-summaries.js';
+export type { ReadSummariesOptions } from './read-summaries.js';
+export { summarizeLine } from './summary.js';
+export type { LineSummary, SummaryVerdict } from './summary.js';
 export { needsScrubbing, scrubRecord, SCRUBBED } from './scrub.js';
 export { validateRecord, validateReportLine, loadReportSchema, reportSchemaPath, findPackageRoot, REPORT_SCHEMA_RELATIVE_PATH } from './schema.js';
 export type { ValidationResult, ValidationScope } from './schema.js';

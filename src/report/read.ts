@@ -2,8 +2,7 @@
  * Streaming reader of JSONL reports (for `--resume` and `analyze`): one entry per line, bad lines
  * reported as data, never thrown.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { open } from 'node:fs/promises';
 import { SCHEMA_VERSION } from '../model/index.js';
 import type { ReportRecord } from '../model/index.js';
 
@@ -20,8 +19,11 @@ export interface ReportLine {
 /** The major version this build reads (`1` for SCHEMA_VERSION `1.x.y`). */
 const SUPPORTED_MAJOR = SCHEMA_VERSION.split('.')[0] ?? '';
 
+/** Bytes read from the file at a time. */
+const CHUNK_BYTES = 1 << 20;
+
 /**
- * readReport streams a JSONL report line by line (node:readline; the file is never read whole).
+ * readReport streams a JSONL report line by line (the file is read in 1 MiB chunks, never whole).
  *
  * Yields `{ line, record }` for each line that is a JSON object with string `schema_version` (same
  * major version as this build's SCHEMA_VERSION) and string `input`; it does NOT validate the rest
@@ -30,48 +32,122 @@ const SUPPORTED_MAJOR = SCHEMA_VERSION.split('.')[0] ?? '';
  * - `not a report record (...)`, `unsupported schema_version 'X' (this build reads 1.x.y)`;
  * - `torn last line (no trailing newline): the writer was interrupted mid-line`, for a last line
  *   without `\n` (our writer always ends a line with `\n` in the same write), even if it parses.
- * Blank lines are skipped; `\r\n` endings are accepted. Bad lines never throw. The iteration
- * rejects only when the file cannot be opened or read (e.g. ENOENT, EISDIR).
+ * Lines end at `\n`, `\r\n` or a lone `\r` (as node:readline splits them); each line is decoded
+ * as UTF-8 on its own (invalid bytes, and an incomplete sequence at the very end, become U+FFFD).
+ * Blank lines are skipped. Bad lines never throw. The iteration rejects only when the file cannot
+ * be opened or read (e.g. ENOENT, EISDIR).
  */
 export async function* readReport(path: string): AsyncGenerator<ReportLine, void, undefined> {
-  // Decoded by the stream (not by readline): an incomplete UTF-8 sequence at the very end becomes
-  // U+FFFD instead of vanishing, so a last line torn inside a character is still seen as torn.
-  const input = createReadStream(path, { encoding: 'utf8' });
-  let lastByte = -1;
-  input.on('data', (chunk: Buffer | string) => {
-    if (chunk.length > 0) lastByte = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : (chunk[chunk.length - 1] ?? -1);
-  });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-
-  // Hold one line back: only at the end do we know whether the last line had its newline.
-  let pending: { text: string; line: number } | null = null;
-  let lineNumber = 0;
-  try {
-    for await (const text of lines) {
-      lineNumber++;
-      if (pending !== null) {
-        const entry = parseLine(pending.text, pending.line);
-        if (entry !== null) yield entry;
-      }
-      pending = { text, line: lineNumber };
-    }
-  } finally {
-    lines.close();
-    input.destroy();
+  for await (const raw of readReportLines(path)) {
+    const entry = raw.torn ? tornLine(raw) : parseReportLine(raw.text, raw.line);
+    if (entry !== null) yield entry;
   }
-  if (pending === null) return;
-  if (lastByte !== 0x0a) {
-    if (pending.text.trim() !== '') {
-      yield { line: pending.line, error: 'torn last line (no trailing newline): the writer was interrupted mid-line' };
-    }
-    return;
-  }
-  const entry = parseLine(pending.text, pending.line);
-  if (entry !== null) yield entry;
 }
 
-/** One complete line → an entry, or null for a blank line. */
-function parseLine(text: string, line: number): ReportLine | null {
+/**
+ * RawReportLine is one line of a report file before parsing: its 1-based number, its text (decoded,
+ * without its line ending), and `torn` on a last line that has no trailing `\n`.
+ */
+export interface RawReportLine {
+  line: number;
+  text: string;
+  torn?: true;
+}
+
+/** The torn-line entry of a last line without its newline, or null when that line is blank. */
+export function tornLine(raw: RawReportLine): ReportLine | null {
+  return raw.text.trim() === '' ? null : { line: raw.line, error: TORN_LINE };
+}
+
+const TORN_LINE = 'torn last line (no trailing newline): the writer was interrupted mid-line';
+
+/**
+ * readReportLines streams the lines of a report file as {@link readReport} splits them (same line
+ * endings, numbering and decoding; blank lines included), unparsed: for readers that parse
+ * elsewhere (`read-summaries.ts` parses in worker threads). Rejects like readReport.
+ */
+export async function* readReportLines(path: string): AsyncGenerator<RawReportLine, void, undefined> {
+  // Splitting the bytes at newlines (memchr) and decoding line by line costs a fraction of a
+  // decoding stream plus node:readline's regex and a promise per line (`npm run bench`: analyze).
+  const handle = await open(path, 'r');
+  // Hold one line back: only at the end do we know whether the last line had its newline.
+  let pending: RawReportLine | null = null;
+  let lineNumber = 0;
+  let lastByte = -1;
+  const ready: RawReportLine[] = [];
+  const take = (text: string): void => {
+    lineNumber++;
+    if (pending !== null) ready.push(pending);
+    pending = { text, line: lineNumber };
+  };
+  const takeText = (text: string, final: boolean): void => {
+    if (!text.includes('\r')) take(text);
+    else for (const part of splitLineText(text, final)) take(part);
+  };
+  // The next chunk is read while the current one is parsed (one read in flight at a time).
+  const readChunk = (): Promise<Buffer> => {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const read = handle.read(chunk, 0, CHUNK_BYTES, null).then(({ bytesRead }) => chunk.subarray(0, bytesRead));
+    read.catch(() => undefined); // awaited below; never unhandled when the caller stops early
+    return read;
+  };
+  try {
+    let carry: Buffer | null = null;
+    let next = readChunk();
+    for (;;) {
+      const data = await next;
+      const bytesRead = data.length;
+      if (bytesRead === 0) break;
+      next = readChunk();
+      lastByte = data[bytesRead - 1] ?? -1;
+      let start = 0;
+      let nl = data.indexOf(10);
+      if (carry !== null) {
+        if (nl === -1) {
+          carry = Buffer.concat([carry, data]);
+          continue;
+        }
+        takeText(Buffer.concat([carry, data.subarray(0, nl)]).toString('utf8'), false);
+        carry = null;
+        start = nl + 1;
+        nl = data.indexOf(10, start);
+      }
+      for (; nl !== -1; nl = data.indexOf(10, start)) {
+        takeText(data.toString('utf8', start, nl), false);
+        start = nl + 1;
+      }
+      if (start < bytesRead) carry = Buffer.from(data.subarray(start));
+      yield* ready.splice(0);
+    }
+    if (carry !== null) takeText(carry.toString('utf8'), true);
+    yield* ready.splice(0);
+  } finally {
+    await handle.close();
+  }
+  const last = pending as RawReportLine | null;
+  if (last === null) return;
+  yield lastByte !== 0x0a ? { ...last, torn: true } : last;
+}
+
+/**
+ * splitLineText: the lines of the text before one `\n` (`final`: the text after the file's last
+ * `\n`), as node:readline splits them: a `\r` before the `\n` is part of the line ending, a lone
+ * `\r` ends a line too, and at the very end a `\r` adds no empty line. Pure.
+ */
+export function splitLineText(text: string, final: boolean): string[] {
+  let t = text;
+  if (!final && t.endsWith('\r')) t = t.slice(0, -1);
+  if (!t.includes('\r')) return [t];
+  const parts = t.split('\r');
+  if (final && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/**
+ * parseReportLine parses one complete line (see {@link readReport} for the checks and the error
+ * sentences): an entry, or null for a blank line. Never throws.
+ */
+export function parseReportLine(text: string, line: number): ReportLine | null {
   if (text.trim() === '') return null;
   let value: unknown;
   try {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv2020Module from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
 import type { Ajv2020 as Ajv2020Class, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
 /** Path of the schema file relative to the package root. */
@@ -14,9 +14,19 @@ export const REPORT_SCHEMA_RELATIVE_PATH = 'schema/report-line.schema.json';
 /** The result of {@link validateRecord}: ok, or readable error lines (`/json/pointer: message`). */
 export type ValidationResult = { ok: true } | { ok: false; errors: string[] };
 
-// ajv is CommonJS: under NodeNext the default import is `module.exports`, whose `default` is the class.
-const Ajv2020: typeof Ajv2020Class =
-  (Ajv2020Module as unknown as { default?: typeof Ajv2020Class }).default ?? (Ajv2020Module as unknown as typeof Ajv2020Class);
+/**
+ * ajv's draft 2020-12 class, loaded when a validator is first compiled: the modules that import this
+ * one (the report writer's index, `run`) rarely validate, and loading ajv costs ~40 ms of start-up
+ * (`npm run bench`). ajv is CommonJS: `module.exports` has the class as `default`.
+ */
+let ajvClass: typeof Ajv2020Class | null = null;
+function Ajv2020(): typeof Ajv2020Class {
+  if (ajvClass === null) {
+    const m = createRequire(import.meta.url)('ajv/dist/2020.js') as { default?: typeof Ajv2020Class };
+    ajvClass = m.default ?? (m as unknown as typeof Ajv2020Class);
+  }
+  return ajvClass;
+}
 
 let compiled: ValidateFunction | null = null;
 
@@ -54,7 +64,7 @@ export function loadReportSchema(): Record<string, unknown> {
 /** The compiled validator, built on first use. */
 function validator(): ValidateFunction {
   if (compiled === null) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+    const ajv = new (Ajv2020())({ allErrors: true, strict: true, allowUnionTypes: true });
     compiled = ajv.compile(loadReportSchema());
   }
   return compiled;
@@ -109,7 +119,7 @@ function scopedValidator(scope: ValidationScope): ValidateFunction {
     // The verdict's definitions compiled alone (the verdict and the evidence entries it refers to):
     // compiling the whole schema costs ~0.5 s of CPU, a summary should not pay it.
     const schema = loadReportSchema() as { properties: Record<string, unknown>; $defs: Record<string, unknown> };
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+    const ajv = new (Ajv2020())({ allErrors: true, strict: true, allowUnionTypes: true });
     verdictOnly = ajv.compile({
       type: 'object',
       required: ['schema_version', 'input', 'verdict'],

@@ -37,9 +37,12 @@ export function scrubRecord(record: ReportRecord, probeAddresses: string[]): Rep
  * allocations, `npm run bench`). Same errors as scrubRecord.
  */
 export function needsScrubbing(record: ReportRecord, probeAddresses: string[]): boolean {
-  const patterns = probeAddresses.filter((a) => a !== '').map(addressPattern);
+  const { patterns, anywhere } = matchersFor(probeAddresses);
   if (patterns.length === 0) return false;
+  // The boundary-free `anywhere` test is a fast necessary condition (V8 scans for a literal much
+  // faster than it runs a lookbehind); only its hits pay the exact test.
   const matches = (s: string): boolean =>
+    anywhere.test(s) &&
     patterns.some((re) => {
       re.lastIndex = 0;
       return re.test(s);
@@ -57,6 +60,32 @@ export function needsScrubbing(record: ReportRecord, probeAddresses: string[]): 
   return walk(record);
 }
 
+/** The compiled matchers of an address list: the exact patterns and one boundary-free, non-global test of every spelling. */
+interface Matchers {
+  patterns: RegExp[];
+  anywhere: RegExp;
+}
+
+const matcherCache = new Map<string, Matchers>();
+
+/**
+ * matchersFor compiles (once per distinct list; a run passes the same list for every line) the
+ * patterns of `probeAddresses`. Throws like {@link scrubRecord} on a string that is not an address.
+ */
+function matchersFor(probeAddresses: string[]): Matchers {
+  const key = probeAddresses.join('\n');
+  let m = matcherCache.get(key);
+  if (m === undefined) {
+    const spellings = probeAddresses.filter((a) => a !== '').map(addressSpellings);
+    const patterns = spellings.map(boundedPattern);
+    const anywhere = new RegExp(spellings.flat().map(escapeRegExp).join('|') || '(?!)', 'i');
+    m = { patterns, anywhere };
+    if (matcherCache.size >= 16) matcherCache.clear();
+    matcherCache.set(key, m);
+  }
+  return m;
+}
+
 /** Deep-copies a JSON value, passing every string (values and keys) through `scrub`. */
 function scrubValue(value: unknown, scrub: (s: string) => string): unknown {
   if (typeof value === 'string') return scrub(value);
@@ -71,6 +100,11 @@ function scrubValue(value: unknown, scrub: (s: string) => string): unknown {
 
 /** A global, case-insensitive regex matching one address in all the spellings we know. */
 function addressPattern(address: string): RegExp {
+  return boundedPattern(addressSpellings(address));
+}
+
+/** The spellings of one address (lower-cased; IPv6 also compressed and fully expanded), longest first. Throws TypeError on a non-address. */
+function addressSpellings(address: string): string[] {
   const bare = address.replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
   const family = isIP(bare);
   if (family === 0) throw new TypeError(`scrubRecord: not an IP address: '${address}'`);
@@ -81,8 +115,13 @@ function addressPattern(address: string): RegExp {
     spellings.add(expandIpv6(compressed));
   }
   // Longest first, so an expanded spelling is not half-replaced by a shorter one.
-  const alternatives = [...spellings].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|');
-  const boundary = family === 4 ? '(?<![0-9.])(?:ALT)(?![0-9])' : '(?<![0-9a-f:])(?:ALT)(?![0-9a-f])';
+  return [...spellings].sort((a, b) => b.length - a.length);
+}
+
+/** The global, case-insensitive regex of one address's spellings (from {@link addressSpellings}), with the boundaries of the module rules. */
+function boundedPattern(spellings: string[]): RegExp {
+  const alternatives = spellings.map(escapeRegExp).join('|');
+  const boundary = spellings.some((x) => x.includes(':')) ? '(?<![0-9a-f:])(?:ALT)(?![0-9a-f])' : '(?<![0-9.])(?:ALT)(?![0-9])';
   return new RegExp(boundary.replace('ALT', alternatives), 'gi');
 }
 

@@ -1,7 +1,10 @@
 import type http from 'node:http';
+import type net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { measureUrl, type FlowOptions } from '../../../src/flows/index.js';
 import { createClock } from '../../../src/net/clock.js';
+import { tcpConnect } from '../../../src/net/tcp.js';
+import { tlsHandshake } from '../../../src/net/tls.js';
 import { TOO_MANY_REDIRECTS } from '../../../src/model/failure.js';
 import { createTestPki, type TestPki } from '../net/support/pki.js';
 import { reply, startDnsServer, startHttpServer, startHttpsServer, startTcpServer, type Running } from '../net/support/servers.js';
@@ -261,5 +264,44 @@ describe('measureUrl', () => {
     const m = await measureUrl(`http://[::1]:${w.port}/`, flowOptions(1));
     expect(m.hops[0]).toMatchObject({ addresses: ['::1'], connects: [{ address: `[::1]:${w.port}`, failure: null }], failure: null });
     expect(m.observations.requests[0]?.request.headers['Host']).toBe(`[::1]:${w.port}`);
+  });
+});
+
+describe('measureUrl with reuseConnection', () => {
+  it('uses the given depth-0 connection (its observations, one handshake on the server) and dials the later hops itself', async () => {
+    const d = await dns({ 'www.example.com': ['127.0.0.1'] });
+    const cert = await pki.issue({ dnsNames: ['www.example.com'] });
+    let port = 0;
+    const s = await startHttpsServer(cert, (req, res) => {
+      if (req.url === '/') res.writeHead(302, { Location: `https://www.example.com:${port}/next` }).end();
+      else res.end(PAGE);
+    }, { h2: false });
+    running.push(s);
+    port = s.port;
+    const clock = createClock();
+    // The connection the caller made (as the helper's endpoint check does).
+    const c = await tcpConnect('127.0.0.1', port, { clock, transactionId: 7, depth: 0, tags: ['check'] });
+    const t = await tlsHandshake(c.socket as net.Socket, { serverName: 'www.example.com', clock, transactionId: 7, depth: 0, tags: ['check'], address: `127.0.0.1:${port}`, extraCa: [pki.caPem] });
+    const asked: string[] = [];
+    const m = await measureUrl(`https://www.example.com:${port}/`, flowOptions(d.port, {
+      extraCa: [pki.caPem],
+      reuseConnection: (ip, p) => {
+        asked.push(`${ip}:${p}`);
+        return asked.length === 1 ? Promise.resolve({ connect: c.observation, handshake: t.observation, socket: t.socket }) : null;
+      },
+    }));
+    expect(asked).toEqual([`127.0.0.1:${port}`]); // depth 0 only
+    expect(m.hops.map((h) => [h.depth, h.request?.response?.code, h.failure])).toEqual([[0, 302, null], [1, 200, null]]);
+    expect(m.observations.tcp_connect.map((x) => x.tags)).toEqual([['check'], ['classic', 'depth=1', 'fetch_body=true']]);
+    expect(m.observations.tls_handshakes.map((x) => x.tags)).toEqual([['check'], ['classic', 'depth=1', 'fetch_body=true']]);
+    expect(s.servernames).toEqual(['www.example.com', 'www.example.com']); // two handshakes in all: the given one and depth 1's
+  });
+
+  it('dials as usual when the promise gives null', async () => {
+    const d = await dns({ 'www.example.com': ['127.0.0.1'] });
+    const w = await web((_req, res) => res.end(PAGE));
+    const m = await measureUrl(`http://www.example.com:${w.port}/`, flowOptions(d.port, { reuseConnection: () => Promise.resolve(null) }));
+    expect(m.hops[0]).toMatchObject({ failure: null, connects: [{ address: `127.0.0.1:${w.port}`, failure: null }] });
+    expect(m.observations.tcp_connect[0]?.tags).toEqual(['classic', 'depth=0', 'fetch_body=true']);
   });
 });

@@ -3,7 +3,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClock } from '../../../src/net/clock.js';
 import { tcpConnect } from '../../../src/net/tcp.js';
 import { tlsHandshake } from '../../../src/net/tls.js';
-import { canonicalHeaderName, extractTitle, httpRoundTrip, USER_AGENT, type HttpRoundTripOptions } from '../../../src/net/http.js';
+import { canonicalHeaderName, extractTitle, httpRoundTrip, titleOf, USER_AGENT, type HttpRoundTripOptions } from '../../../src/net/http.js';
+import { decodeBody } from '../../../src/model/charset.js';
 import { createTestPki, type TestPki } from './support/pki.js';
 import { startHttpServer, startHttpsServer, startTcpServer, type Running } from './support/servers.js';
 
@@ -222,6 +223,20 @@ describe('extractTitle and canonicalHeaderName', () => {
     expect(extractTitle('<title></title>')).toBe('');
     expect(extractTitle('no title')).toBe('');
     expect(extractTitle(`<title>${'a'.repeat(513)}</title>`)).toBe('');
+  });
+  it('titleOf gives what decoding and extractTitle give, also for bodies it does not decode', () => {
+    const bodies: [Buffer, string | null][] = [
+      [Buffer.from('<html><TiTlE>Привет</title>'), 'text/html; charset=utf-8'],
+      [Buffer.from('no tag here, only <titl and title>'), null],
+      [Buffer.concat([Buffer.from([0xe2, 0x82]), Buffer.from('<title>after a cut sequence</title>')]), null],
+      [Buffer.concat([Buffer.from('<ti'), Buffer.from([0xff]), Buffer.from('tle>x</title>')]), null],
+      [Buffer.from([0x3c, 0x74, 0x69, 0x74, 0x6c, 0x65, 0x3e, 0xcf, 0xf0, 0xe8, 0x3c, 0x2f, 0x74, 0x69, 0x74, 0x6c, 0x65, 0x3e]), 'text/html; charset=windows-1251'],
+      [Buffer.from('\ufeff<title>bom</title>'), null],
+      [Buffer.alloc(600_000, 0x41), 'application/octet-stream'],
+    ];
+    for (const [body, type] of bodies) expect(titleOf(body, type)).toBe(extractTitle(decodeBody(body, type)));
+    expect(titleOf(bodies[0]![0], bodies[0]![1])).toBe('Привет');
+    expect(titleOf(bodies[4]![0], bodies[4]![1])).toBe('При');
   });
   it('canonicalises header names as Go does', () => {
     expect(canonicalHeaderName('content-type')).toBe('Content-Type');

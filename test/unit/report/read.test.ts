@@ -71,6 +71,19 @@ describe('readReport', () => {
     ]);
   });
 
+  it('ends a line at a lone CR too (as node:readline does), across read chunks, and decodes each line as UTF-8', async () => {
+    const path = join(dir, 'cr.jsonl');
+    const big = line(`https://example.org/${'é'.repeat(700_000)}`); // longer than one read chunk, multi-byte
+    await writeFile(path, `${line('https://example.org/a')}\r${line('https://example.org/b')}\r\r\n${big}\n\u00e9\n`);
+    const entries = await collect(path);
+    expect(entries.map((e) => [e.line, e.record?.input.slice(0, 25) ?? e.error?.replace(/\(.*$/, '(...)')])).toEqual([
+      [1, 'https://example.org/a'],
+      [2, 'https://example.org/b'],
+      [4, `https://example.org/${'é'.repeat(5)}`],
+      [5, 'bad JSON (...)'],
+    ]);
+  });
+
   it('yields nothing for an empty file and rejects for a missing one', async () => {
     const path = join(dir, 'empty.jsonl');
     await writeFile(path, '');
