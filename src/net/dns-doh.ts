@@ -47,12 +47,7 @@ export async function dohLookup(hostname: string, opts: DohLookupOptions): Promi
   return combineParallel(a, aaaa);
 }
 
-interface DohOutcome {
-  reply: DecodedReply | null;
-  raw: Buffer | null;
-  failure: Failure | null;
-  detail: string | null;
-}
+type DohOutcome = DohExchange<DecodedReply>;
 
 async function dohQuery(hostname: string, type: QueryType, url: URL, opts: DohLookupOptions): Promise<{ observation: DnsQueryObservation; addresses: string[] }> {
   const { clock } = opts;
@@ -60,7 +55,7 @@ async function dohQuery(hostname: string, type: QueryType, url: URL, opts: DohLo
   const deadline = createDeadline('dns_round_trip', opts.timeoutMs ?? DEFAULT_DNS_TIMEOUT_MS, opts.signal);
   let outcome: DohOutcome;
   try {
-    outcome = await Promise.race([post(url, encodeQuery(hostname, type, 0), type, opts.extraCa, deadline.signal), deadline.aborted]);
+    outcome = await Promise.race([dohPost(url, encodeQuery(hostname, type, 0), opts.extraCa, deadline.signal, (raw) => decodeReply(raw, type)), deadline.aborted]);
   } catch (err) {
     const c = classifyError(err, 'dns_round_trip');
     outcome = { reply: null, raw: null, failure: c.failure, detail: c.detail };
@@ -121,7 +116,25 @@ export function dohAgentFor(url: URL, extraCa: string[] | undefined): https.Agen
   return agent;
 }
 
-function post(url: URL, body: Buffer, type: QueryType, extraCa: string[] | undefined, signal: AbortSignal): Promise<DohOutcome> {
+/**
+ * DohExchange: what one DoH POST gave: the decoded reply (`R`) and the response bytes, or a
+ * failure (`dns_server_misbehaving` with `detail`: `HTTP <status>`, `content-type <type>`,
+ * `response too large`, `bad message`).
+ */
+export interface DohExchange<R> {
+  reply: R | null;
+  raw: Buffer | null;
+  failure: Failure | null;
+  detail: string | null;
+}
+
+/**
+ * dohPost sends one RFC 8484 POST of the DNS message `body` to `url` through the shared agent
+ * ({@link dohAgentFor}) and decodes a 200 `application/dns-message` answer (at most
+ * MAX_DOH_RESPONSE_BYTES bytes) with `decode` (null: not a usable reply). Resolves with the
+ * outcome; rejects with the transport error (the caller classifies it) or when `signal` aborts.
+ */
+export function dohPost<R>(url: URL, body: Buffer, extraCa: string[] | undefined, signal: AbortSignal, decode: (raw: Buffer) => R | null): Promise<DohExchange<R>> {
   return new Promise((resolve, reject) => {
     const req = https.request(url, {
       method: 'POST',
@@ -151,7 +164,7 @@ function post(url: URL, body: Buffer, type: QueryType, extraCa: string[] | undef
         } else if (contentType !== 'application/dns-message') {
           resolve({ reply: null, raw, failure: 'dns_server_misbehaving', detail: `content-type ${contentType}` });
         } else {
-          const reply = decodeReply(raw, type);
+          const reply = decode(raw);
           resolve(reply === null ? { reply: null, raw, failure: 'dns_server_misbehaving', detail: 'bad message' } : { reply, raw, failure: null, detail: null });
         }
       });

@@ -9,22 +9,18 @@
  * (`classifyError(err, 'dns_round_trip')`, rcode rules, dns_server_misbehaving for a bad DoH answer).
  */
 import dgram from 'node:dgram';
-import https from 'node:https';
 import { isIP } from 'node:net';
 import { classifyError } from './failure.js';
 import { createDeadline } from './deadline.js';
 import { formatEndpoint } from './endpoint.js';
 import { DEFAULT_DNS_TIMEOUT_MS, randomQueryId, toBinary } from './dns-message.js';
-import { dohAgentFor } from './dns-doh.js';
+import { dohPost, type DohExchange } from './dns-doh.js';
 import { decodeHttpsReply, encodeHttpsQuery, type DecodedHttpsReply, type SvcbRecord } from './svcb.js';
 import type { Clock } from './clock.js';
-import type { Failure } from '../model/failure.js';
 import type { HttpsRecord, HttpsRecordsObservation } from '../model/observations.js';
 
 /** Largest reply kept in `raw_response`, bytes (a larger one is parsed, not kept). */
 export const MAX_HTTPS_RAW_BYTES = 4096;
-/** Largest DoH body read, bytes (a DNS message is at most 65535 bytes). */
-const MAX_DOH_RESPONSE_BYTES = 65535;
 
 /** Where the HTTPS query goes: a UDP server `{ip, port}` or a DoH URL (https only). */
 export type HttpsRecordResolver = { kind: 'udp'; ip: string; port: number } | { kind: 'doh'; url: string };
@@ -48,12 +44,7 @@ export interface HttpsRecordLookupOptions {
 }
 
 /** What one exchange gave: the decoded reply and its bytes, or a failure. */
-interface Exchange {
-  reply: DecodedHttpsReply | null;
-  raw: Buffer | null;
-  failure: Failure | null;
-  detail: string | null;
-}
+type Exchange = DohExchange<DecodedHttpsReply>;
 
 /**
  * httpsRecordLookup asks `opts.resolver` for the HTTPS records of `hostname` (one query) and
@@ -174,39 +165,7 @@ function udpExchange(hostname: string, server: { ip: string; port: number }, sig
   });
 }
 
-/** One RFC 8484 POST (id 0) through the shared DoH agent (dns-doh.ts `dohAgentFor`). */
+/** One RFC 8484 POST (id 0) through the shared DoH agent (dns-doh.ts `dohPost`). */
 function dohExchange(hostname: string, url: URL, extraCa: string[] | undefined, signal: AbortSignal): Promise<Exchange> {
-  const body = encodeHttpsQuery(hostname, 0);
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, {
-      method: 'POST',
-      agent: dohAgentFor(url, extraCa),
-      signal,
-      headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message', 'content-length': String(body.length) },
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_DOH_RESPONSE_BYTES) {
-          res.destroy();
-          resolve({ reply: null, raw: null, failure: 'dns_server_misbehaving', detail: 'response too large' });
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('error', reject);
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-        if (res.statusCode !== 200) return resolve({ reply: null, raw, failure: 'dns_server_misbehaving', detail: `HTTP ${res.statusCode ?? 0}` });
-        if (contentType !== 'application/dns-message') return resolve({ reply: null, raw, failure: 'dns_server_misbehaving', detail: `content-type ${contentType}` });
-        const reply = decodeHttpsReply(raw, hostname);
-        resolve(reply === null ? { reply: null, raw, failure: 'dns_server_misbehaving', detail: 'bad message' } : { reply, raw, failure: null, detail: null });
-      });
-    });
-    req.end(body);
-  });
+  return dohPost(url, encodeHttpsQuery(hostname, 0), extraCa, signal, (raw) => decodeHttpsReply(raw, hostname));
 }

@@ -18,7 +18,8 @@ import type { DnsAnswer, DnsQueryObservation } from '../model/observations.js';
  * resolver with a helper never needs it (~25 ms of start-up, `npm run bench`).
  */
 let codec: typeof DnsPacket | null = null;
-function dnsPacket(): typeof DnsPacket {
+/** dnsCodec: the dns-packet module, loaded on first use (see above). Never throws once installed. */
+export function dnsCodec(): typeof DnsPacket {
   codec ??= createRequire(import.meta.url)('dns-packet') as typeof DnsPacket;
   return codec;
 }
@@ -83,10 +84,10 @@ export function randomQueryId(): number {
  * (use 0 for DoH, RFC 8484 section 4.1). Throws only on an unencodable name (programmer error).
  */
 export function encodeQuery(hostname: string, type: QueryType, id: number): Buffer {
-  return dnsPacket().encode({
+  return dnsCodec().encode({
     type: 'query',
     id,
-    flags: dnsPacket().RECURSION_DESIRED,
+    flags: dnsCodec().RECURSION_DESIRED,
     questions: [{ type, name: hostname, class: 'IN' }],
   });
 }
@@ -102,14 +103,14 @@ export function encodeQuery(hostname: string, type: QueryType, id: number): Buff
 export function decodeReply(raw: Buffer, type: QueryType): DecodedReply | null {
   let packet: ReturnType<typeof DnsPacket.decode>;
   try {
-    packet = dnsPacket().decode(raw);
+    packet = dnsCodec().decode(raw);
   } catch {
     return null;
   }
   // dns-packet does not check bounds: a reply cut inside a record decodes past the end (reading
   // `undefined` bytes, e.g. an A record "45.undefined.undefined.undefined"). Such a reply is as
   // malformed as one that throws.
-  if ((dnsPacket().decode as { bytes?: number }).bytes === undefined || (dnsPacket().decode as { bytes: number }).bytes > raw.length) return null;
+  if ((dnsCodec().decode as { bytes?: number }).bytes === undefined || (dnsCodec().decode as { bytes: number }).bytes > raw.length) return null;
   if (packet.type !== 'response') return null;
   const rcode = (packet.flags ?? 0) & 0xf;
   const answers: DnsAnswer[] = [];
@@ -127,13 +128,21 @@ export function decodeReply(raw: Buffer, type: QueryType): DecodedReply | null {
       answers.push({ answer_type: 'CNAME', hostname: rr.data, ttl });
     }
   }
-  let failure: Failure | null = null;
-  if (rcode === 3) failure = 'dns_nxdomain_error';
-  else if (rcode === 5) failure = 'dns_refused_error';
-  else if (rcode === 2) failure = 'dns_servfail_error';
-  else if (rcode !== 0) failure = 'dns_server_misbehaving';
-  else if (addresses.length === 0) failure = 'dns_no_answer';
-  return { id: packet.id ?? 0, rcode, answers, addresses, failure };
+  return { id: packet.id ?? 0, rcode, answers, addresses, failure: replyFailure(rcode, addresses.length) };
+}
+
+/**
+ * replyFailure: the failure of a DNS reply with `rcode` carrying `records` records of the queried
+ * type (OONI `netxlite` dnsoverudp/dnsovergetaddrinfo mapping): NXDOMAIN (3) dns_nxdomain_error,
+ * REFUSED (5) dns_refused_error, SERVFAIL (2) dns_servfail_error, any other non-zero rcode
+ * dns_server_misbehaving, NOERROR without a record dns_no_answer; null for an answer. Pure.
+ */
+export function replyFailure(rcode: number, records: number): Failure | null {
+  if (rcode === 3) return 'dns_nxdomain_error';
+  if (rcode === 5) return 'dns_refused_error';
+  if (rcode === 2) return 'dns_servfail_error';
+  if (rcode !== 0) return 'dns_server_misbehaving';
+  return records === 0 ? 'dns_no_answer' : null;
 }
 
 /**

@@ -10,8 +10,9 @@
  * 8 (mandatory), 14.3.2 (key numbers); draft-ietf-tls-svcb-ech section 2 (`ech` = key 5, an
  * ECHConfigList). Test vectors: RFC 9460 Appendix D (test/unit/net/svcb.test.ts).
  */
-import dnsPacket from 'dns-packet';
+import type DnsPacket from 'dns-packet';
 import type { Failure } from '../model/failure.js';
+import { dnsCodec, replyFailure } from './dns-message.js';
 
 /** The record type number of HTTPS (RFC 9460 section 14.1). */
 export const HTTPS_RR_TYPE = 65;
@@ -188,15 +189,15 @@ export interface DecodedHttpsReply {
  * declare). Pure; never throws (property-tested: test/unit/net/svcb.property.test.ts).
  */
 export function decodeHttpsReply(raw: Uint8Array, qname: string): DecodedHttpsReply | null {
-  let packet: ReturnType<typeof dnsPacket.decode>;
+  let packet: ReturnType<typeof DnsPacket.decode>;
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   try {
-    packet = dnsPacket.decode(buf);
+    packet = dnsCodec().decode(buf);
   } catch {
     return null;
   }
   // dns-packet does not check bounds (see decodeReply): a message cut inside a record is malformed.
-  const bytes = (dnsPacket.decode as { bytes?: number }).bytes;
+  const bytes = (dnsCodec().decode as { bytes?: number }).bytes;
   if (bytes === undefined || bytes > buf.length || packet.type !== 'response') return null;
   const flags = packet.flags ?? 0;
   const rcode = flags & 0xf;
@@ -217,13 +218,8 @@ export function decodeHttpsReply(raw: Uint8Array, qname: string): DecodedHttpsRe
     if (rec === null) malformed++;
     else if (records.length < MAX_HTTPS_RECORDS) records.push(rec);
   }
-  let failure: Failure | null = null;
-  if (rcode === 3) failure = 'dns_nxdomain_error';
-  else if (rcode === 5) failure = 'dns_refused_error';
-  else if (rcode === 2) failure = 'dns_servfail_error';
-  else if (rcode !== 0) failure = 'dns_server_misbehaving';
-  else if (records.length === 0) failure = 'dns_no_answer';
-  return { id: packet.id ?? 0, rcode, records, malformed, truncated: (flags & dnsPacket.TRUNCATED_RESPONSE) !== 0, failure };
+  const failure = replyFailure(rcode, records.length);
+  return { id: packet.id ?? 0, rcode, records, malformed, truncated: (flags & dnsCodec().TRUNCATED_RESPONSE) !== 0, failure };
 }
 
 /**
@@ -233,12 +229,12 @@ export function decodeHttpsReply(raw: Uint8Array, qname: string): DecodedHttpsRe
  * only on an unencodable name (programmer error: hostnames are normalised before).
  */
 export function encodeHttpsQuery(hostname: string, id: number): Buffer {
-  return dnsPacket.encode({
+  return dnsCodec().encode({
     type: 'query',
     id,
-    flags: dnsPacket.RECURSION_DESIRED,
+    flags: dnsCodec().RECURSION_DESIRED,
     // dns-packet names an unknown type `UNKNOWN_<n>` and encodes it as that number.
-    questions: [{ type: `UNKNOWN_${HTTPS_RR_TYPE}` as dnsPacket.RecordType, name: hostname, class: 'IN' }],
+    questions: [{ type: `UNKNOWN_${HTTPS_RR_TYPE}` as DnsPacket.RecordType, name: hostname, class: 'IN' }],
     additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
   });
 }
