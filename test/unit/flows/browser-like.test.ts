@@ -8,37 +8,25 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { measureUrl, type FlowOptions } from '../../../src/flows/index.js';
 import { metaRefreshContent, refreshRedirect, refreshTarget } from '../../../src/flows/refresh.js';
 import { altSvcHttp3 } from '../../../src/flows/variants.js';
-import { createClock } from '../../../src/net/clock.js';
 import { TOO_MANY_REDIRECTS } from '../../../src/model/failure.js';
-import { reply, startDnsServer, startHttpServer, type Running } from '../net/support/servers.js';
+import { startHttpServer, type Running } from '../net/support/servers.js';
+import { loopbackFlowOptions, startZoneDns } from './support/flow.js';
 
 const running: Running[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.close()));
 });
 
-async function dns(zone: Record<string, string[]>): Promise<Running> {
-  const srv = await startDnsServer((q) => {
-    const question = q.questions?.[0];
-    const addrs = zone[question?.name ?? ''];
-    if (addrs === undefined) return [reply(q, [], 3)];
-    return [reply(q, question?.type === 'A' ? addrs.map((data) => ({ type: 'A' as const, data })) : [])];
-  });
-  running.push(srv);
-  return srv;
-}
+const dns = (zone: Record<string, string[]>) => startZoneDns(zone, running);
 
 function opts(dnsPort: number, extra: Partial<FlowOptions> = {}): FlowOptions {
-  return {
-    resolver: { kind: 'udp', ip: '127.0.0.1', port: dnsPort },
-    clock: createClock(),
+  return loopbackFlowOptions(dnsPort, {
     timeouts: { dnsMs: 1000, connectMs: 1000, tlsMs: 1000, httpMs: 2000 },
     maxBodyBytes: 524_288,
     maxRedirects: 10,
     lateReplyWindowMs: 0,
-    dialLoopback: true,
     ...extra,
-  };
+  });
 }
 
 async function web(handler: http.RequestListener): Promise<Running> {

@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import dnsPacket from 'dns-packet';
 import { measureUrl, type FlowOptions } from '../../../src/flows/index.js';
 import { httpsRecordName, httpsRecordVariants } from '../../../src/flows/https-records.js';
-import { createClock } from '../../../src/net/clock.js';
 import { encodeHttpsRdata, type HttpsRecordSpec } from '../../../src/lab/https-record.js';
-import { reply, startDnsServer, startHttpServer, type Running } from '../net/support/servers.js';
+import { httpsReply, reply, startDnsServer, startHttpServer, type Running } from '../net/support/servers.js';
+import { loopbackFlowOptions } from './support/flow.js';
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -26,8 +26,7 @@ async function dns(a: Record<string, string[]>, https: Record<string, HttpsRecor
     const question = q.questions?.[0];
     const name = question?.name ?? '';
     if ((question?.type as string) === 'UNKNOWN_65') {
-      const answers = (https[name] ?? []).map((s) => ({ name, type: 'UNKNOWN_65', ttl: 60, class: 'IN', data: encodeHttpsRdata(s) }) as unknown as dnsPacket.Answer);
-      return [{ ...reply(q, []), answers }];
+      return [httpsReply(q, (https[name] ?? []).map((s) => encodeHttpsRdata(s)))];
     }
     return [reply(q, question?.type === 'A' ? (a[name] ?? []).map((data) => ({ type: 'A' as const, data })) : [])];
   });
@@ -42,17 +41,14 @@ async function web(handler: http.RequestListener): Promise<Running> {
 }
 
 function flowOptions(dnsPort: number, extra: Partial<FlowOptions> = {}): FlowOptions {
-  return {
-    resolver: { kind: 'udp', ip: '127.0.0.1', port: dnsPort },
-    clock: createClock(),
+  return loopbackFlowOptions(dnsPort, {
     timeouts: { dnsMs: 2000, connectMs: 2000, tlsMs: 2000, httpMs: 2000 },
     maxBodyBytes: 65_536,
     maxRedirects: 3,
     lateReplyWindowMs: 20,
-    dialLoopback: true,
     httpsRecords: true,
     ...extra,
-  };
+  });
 }
 
 describe('measureUrl with httpsRecords', () => {

@@ -7,7 +7,8 @@ import { tcpConnect } from '../../../src/net/tcp.js';
 import { tlsHandshake } from '../../../src/net/tls.js';
 import { TOO_MANY_REDIRECTS } from '../../../src/model/failure.js';
 import { createTestPki, type TestPki } from '../net/support/pki.js';
-import { reply, startDnsServer, startHttpServer, startHttpsServer, startTcpServer, type Running } from '../net/support/servers.js';
+import { loopbackFlowOptions, startZoneDns } from './support/flow.js';
+import { startHttpServer, startHttpsServer, startTcpServer, type Running } from '../net/support/servers.js';
 
 let pki: TestPki;
 beforeAll(async () => {
@@ -18,29 +19,16 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.close()));
 });
 
-/** A UDP DNS server answering A queries from `zone` (name → IPv4 list), NXDOMAIN for unknown names, empty AAAA. */
-async function dns(zone: Record<string, string[]>): Promise<Running & { queries: unknown[] }> {
-  const srv = await startDnsServer((q) => {
-    const question = q.questions?.[0];
-    const addrs = zone[question?.name ?? ''];
-    if (addrs === undefined) return [reply(q, [], 3)];
-    return [reply(q, question?.type === 'A' ? addrs.map((data) => ({ type: 'A' as const, data })) : [])];
-  });
-  running.push(srv);
-  return srv;
-}
+const dns = (zone: Record<string, string[]>) => startZoneDns(zone, running);
 
 function flowOptions(dnsPort: number, extra: Partial<FlowOptions> = {}): FlowOptions {
-  return {
-    resolver: { kind: 'udp', ip: '127.0.0.1', port: dnsPort },
-    clock: createClock(),
+  return loopbackFlowOptions(dnsPort, {
     timeouts: { dnsMs: 1000, connectMs: 1000, tlsMs: 1000, httpMs: 1000 },
     maxBodyBytes: 524_288,
     maxRedirects: 10,
     lateReplyWindowMs: 20,
-    dialLoopback: true,
     ...extra,
-  };
+  });
 }
 
 const PAGE = '<html><head><title>Default Web Page</title></head><body>ok</body></html>';

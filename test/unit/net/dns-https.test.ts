@@ -8,7 +8,7 @@ import { createClock } from '../../../src/net/clock.js';
 import { httpsRecordLookup } from '../../../src/net/dns-https.js';
 import { encodeHttpsRdata } from '../../../src/lab/https-record.js';
 import { createTestPki, type TestCert, type TestPki } from './support/pki.js';
-import { startDnsServer, startHttpsServer, type Running } from './support/servers.js';
+import { httpsReply, startDnsServer, startHttpsServer, type Running } from './support/servers.js';
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -16,18 +16,6 @@ afterEach(async () => {
 });
 
 const ECH_H3 = encodeHttpsRdata({ priority: 1, target: '.', alpn: ['h2', 'h3'], ech: Buffer.from('fake ECHConfigList').toString('base64') });
-
-/** A reply to `q` with HTTPS records (raw RDATA) under the question's name, and `rcode`. */
-function httpsReply(q: dnsPacket.DecodedPacket, rdata: Buffer[], rcode = 0, id?: number): dnsPacket.Packet {
-  const name = q.questions?.[0]?.name ?? '';
-  return {
-    type: 'response',
-    id: id ?? q.id ?? 0,
-    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | rcode,
-    questions: q.questions ?? [],
-    answers: rdata.map((data) => ({ name, type: 'UNKNOWN_65', ttl: 300, class: 'IN', data }) as unknown as dnsPacket.Answer),
-  };
-}
 
 const base = { clock: createClock(), depth: 0 };
 

@@ -105,6 +105,12 @@ export async function startDnsServer(handler: DnsHandler, host = '127.0.0.1'): P
   return { host, port, queries, close };
 }
 
+/** A reply to `q` with `rcode` (default NOERROR) and HTTPS records (type 65, raw RDATA) under its question's name. */
+export function httpsReply(q: dnsPacket.DecodedPacket, rdata: Buffer[], rcode = 0, id?: number): dnsPacket.Packet {
+  const name = q.questions?.[0]?.name ?? '';
+  return { ...reply(q, [], rcode, id), answers: rdata.map((data) => ({ name, type: 'UNKNOWN_65', ttl: 300, class: 'IN', data }) as unknown as dnsPacket.Answer) };
+}
+
 /** A reply to `q` with `rcode` (default NOERROR) and the given records for its question. */
 export function reply(q: dnsPacket.DecodedPacket, answers: { type: 'A' | 'AAAA' | 'CNAME'; data: string; ttl?: number; name?: string }[], rcode = 0, id?: number): dnsPacket.Packet {
   const name = q.questions?.[0]?.name ?? '';
