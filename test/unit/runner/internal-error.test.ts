@@ -9,6 +9,7 @@ import { runTargets } from '../../../src/runner/run.js';
 import { createRunContext } from '../../../src/runner/measure-target.js';
 import { INTERNAL_ERROR_FAILURE } from '../../../src/runner/internal-error.js';
 import type { RunConfig } from '../../../src/runner/config.js';
+import { testRunConfig } from './support/config.js';
 import type { ReportRecord } from '../../../src/model/index.js';
 import { validateRecord } from '../../../src/report/schema.js';
 import { measuredInputs } from '../../../src/report/index.js';
@@ -19,17 +20,7 @@ import path from 'node:path';
 const throwing = new Proxy({}, { get: () => { throw new TypeError('boom: a bug in a fingerprint set'); } });
 
 function config(fingerprints: unknown): RunConfig {
-  return {
-    resolver: { kind: 'system' },
-    timeouts: { dnsMs: 500, connectMs: 500, tlsMs: 500, httpMs: 500, controlMs: 500 },
-    maxBodyBytes: 1024,
-    maxRedirects: 2,
-    extraCa: [],
-    controlUrl: null,
-    dohResolvers: [],
-    concurrency: 2,
-    fingerprints: fingerprints as RunConfig['fingerprints'],
-  };
+  return testRunConfig({ fingerprints: fingerprints as RunConfig['fingerprints'] });
 }
 
 describe('an internal error in one target', () => {

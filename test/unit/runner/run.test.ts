@@ -12,6 +12,7 @@ import { runTargets, type MeasureFn, type RunEvent, type RunTargetsOptions } fro
 import { createRunContext } from '../../../src/runner/measure-target.js';
 import { INTERNAL_ERROR_FAILURE, internalErrorRecord } from '../../../src/runner/internal-error.js';
 import type { RunConfig } from '../../../src/runner/config.js';
+import { testRunConfig } from './support/config.js';
 import type { ReportRecord, Target } from '../../../src/model/index.js';
 import { validateRecord } from '../../../src/report/schema.js';
 
@@ -46,17 +47,7 @@ function conditions(): { until(check: () => boolean): Promise<void>; notify(): v
   };
 }
 
-const config = (o: Partial<RunConfig> = {}): RunConfig => ({
-  resolver: { kind: 'system' },
-  timeouts: { dnsMs: 500, connectMs: 500, tlsMs: 500, httpMs: 500, controlMs: 500 },
-  maxBodyBytes: 1024,
-  maxRedirects: 2,
-  extraCa: [],
-  controlUrl: null,
-  dohResolvers: [],
-  concurrency: 2,
-  ...o,
-});
+const config = testRunConfig;
 
 const targets = (n: number): Target[] => Array.from({ length: n }, (_, i) => ({ url: `https://t${i}.example/`, category_code: null, source: 'argv' }));
 
