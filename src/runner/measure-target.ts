@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ControlRecord, ReportRecord, ResolverIdentity, Target } from '../model/index.js';
-import { createClock } from '../net/index.js';
+import { createClock, readSystemResolvConf } from '../net/index.js';
 import { DEFAULT_SNI_PROBE_SERVER_NAME, measureUrl } from '../flows/index.js';
 import { buildThRequest, queryHelper } from '../control/th-client.js';
 import { resolveReference } from '../control/dns-reference.js';
@@ -26,6 +26,8 @@ export interface RunContext {
   resolverIdentity?: ResolverIdentity;
   /** Throttling escalations still allowed in this run (shared by the workers); absent: none. */
   throttlingBudget?: { left: number };
+  /** /etc/resolv.conf as read once per run (where the HTTPS-record query goes with the system resolver). */
+  resolvConf?: Promise<string>;
 }
 
 /** Creates a run context with a random run id. */
@@ -63,6 +65,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
     sniProbeServerName: DEFAULT_SNI_PROBE_SERVER_NAME,
     sniProbeFirst: true, // residual blocking: the harmless name goes first (docs/throttling.md)
     httpsRecords: true, // ECH / HTTP/3 advertised in DNS: listed as untested (docs/measurement-model.md)
+    readResolvConf: () => (run.resolvConf ??= readSystemResolvConf()), // once per run, not per hop
     ...(signal ? { signal } : {}),
   });
   // If the flow ended before reporting depth-0 addresses (e.g. an invalid URL), start it now.
