@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type { ControlRecord, EscalationTrigger, Observations, ThrottlingRecord } from '../model/index.js';
 import { createClock, parseEndpoint, systemLookup } from '../net/index.js';
 import { harmlessNameFor } from '../flows/index.js';
-import { controlSpeed, DEFAULT_PAIRS, DEFAULT_STALL_GAP_MS, decideThrottling, isSlowForEveryone, roundOrder, screenObservations, transferMetrics, type EscalationArm } from '../throttling/index.js';
+import { controlSpeed, DEFAULT_PAIRS, DEFAULT_STALL_GAP_MS, decideThrottling, isSlowForEveryone, RESET_CHECK, roundOrder, screenObservations, transferMetrics, type EscalationArm } from '../throttling/index.js';
 import { runPairedTransfers, type TransferSpec } from '../flows/index.js';
 
 /**
@@ -76,7 +76,10 @@ export interface ThrottlingCheckContext {
  * verified: only timings are used), and, with an http helper, `other_path` (the helper's
  * reference stream with the harmless name, over TLS for https targets). A target that the control
  * fetched slowly too is not escalated in `auto` mode: the server is slow for everyone, and the
- * main transfer's rate says how slow.
+ * main transfer's rate says how slow. In `auto` mode a target whose only trigger is
+ * `reset_after_handshake` gets the shorter reset check ({@link RESET_CHECK}: 3 rounds, no pause;
+ * docs/throttling.md "Reset check"): it asks whether the reset repeats and whether the harmless
+ * name is reset too, which needs no rate samples.
  */
 export async function checkThrottling(observations: Observations, control: ControlRecord, ctx: ThrottlingCheckContext): Promise<ThrottlingRecord> {
   const cfg = { ...DEFAULT_THROTTLING, ...ctx.config };
@@ -108,15 +111,17 @@ export async function checkThrottling(observations: Observations, control: Contr
     specs.other_path = { ip: helper.ip, port: helper.port, tls: https, sni: https ? referenceName : null, noVerify: true, url: stream.href, host: referenceName };
   }
   const arms = (['target', 'reference', 'other_path'] as const).filter((a) => specs[a] !== undefined);
+  const resetCheck = cfg.mode === 'auto' && triggers.every((t) => t === 'reset_after_handshake');
+  const pairs = resetCheck ? Math.min(cfg.pairs, RESET_CHECK.rounds) : cfg.pairs;
   const seed = cfg.seed ?? randomInt(0, 2 ** 31);
-  const order = roundOrder(cfg.pairs, seed, arms);
+  const order = roundOrder(pairs, seed, arms);
   const raw = await runPairedTransfers({
     order,
     specs: specs as Record<EscalationArm, TransferSpec>,
     maxBytes: cfg.maxBytes,
     timeoutMs: cfg.timeoutMs,
     windowMs: cfg.windowMs,
-    gapMs: cfg.gapMs,
+    gapMs: resetCheck ? RESET_CHECK.gapMs : cfg.gapMs,
     budgetMs: cfg.budgetMs,
     extraCa: ctx.extraCa,
     ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
@@ -132,7 +137,7 @@ export async function checkThrottling(observations: Observations, control: Contr
       reference_name: referenceName,
       other_path_url: specs.other_path?.url ?? null,
       seed,
-      pairs: cfg.pairs,
+      pairs,
       order: order.slice(0, transfers.length),
       control_slow: ctl.slow,
       max_bytes: cfg.maxBytes,

@@ -186,7 +186,7 @@ export function decideThrottling(input: DecisionInput): ThrottlingDecision {
   if (A.length > 0 && B.length > 0 && resetA >= Math.ceil(T.blockedFraction * A.length) && resetB >= Math.ceil(T.blockedFraction * B.length) && (O.length === 0 || uO.length >= T.minUsable)) {
     const address = A[0]?.address ?? '';
     d.interference = { kind: 'reset_on_data', address, names: [...new Set([...A, ...B].map((t) => t.sni ?? t.host))] };
-    return done('blocked', `every connection to ${address} was reset on its first data after a completed handshake, with the target's name (${resetA} of ${A.length}) and with a harmless name (${resetB} of ${B.length})${uO.length > 0 ? `, while the other path worked (${uO.length} of ${O.length})` : ''}: interference with the address and port, whatever the name`);
+    return done('blocked', `every connection to ${address} was reset on its first data after a completed handshake, with the target's name (${resetA} of ${A.length}) and with a harmless name (${resetB} of ${B.length})${uO.length > 0 ? `, while the other path worked (${uO.length} of ${O.length})` : ''}: interference with the address and port, whatever the name (or residual blocking: a censor that keeps resetting an address for a while after one trigger looks the same)`);
   }
 
   // Rule 1: a comparison arm is needed.

@@ -8,6 +8,14 @@ export const DEFAULT_PAIRS = 5;
 /** Fewest pairs accepted. */
 export const MIN_PAIRS = 3;
 
+/**
+ * RESET_CHECK: the escalation of a target whose only trigger is `reset_after_handshake`
+ * (docs/throttling.md "Reset check"). It compares outcomes (reset or response), not rates, so it
+ * needs neither the 5 rounds that a Mann-Whitney test at p <= 0.01 needs nor the pause that keeps
+ * rate samples apart: 3 rounds (the validity minimum, rule 1) back to back.
+ */
+export const RESET_CHECK = Object.freeze({ rounds: MIN_PAIRS, gapMs: 0 });
+
 /** mulberry32: a small seeded PRNG (public domain, Tommy Ettinger); returns floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
