@@ -7,6 +7,7 @@
 import type net from 'node:net';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
 import { summarizeCertificate } from './certificate.js';
 import { createDeadline } from './deadline.js';
 import { classifyError } from './failure.js';
@@ -89,8 +90,7 @@ function secureContextFor(extraCa: string[] | undefined): tls.SecureContext {
  * FIN → eof_error, alerts → ssl_failed_handshake...); `timeoutMs` → generic_timeout_error;
  * `signal` → interrupted. On failure both sockets are destroyed and `socket` is null; on success
  * the caller owns the returned TLSSocket (it carries a no-op `error` listener).
- * QUIRK: Node's `getPeerCertificate(true)` may complete the chain with the root from the trust
- * store, so `peer_certificates` can hold one more certificate than the server sent.
+ * `peer_certificates` is the chain as the server sent it (see {@link peerChain}).
  * Never rejects for network failures.
  */
 export function tlsHandshake(socket: net.Socket, opts: TlsHandshakeOptions): Promise<TlsHandshakeResult> {
@@ -101,22 +101,16 @@ export function tlsHandshake(socket: net.Socket, opts: TlsHandshakeOptions): Pro
   const sendSni = isIP(serverName) === 0;
   return new Promise((resolve) => {
     let settled = false;
-    // When OpenSSL verified the chain, Node reads the detailed peer chain itself and hands it to
-    // `checkServerIdentity` (lib/_tls_wrap.js `onConnectSecure`, v20): we keep that object rather
-    // than read it again (a detailed read costs ~0.5 ms, most of it completing the chain from the
-    // trust store: `npm run bench`). Our identity check runs later, in `verify`.
-    let nodeChain: tls.DetailedPeerCertificate | null = null;
     const tlsSocket = tls.connect({
       socket,
       ...(sendSni ? { servername: serverName } : {}),
       ALPNProtocols: alpn,
       secureContext: secureContextFor(opts.extraCa),
       rejectUnauthorized: false,
-      checkServerIdentity: (_host, cert) => {
-        nodeChain = cert as tls.DetailedPeerCertificate;
-        return undefined;
-      },
+      // Our identity check runs later, in `verify`, on the leaf read in `secureConnect`.
+      checkServerIdentity: () => undefined,
     });
+    skipNodeChainRead(tlsSocket);
     let peerCertificates: BinaryData[] | null = null;
     let summaries: CertificateSummary[] = [];
 
@@ -165,19 +159,19 @@ export function tlsHandshake(socket: net.Socket, opts: TlsHandshakeOptions): Pro
     tlsSocket.once('close', onClose);
     deadline.aborted.catch((reason: unknown) => onError(reason as Error));
     tlsSocket.once('secureConnect', () => {
+      restoreNodeChainRead(tlsSocket);
       const record = opts.recordPeerCertificates !== false;
-      // The detailed chain when it is recorded; else only the leaf, for the identity check.
-      const peer: tls.PeerCertificate | null = nodeChain ?? (record ? tlsSocket.getPeerCertificate(true) : opts.noVerify === true ? null : tlsSocket.getPeerCertificate(false));
-      const chain = record && peer !== null ? peerChain(peer as tls.DetailedPeerCertificate) : [];
-      peerCertificates = chain.map(({ der }) => ({ format: 'base64', data: der.toString('base64') }));
-      summaries = chain.flatMap(({ der, fingerprint256 }) => {
+      const leaf = tlsSocket.getPeerX509Certificate() ?? null;
+      const chain = record && leaf !== null ? peerChain(leaf) : [];
+      peerCertificates = chain.map((c) => ({ format: 'base64', data: c.raw.toString('base64') }));
+      summaries = chain.flatMap((c) => {
         try {
-          return [cachedSummary(der, fingerprint256)];
+          return [cachedSummary(c.raw, c.fingerprint256)];
         } catch {
           return [];
         }
       });
-      const verdict = opts.noVerify === true ? null : verify(tlsSocket, serverName, peer);
+      const verdict = opts.noVerify === true ? null : verify(tlsSocket, serverName, leaf);
       settle(verdict?.failure ?? null, verdict?.detail ?? null);
     });
   });
@@ -204,30 +198,56 @@ function cachedSummary(der: Buffer, fingerprint256: string): CertificateSummary 
   return summary;
 }
 
-/** peerChain returns the DER chain of a detailed peer certificate, leaf first, walking `issuerCertificate` until a self-signed one. */
-function peerChain(leaf: tls.DetailedPeerCertificate): { der: Buffer; fingerprint256: string }[] {
-  const out: { der: Buffer; fingerprint256: string }[] = [];
-  let cert: tls.DetailedPeerCertificate | undefined = leaf;
+/**
+ * peerChain returns the chain as the server sent it, leaf first (Go's `PeerCertificates`, which
+ * OONI records), walking `issuerCertificate` until a self-issued certificate or one already seen.
+ */
+function peerChain(leaf: X509Certificate): X509Certificate[] {
+  const out: X509Certificate[] = [];
   const seen = new Set<string>();
-  while (cert !== undefined && cert.raw !== undefined && Object.keys(cert).length > 0) {
+  for (let cert: X509Certificate | undefined = leaf; cert !== undefined; cert = cert.issuerCertificate) {
     const fp = cert.fingerprint256;
     if (seen.has(fp)) break;
     seen.add(fp);
-    out.push({ der: cert.raw, fingerprint256: fp });
-    cert = cert.issuerCertificate;
+    out.push(cert);
   }
   return out;
 }
 
-/** Checks the leaf `leaf` (the socket's peer certificate, as read by `getPeerCertificate`; null or empty: none) for `serverName`, then the socket's chain verdict. */
-function verify(s: tls.TLSSocket, serverName: string, leaf: tls.PeerCertificate | null): { failure: Failure; detail: string } | null {
-  if (leaf === null || leaf === undefined || Object.keys(leaf).length === 0) {
-    return { failure: 'ssl_failed_handshake', detail: 'no peer certificate' };
-  }
+/** The prototype's method, put back by {@link restoreNodeChainRead}. */
+const NO_CHAIN_READ = Symbol('censorprobe.noChainRead');
+
+/**
+ * QUIRK: lib/_tls_wrap.js `onConnectSecure` (Node v20) reads the detailed peer chain
+ * (`getPeerCertificate(true)`: every certificate turned into an object, the chain completed from
+ * the trust store; ~0.4 ms of CPU per handshake, `npm run bench`) only to hand it to
+ * `checkServerIdentity`, which ignores it here. Until `secureConnect` the socket's own
+ * `getPeerCertificate` returns an empty object; the chain is then read as sent, with
+ * `getPeerX509Certificate`. The prototype's method is back after the handshake
+ * ({@link restoreNodeChainRead}). (Once `getPeerX509Certificate` was called, Node v20's
+ * `getPeerCertificate` returns an empty object: nothing reads it after us.)
+ */
+function skipNodeChainRead(s: tls.TLSSocket): void {
+  Object.defineProperty(s, 'getPeerCertificate', { value: () => ({}), configurable: true, writable: true });
+  (s as unknown as Record<symbol, boolean>)[NO_CHAIN_READ] = true;
+}
+
+function restoreNodeChainRead(s: tls.TLSSocket): void {
+  const r = s as unknown as Record<symbol, boolean>;
+  if (r[NO_CHAIN_READ] !== true) return;
+  delete (s as unknown as Record<string, unknown>)['getPeerCertificate'];
+  delete r[NO_CHAIN_READ];
+}
+
+/** Checks the leaf `leaf` (the peer's certificate; null: none) for `serverName`, then the socket's chain verdict. */
+function verify(s: tls.TLSSocket, serverName: string, leaf: X509Certificate | null): { failure: Failure; detail: string } | null {
+  if (leaf === null) return { failure: 'ssl_failed_handshake', detail: 'no peer certificate' };
   const now = Date.now();
-  if (new Date(leaf.valid_to).getTime() < now) return { failure: 'ssl_invalid_certificate', detail: 'CERT_HAS_EXPIRED' };
-  if (new Date(leaf.valid_from).getTime() > now) return { failure: 'ssl_invalid_certificate', detail: 'CERT_NOT_YET_VALID' };
-  const identityError = tls.checkServerIdentity(serverName, leaf);
+  if (new Date(leaf.validTo).getTime() < now) return { failure: 'ssl_invalid_certificate', detail: 'CERT_HAS_EXPIRED' };
+  if (new Date(leaf.validFrom).getTime() > now) return { failure: 'ssl_invalid_certificate', detail: 'CERT_NOT_YET_VALID' };
+  // The name rules of tls.checkServerIdentity (wildcards, IP SANs, CN only without DNS SANs) on the leaf alone.
+  const legacy = leaf.toLegacyObject();
+  const identityError = tls.checkServerIdentity(serverName, legacy);
   if (identityError !== undefined) {
     const c = classifyError(identityError, 'tls_handshake');
     return { failure: c.failure, detail: c.detail ?? 'ERR_TLS_CERT_ALTNAME_INVALID' };

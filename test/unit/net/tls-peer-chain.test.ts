@@ -27,8 +27,11 @@ async function handshake(port: number, serverName: string, extra: Partial<TlsHan
   return tlsHandshake(c.socket, { serverName, clock, transactionId: 40001, depth: 0, address: `127.0.0.1:${port}`, timeoutMs: 2000, ...extra });
 }
 
-async function serve(dnsNames: string[]) {
-  const srv = await startHttpsServer(await pki.issue({ dnsNames }), (_req, res) => res.end('ok'), { h2: false });
+/** A server for `dnsNames`; `sendCa`: the CA certificate follows the leaf in the server's chain. */
+async function serve(dnsNames: string[], sendCa = false) {
+  const leaf = await pki.issue({ dnsNames });
+  const cert = sendCa ? { ...leaf, certPem: `${leaf.certPem.trimEnd()}\n${pki.caPem}` } : leaf;
+  const srv = await startHttpsServer(cert, (_req, res) => res.end('ok'), { h2: false });
   running.push(srv);
   return srv;
 }
@@ -47,12 +50,26 @@ describe('tlsHandshake peer chain', () => {
     expect(untrusted.observation.failure).toBe('ssl_unknown_authority');
   });
 
+  it('records the chain as the server sent it (Go PeerCertificates), never completed from the trust store', async () => {
+    const leafOnly = await serve(['www.example.com']);
+    const r1 = await handshake(leafOnly.port, 'www.example.com', { extraCa: [pki.caPem] });
+    expect(r1.observation.failure).toBeNull();
+    expect(r1.observation.peer_certificates_summary.map((c) => c.subject)).toEqual(['CN=www.example.com']);
+    r1.socket?.destroy();
+    const withCa = await serve(['www.example.com'], true);
+    const r2 = await handshake(withCa.port, 'www.example.com', { extraCa: [pki.caPem] });
+    expect(r2.observation.peer_certificates_summary.map((c) => c.subject)).toEqual(['CN=www.example.com', 'CN=censorprobe test CA']);
+    // The handshake's socket has Node's own getPeerCertificate back (the prototype's).
+    expect(Object.hasOwn(r2.socket ?? {}, 'getPeerCertificate')).toBe(false);
+    r2.socket?.destroy();
+  });
+
   it('repeated handshakes give CA summaries equal to a fresh parse of each certificate', async () => {
-    const srv = await serve(['www.example.com']);
+    const srv = await serve(['www.example.com'], true);
     for (let i = 0; i < 3; i++) {
       const r = await handshake(srv.port, 'www.example.com', { extraCa: [pki.caPem] });
       const ders = (r.observation.peer_certificates ?? []).map((c) => Buffer.from(c.data, 'base64'));
-      expect(ders.length).toBeGreaterThanOrEqual(2);
+      expect(ders.length).toBe(2);
       expect(r.observation.peer_certificates_summary).toEqual(ders.map((d) => summarizeCertificate(d)));
       r.socket?.destroy();
     }
