@@ -154,7 +154,7 @@ export interface ThrottlingEscalation {
   reference_name: string;
   /** Seed of the interleaving order (reproducible runs). */
   seed: number;
-  /** Rounds planned (one transfer per arm each): 5 by default, 3 for the reset check (docs/throttling.md "Reset check"). */
+  /** Rounds planned (one transfer per arm each; `--throttling-pairs`, default 5). */
   pairs: number;
   /** Arm of each transfer, in the order run. */
   order: ('target' | 'reference' | 'other_path')[];

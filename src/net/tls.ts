@@ -117,6 +117,7 @@ export function tlsHandshake(socket: net.Socket, opts: TlsHandshakeOptions): Pro
     const settle = (failure: Failure | null, detail: string | null): void => {
       if (settled) return;
       settled = true;
+      restoreNodeChainRead(tlsSocket);
       deadline.clear();
       tlsSocket.removeListener('error', onError);
       tlsSocket.removeListener('close', onClose);
@@ -198,45 +199,37 @@ function cachedSummary(der: Buffer, fingerprint256: string): CertificateSummary 
   return summary;
 }
 
+/** At most this many certificates of a peer chain are recorded (a hostile server may send hundreds). */
+export const MAX_PEER_CHAIN = 32;
+
 /**
- * peerChain returns the chain as the server sent it, leaf first (Go's `PeerCertificates`, which
- * OONI records), walking `issuerCertificate` until a self-issued certificate or one already seen.
+ * peerChain returns the chain as the server sent it, in its order, leaf first, duplicates
+ * included (Go's `PeerCertificates`, which OONI records; Node v20 links `issuerCertificate` along
+ * the sent list, without matching issuers), at most {@link MAX_PEER_CHAIN} certificates.
  */
 function peerChain(leaf: X509Certificate): X509Certificate[] {
   const out: X509Certificate[] = [];
-  const seen = new Set<string>();
-  for (let cert: X509Certificate | undefined = leaf; cert !== undefined; cert = cert.issuerCertificate) {
-    const fp = cert.fingerprint256;
-    if (seen.has(fp)) break;
-    seen.add(fp);
-    out.push(cert);
-  }
+  for (let cert: X509Certificate | undefined = leaf; cert !== undefined && out.length < MAX_PEER_CHAIN; cert = cert.issuerCertificate) out.push(cert);
   return out;
 }
-
-/** The prototype's method, put back by {@link restoreNodeChainRead}. */
-const NO_CHAIN_READ = Symbol('censorprobe.noChainRead');
 
 /**
  * QUIRK: lib/_tls_wrap.js `onConnectSecure` (Node v20) reads the detailed peer chain
  * (`getPeerCertificate(true)`: every certificate turned into an object, the chain completed from
  * the trust store; ~0.4 ms of CPU per handshake, `npm run bench`) only to hand it to
- * `checkServerIdentity`, which ignores it here. Until `secureConnect` the socket's own
- * `getPeerCertificate` returns an empty object; the chain is then read as sent, with
- * `getPeerX509Certificate`. The prototype's method is back after the handshake
- * ({@link restoreNodeChainRead}). (Once `getPeerX509Certificate` was called, Node v20's
- * `getPeerCertificate` returns an empty object: nothing reads it after us.)
+ * `checkServerIdentity`, which ignores it here. Until the handshake settles, the socket's own
+ * `getPeerCertificate` returns an empty object; the chain is read as sent, with
+ * `getPeerX509Certificate`, and the prototype's method is back once the handshake settled, on
+ * every path ({@link restoreNodeChainRead}). (Once `getPeerX509Certificate` was called, Node v20's
+ * `getPeerCertificate` returns an empty object: nothing of ours reads it after.)
  */
 function skipNodeChainRead(s: tls.TLSSocket): void {
   Object.defineProperty(s, 'getPeerCertificate', { value: () => ({}), configurable: true, writable: true });
-  (s as unknown as Record<symbol, boolean>)[NO_CHAIN_READ] = true;
 }
 
+/** Removes the instance's own `getPeerCertificate` set by {@link skipNodeChainRead}, if any. */
 function restoreNodeChainRead(s: tls.TLSSocket): void {
-  const r = s as unknown as Record<symbol, boolean>;
-  if (r[NO_CHAIN_READ] !== true) return;
-  delete (s as unknown as Record<string, unknown>)['getPeerCertificate'];
-  delete r[NO_CHAIN_READ];
+  if (Object.hasOwn(s, 'getPeerCertificate')) delete (s as unknown as Record<string, unknown>)['getPeerCertificate'];
 }
 
 /** Checks the leaf `leaf` (the peer's certificate; null: none) for `serverName`, then the socket's chain verdict. */

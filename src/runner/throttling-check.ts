@@ -77,9 +77,9 @@ export interface ThrottlingCheckContext {
  * reference stream with the harmless name, over TLS for https targets). A target that the control
  * fetched slowly too is not escalated in `auto` mode: the server is slow for everyone, and the
  * main transfer's rate says how slow. In `auto` mode a target whose only trigger is
- * `reset_after_handshake` gets the shorter reset check ({@link RESET_CHECK}: 3 rounds, no pause;
- * docs/throttling.md "Reset check"): it asks whether the reset repeats and whether the harmless
- * name is reset too, which needs no rate samples.
+ * `reset_after_handshake` gets the reset check ({@link RESET_CHECK}: the same rounds with no
+ * pause, whatever `gapMs`; docs/throttling.md "Reset check"): it asks whether the reset repeats and
+ * whether the harmless name is reset too, which needs no rate samples.
  */
 export async function checkThrottling(observations: Observations, control: ControlRecord, ctx: ThrottlingCheckContext): Promise<ThrottlingRecord> {
   const cfg = { ...DEFAULT_THROTTLING, ...ctx.config };
@@ -112,7 +112,7 @@ export async function checkThrottling(observations: Observations, control: Contr
   }
   const arms = (['target', 'reference', 'other_path'] as const).filter((a) => specs[a] !== undefined);
   const resetCheck = cfg.mode === 'auto' && triggers.every((t) => t === 'reset_after_handshake');
-  const pairs = resetCheck ? Math.min(cfg.pairs, RESET_CHECK.rounds) : cfg.pairs;
+  const pairs = cfg.pairs;
   const seed = cfg.seed ?? randomInt(0, 2 ** 31);
   const order = roundOrder(pairs, seed, arms);
   const raw = await runPairedTransfers({

@@ -10,11 +10,12 @@ export const MIN_PAIRS = 3;
 
 /**
  * RESET_CHECK: the escalation of a target whose only trigger is `reset_after_handshake`
- * (docs/throttling.md "Reset check"). It compares outcomes (reset or response), not rates, so it
- * needs neither the 5 rounds that a Mann-Whitney test at p <= 0.01 needs nor the pause that keeps
- * rate samples apart: 3 rounds (the validity minimum, rule 1) back to back.
+ * (docs/throttling.md "Reset check"). It compares outcomes (reset or response), not rates, so the
+ * pause that keeps rate samples apart would only add time: the same rounds, back to back. (The
+ * rounds stay: rule 0's 80 % and rule 1's 3 usable transfers tolerate one odd transfer in 5, not
+ * in 3.)
  */
-export const RESET_CHECK = Object.freeze({ rounds: MIN_PAIRS, gapMs: 0 });
+export const RESET_CHECK = Object.freeze({ gapMs: 0 });
 
 /** mulberry32: a small seeded PRNG (public domain, Tommy Ettinger); returns floats in [0, 1). */
 export function seededRandom(seed: number): () => number {

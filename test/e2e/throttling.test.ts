@@ -164,10 +164,9 @@ const EXTRA: Record<string, (r: ReportRecord) => void> = {
     expect(d?.outcome).toBe('blocked');
     expect(d?.throttled).toBe(false);
     expect(d?.interference).toEqual({ kind: 'reset_on_data', address: '52.35.36.75:443', names: ['largefile.com', 'example.org'] });
-    // The reset check: 3 rounds of every arm, back to back (docs/throttling.md "Reset check").
+    // The reset check: every round of every arm, back to back (docs/throttling.md "Reset check").
     const esc = r.throttling?.escalation;
-    expect(esc?.pairs).toBe(3);
-    expect(esc?.transfers.length).toBe(3 * new Set(esc?.order).size);
+    expect(esc?.transfers.length).toBe(esc!.pairs * new Set(esc?.order).size);
     expect(d?.reasons[0]).toMatch(/residual blocking/);
   },
   outageAllTrafficDropped: (r) => {

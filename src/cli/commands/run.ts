@@ -123,7 +123,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--throttling-pairs <n>', 'pairs of transfers per throttling test (target vs reference)', intOption('--throttling-pairs', MIN_PAIRS, 50), DEFAULT_THROTTLING.pairs)
     .option('--throttling-bytes <bytes>', 'body bytes per throttling transfer', intOption('--throttling-bytes', 32 * 1024, 64 * 1024 * 1024), DEFAULT_THROTTLING.maxBytes)
     .option('--throttling-timeout <ms>', 'budget of the connect and of the TLS handshake of a throttling transfer, ms', intOption('--throttling-timeout', 100, 600_000), DEFAULT_THROTTLING.timeoutMs)
-    .option('--throttling-gap <ms>', 'pause between throttling transfers, ms', intOption('--throttling-gap', 0, 600_000), DEFAULT_THROTTLING.gapMs)
+    .option('--throttling-gap <ms>', 'pause between throttling transfers, ms (none in the reset check)', intOption('--throttling-gap', 0, 600_000), DEFAULT_THROTTLING.gapMs)
     .option('--throttling-window <ms>', 'time for the HTTP response of a throttling transfer (the goodput window), ms', intOption('--throttling-window', 500, 600_000), DEFAULT_THROTTLING.windowMs)
     .option('--throttling-budget <ms>', 'total time of one throttling test, ms', intOption('--throttling-budget', 1000, 3_600_000), DEFAULT_THROTTLING.budgetMs)
     .option('--throttling-seed <n>', 'seed of the transfer order (default: random; always recorded)', intOption('--throttling-seed', 0, 2 ** 31 - 1))

@@ -27,10 +27,11 @@ async function handshake(port: number, serverName: string, extra: Partial<TlsHan
   return tlsHandshake(c.socket, { serverName, clock, transactionId: 40001, depth: 0, address: `127.0.0.1:${port}`, timeoutMs: 2000, ...extra });
 }
 
-/** A server for `dnsNames`; `sendCa`: the CA certificate follows the leaf in the server's chain. */
-async function serve(dnsNames: string[], sendCa = false) {
+/** A server for `dnsNames`; `sendCa`: how many copies of the CA certificate follow the leaf in the server's chain. */
+async function serve(dnsNames: string[], sendCa: boolean | number = false) {
   const leaf = await pki.issue({ dnsNames });
-  const cert = sendCa ? { ...leaf, certPem: `${leaf.certPem.trimEnd()}\n${pki.caPem}` } : leaf;
+  const copies = sendCa === true ? 1 : sendCa === false ? 0 : sendCa;
+  const cert = copies > 0 ? { ...leaf, certPem: [leaf.certPem.trimEnd(), ...Array.from({ length: copies }, () => pki.caPem.trimEnd())].join('\n') + '\n' } : leaf;
   const srv = await startHttpsServer(cert, (_req, res) => res.end('ok'), { h2: false });
   running.push(srv);
   return srv;
@@ -62,6 +63,11 @@ describe('tlsHandshake peer chain', () => {
     // The handshake's socket has Node's own getPeerCertificate back (the prototype's).
     expect(Object.hasOwn(r2.socket ?? {}, 'getPeerCertificate')).toBe(false);
     r2.socket?.destroy();
+    // Duplicates are kept, in the order sent.
+    const twice = await serve(['www.example.com'], 2);
+    const r3 = await handshake(twice.port, 'www.example.com', { extraCa: [pki.caPem] });
+    expect(r3.observation.peer_certificates_summary.map((c) => c.subject)).toEqual(['CN=www.example.com', 'CN=censorprobe test CA', 'CN=censorprobe test CA']);
+    r3.socket?.destroy();
   });
 
   it('repeated handshakes give CA summaries equal to a fresh parse of each certificate', async () => {
