@@ -173,14 +173,17 @@ export function parseReportLine(text: string, line: number): ReportLine | null {
  * A record counts unless its measurement was cut short: a record where any observation or the
  * control has failure `interrupted` (our vocabulary: the run was stopped, e.g. SIGINT), or whose
  * control failure is `unknown_failure: internal_error` (a bug ended it), is left out so that the
- * input is measured again. Bad and torn lines are ignored. A missing file (ENOENT) yields an
- * empty set; other read errors reject.
+ * input is measured again. Bad and torn lines count for nothing; each is passed to
+ * `onBadLine` (optional) so that the caller can say so. A missing file (ENOENT) yields an empty
+ * set; other read errors reject.
  */
-export async function measuredInputs(path: string): Promise<Set<string>> {
+export async function measuredInputs(path: string, onBadLine?: (entry: ReportLine) => void): Promise<Set<string>> {
   const inputs = new Set<string>();
   try {
     for await (const entry of readReport(path)) {
-      if (entry.record !== undefined && !wasInterrupted(entry.record)) inputs.add(entry.record.input);
+      if (entry.record !== undefined) {
+        if (!wasInterrupted(entry.record)) inputs.add(entry.record.input);
+      } else onBadLine?.(entry);
     }
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return inputs;

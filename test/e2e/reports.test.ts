@@ -103,6 +103,19 @@ describe('resume and locking', () => {
     expect(recs.map((x) => x['input']).sort()).toEqual(['https://a.example.org/', 'https://b.example.org/', 'https://c.example.org/']);
   });
 
+  it('--resume names a line in the middle that is not a measurement, keeps it, and goes on', () => {
+    const out = path.join(dir, 'garbage.jsonl');
+    expect(ns.run(['run', '-o', out, '-q', ...quick, 'https://a.example.org/']).code).toBe(0);
+    appendFileSync(out, 'not json at all\n');
+    expect(ns.run(['run', '-o', out, '--resume', '-q', ...quick, 'https://a.example.org/', 'https://b.example.org/']).code).toBe(0);
+    const r = ns.run(['run', '-o', out, '--resume', ...quick, 'https://a.example.org/', 'https://b.example.org/', 'https://c.example.org/']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/garbage\.jsonl: line 2 is not a measurement \(bad JSON.*\): left as is and not counted as measured\./);
+    const text = readFileSync(out, 'utf8').split('\n');
+    expect(text[1]).toBe('not json at all');
+    expect(text.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)['input'])).toEqual(['https://a.example.org/', 'https://b.example.org/', 'https://c.example.org/']);
+  });
+
   it('a live lock refuses a second writer (exit 5, report untouched); a stale lock is taken over', () => {
     const out = path.join(dir, 'locked.jsonl');
     expect(ns.run(['run', '-o', out, '-q', ...quick, 'https://a.example.org/']).code).toBe(0);

@@ -255,10 +255,17 @@ async function measureInto(claim: ClaimedReport, all: Target[], config: RunConfi
   if (flags.resume && reportPath !== null) {
     if (claim.trimmedBytes > 0) say(err.yellow(safeText(`${reportPath}: cut off a torn last line (${claim.trimmedBytes} bytes, left by an interrupted run); that target is measured again.`)));
     let done: Set<string>;
+    const bad: { line: number; error?: string }[] = [];
     try {
-      done = await d.measuredInputs(reportPath);
+      done = await d.measuredInputs(reportPath, (entry) => void bad.push(entry));
     } catch (e) {
       throw new UsageError(`-o ${flags.output ?? reportPath}: cannot read the report to resume it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    const first = bad[0];
+    if (first !== undefined) {
+      // Kept as they are (a report is only ever appended to); `analyze` and `check` list them too.
+      const more = bad.length > 1 ? ` and ${bad.length - 1} more line(s) like it` : '';
+      say(err.yellow(safeText(`${reportPath}: line ${first.line} is not a measurement (${first.error ?? 'unreadable'})${more}: left as is and not counted as measured.`)));
     }
     const before = targets.length;
     targets = targets.filter((t) => !done.has(t.url));

@@ -110,6 +110,9 @@ describe('measuredInputs', () => {
       [line('https://example.org/1'), interrupted('https://example.org/2'), '{"bad', line('https://example.org/3'), torn.slice(0, 50)].join('\n'),
     );
     expect(await measuredInputs(path)).toEqual(new Set(['https://example.org/1', 'https://example.org/3']));
+    const bad: number[] = [];
+    await measuredInputs(path, (e) => void bad.push(e.line));
+    expect(bad).toEqual([3, 5]);
   });
 
   it('returns an empty set when the report does not exist yet', async () => {
