@@ -69,6 +69,7 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
       return { path: candidate, trimmedBytes: 0, release: lock };
     }
   }
+  if (o.output.trim() === '') throw new UsageError(`-o: needs a file name, got an empty one`);
   const p = path.resolve(o.cwd, o.output);
   const shown = `-o ${o.output}`;
   const st = await statOrNull(p, `-o ${o.output}`);

@@ -31,7 +31,8 @@ export interface LoadTargetsOptions {
  * and `inputFiles` are empty, the result is the built-in {@link DEFAULT_TARGETS}.
  *
  * A file that cannot be read yields one error `{ source: FILE, line: 0, reason: 'cannot read (CODE)' }`
- * (displayed `FILE: cannot read (ENOENT)`) and loading goes on with the other sources. `-` given twice
+ * (displayed `FILE: cannot read (ENOENT)`), one with a NUL byte one error `not a text file (a NUL byte
+ * on line N)`, and loading goes on with the other sources. `-` given twice
  * reads standard input once. Never rejects (a rejecting `readStdin` becomes an error entry).
  * Touches no `process.*`: standard input is injected.
  */
@@ -69,12 +70,26 @@ export async function loadTargets(opts: LoadTargetsOptions): Promise<ParsedTarge
       errors.push({ source, line: 0, reason: `cannot read (${errorCode(err)})` });
       continue;
     }
+    // A NUL byte never occurs in a text list (the heuristic of git and grep): one error for the
+    // file rather than a "missing scheme" per line of an image or an archive.
+    const nul = text.indexOf('\0');
+    if (nul >= 0) {
+      errors.push({ source, line: 0, reason: `not a text file (a NUL byte on line ${lineOf(text, nul)})` });
+      continue;
+    }
     const parsed = parseTargetList(text, source);
     // One by one: a spread of 100,000+ items overflows the call stack.
     for (const t of parsed.targets) targets.push(t);
     for (const e of parsed.errors) errors.push(e);
   }
   return { targets: dedupeTargets(targets), errors };
+}
+
+/** The 1-based line of `text` that holds offset `at`. */
+function lineOf(text: string, at: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 /** The errno-style code of a read error (`ENOENT`, `EACCES`, `EISDIR`), else its message. */

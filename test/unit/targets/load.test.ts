@@ -69,6 +69,14 @@ describe('loadTargets', () => {
     expect(result.targets.map((t) => t.url)).toEqual(['https://argv.example/', 'https://a.example/', 'https://shared.example/']);
   });
 
+  it('reports a binary file (a NUL byte) as one error, not a line-by-line parse', async () => {
+    const bin = join(dir, 'image.bin');
+    await writeFile(bin, Buffer.from([0x68, 0x0a, 0x0a, 0x89, 0x50, 0x00, 0x4e, 0x0a, 0xff]));
+    const result = await loadTargets({ urls: [], inputFiles: [bin, join(dir, 'b.csv')] });
+    expect(result.errors.map(formatTargetError)).toEqual([`${bin}: not a text file (a NUL byte on line 3)`]);
+    expect(result.targets.map((t) => t.url)).toEqual(['https://shared.example/', 'https://b.example/']);
+  });
+
   it('reports - without an injected standard input, and a failing standard input, as errors', async () => {
     const none = await loadTargets({ urls: [], inputFiles: ['-'] });
     expect(none.errors.map(formatTargetError)).toEqual(['stdin: cannot read (no standard input available)']);
