@@ -5,7 +5,7 @@
  * root here (the suite runs as root); nothing leaves the lab's namespaces.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -122,8 +122,9 @@ describe('censorprobe lab run', () => {
     expect(r.stderr).toMatch(/^censorprobe lab: the lab needs root or unprivileged user namespaces, and `unshare -rnm` failed here \('unshare' \(util-linux\) is not installed\): run it with sudo/);
   });
 
-  it('SIGTERM stops the lab: exit code 143 and no namespace of the run is left', { timeout: 150_000 }, async () => {
-    const child = spawn(process.execPath, [CLI, 'lab', 'run', 'ownTlsBlackholeOnSNI', '-o', join(worldDir(), 'x.jsonl'), '--', '--tls-timeout', '30000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it('SIGTERM stops the lab: exit code 143, no namespace of the run is left, no empty report kept', { timeout: 150_000 }, async () => {
+    const cwd = worldDir();
+    const child = spawn(process.execPath, [CLI, 'lab', 'run', 'ownTlsBlackholeOnSNI', '--', '--tls-timeout', '30000'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const tag = `-${child.pid!.toString(36)}-`;
@@ -136,6 +137,8 @@ describe('censorprobe lab run', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(143); // EXIT.SIGTERM
     expect(out).toContain('SIGTERM: stopping the lab');
+    expect(out).toContain('Nothing was measured: no report kept.');
+    expect(readdirSync(cwd).filter((f) => f.startsWith('censorprobe-'))).toEqual([]);
     expect(listLabNamespaces().filter((n) => n.includes(tag))).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -143,6 +144,22 @@ async function runClaimed(scenario: Scenario, reportPath: string | null, probeAr
 
   let lab: Lab | undefined;
   let interrupted: number | null = null;
+  /**
+   * The scenario ended without a line (interrupted, or the lab or the probe failed): the report
+   * file that this run created under its default name is removed when it is still empty (one
+   * target: nothing to resume); a file named with -o is left as it is. Returns `code`.
+   */
+  const nothingMeasured = async (code: number): Promise<number> => {
+    if (reportPath === null) return code;
+    const empty = (await stat(reportPath).catch(() => null))?.size === 0;
+    if (empty && flags.output === undefined) {
+      await rm(reportPath, { force: true });
+      say(c.yellow('Nothing was measured: no report kept.'));
+    } else if (empty) {
+      say(c.yellow(`Nothing was measured: ${safeText(reportPath)} is left empty.`));
+    }
+    return code;
+  };
   const unsubscribe = io.onSignal((sig) => {
     if (interrupted !== null) return;
     interrupted = signalExitCode(sig);
@@ -159,10 +176,10 @@ async function runClaimed(scenario: Scenario, reportPath: string | null, probeAr
         if (interrupted !== null) void l.stop();
       },
     });
-    if (interrupted !== null) return interrupted;
+    if (interrupted !== null) return await nothingMeasured(interrupted);
     if (!run.record) {
       io.stderr.write(`censorprobe lab: the probe wrote no report line (exit ${run.code}):\n${safeLines(run.stderr.trim())}\n`);
-      return EXIT.INTERNAL;
+      return await nothingMeasured(EXIT.INTERNAL);
     }
     const record = run.record;
     const writer = createReportWriter(reportPath === null ? { stream: io.stdout } : { path: reportPath });
@@ -189,10 +206,10 @@ async function runClaimed(scenario: Scenario, reportPath: string | null, probeAr
     // Like `check`: a scenario whose verdict or listed OONI keys differ exits 6, so CI can gate on it.
     return same && keyDiffs.length === 0 ? EXIT.OK : EXIT.DIFFERS;
   } catch (err) {
-    if (interrupted !== null) return interrupted;
+    if (interrupted !== null) return await nothingMeasured(interrupted);
     if (err instanceof LabError) {
       io.stderr.write(`censorprobe lab: ${safeLines(err.message)}\n`);
-      return EXIT.UNAVAILABLE;
+      return await nothingMeasured(EXIT.UNAVAILABLE);
     }
     throw err;
   } finally {
