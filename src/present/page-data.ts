@@ -49,6 +49,27 @@ export interface PageEntry {
   /** Screening goodput of the probe's own fetch, bits/s. */
   screeningGoodputBps: number | null;
   throttlingOutcome: string | null;
+  /**
+   * Protocol variants the site advertised and the probe did not test (`observations.x_untested_variants`):
+   * `HTTP/3 (alt-svc)`, `ECH (https-rr)`..., one per variant and source; [] when none.
+   */
+  untested: string[];
+}
+
+/** Display names of the untested variants (model UntestedVariant). */
+const VARIANT_NAMES: Readonly<Record<string, string>> = { http3: 'HTTP/3', ech: 'ECH' };
+
+/** The distinct `NAME (source)` of a line's untested variants; unknown variants and sources are dropped (the report is untrusted). */
+function untestedOf(r: ReportRecord): string[] {
+  const list: unknown = (r.observations as { x_untested_variants?: unknown } | undefined)?.x_untested_variants;
+  if (!Array.isArray(list)) return [];
+  const out = new Set<string>();
+  for (const v of list.slice(0, 64) as { variant?: unknown; source?: unknown }[]) {
+    const name = typeof v?.variant === 'string' ? VARIANT_NAMES[v.variant] : undefined;
+    const source = v?.source === 'alt-svc' || v?.source === 'https-rr' ? v.source : null;
+    if (name !== undefined && source !== null) out.add(`${name} (${source})`);
+  }
+  return [...out];
 }
 
 function span(list: { t0: number; t: number }[]): { t0: number; t: number } | null {
@@ -160,5 +181,6 @@ export function pageEntry(r: ReportRecord, label: string): PageEntry {
     rates,
     screeningGoodputBps: finite(r.throttling?.screening?.transfer?.goodput_bps),
     throttlingOutcome: strOrNull(esc?.decision?.outcome),
+    untested: untestedOf(r),
   };
 }

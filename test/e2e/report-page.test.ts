@@ -41,6 +41,13 @@ function hostileLine(base: Record<string, unknown>): Record<string, unknown> {
     category_code: `NEWS${XSS}`,
     verdict: { ...verdict, blocking: 'throttling', status: 'anomaly', accessible: true, reasons: [`reason ${XSS}`], fingerprints: [`fp${XSS}`] },
     control: { ...(base['control'] as Record<string, unknown>), failure: `control ${XSS}` },
+    observations: {
+      ...(base['observations'] as Record<string, unknown>),
+      x_untested_variants: [
+        { variant: 'ech', depth: 0, url: 'https://xss.example/', source: 'https-rr', advertised: `ech ${XSS}` },
+        { variant: `h9${XSS}`, depth: 0, url: 'https://xss.example/', source: 'alt-svc', advertised: 'h3=":443"' },
+      ],
+    },
     throttling: {
       screening: { transfer: null, suspicious: [] },
       escalation: {
@@ -113,6 +120,9 @@ describe('censorprobe report: the page in headless Chromium', () => {
     expect(await hostile.locator('svg.rates rect.reference').count()).toBe(3);
     // Report strings are text: the markup is shown, never run or parsed.
     expect(await hostile.locator('summary').textContent()).toContain(XSS);
+    // Untested variants: known names and sources only, the hostile one dropped.
+    expect(await hostile.locator('p.untested').textContent()).toBe('Advertised by the site and not tested here: ECH (https-rr) (observations.x_untested_variants).');
+    expect(await tlsRow.locator('p.untested').count()).toBe(0);
     expect(await tab.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await tab.locator('img').count()).toBe(0);
     expect(await tab.locator('script').count()).toBe(1);
