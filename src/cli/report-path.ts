@@ -8,7 +8,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { acquireReportLock, defaultReportPath, ReportLockedError, trimTornTail } from '../report/index.js';
+import { acquireReportLock, defaultReportPath, ReportLockedError, settleTail } from '../report/index.js';
 import { UsageError } from './options.js';
 
 /** Options of {@link claimReport}. */
@@ -33,6 +33,8 @@ export interface ClaimedReport {
   path: string | null;
   /** With `resume`: bytes of a torn last line cut off the report (0 when it ended with a whole line). */
   trimmedBytes: number;
+  /** With `resume`: the last line was a whole record without its `\n`, which was appended (src/report/tail.ts `settleTail`). */
+  completedTail?: boolean;
   /** Releases the report's lock (after the writer is closed). Idempotent; never throws. */
   release(): Promise<void>;
 }
@@ -95,8 +97,8 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
       if (o.resume !== true) throw existsError(shown, o.resume !== undefined);
       if (!(await looksLikeReport(p))) throw new UsageError(`${shown}: not a censorprobe report (its first line has no schema_version): refusing to append to it`);
     }
-    const trimmedBytes = o.resume === true && now !== null && now.isFile() ? await trimTornTail(p) : 0;
-    return { path: p, trimmedBytes, release };
+    const tail = o.resume === true && now !== null && now.isFile() ? await settleTail(p) : { cutBytes: 0, completed: false };
+    return { path: p, trimmedBytes: tail.cutBytes, completedTail: tail.completed, release };
   } catch (e) {
     await release();
     throw e;

@@ -27,5 +27,5 @@ export { ReportWriteError, ReportLockedError } from './errors.js';
 export type { ReportWriteFailure } from './errors.js';
 export { acquireReportLock } from './lock.js';
 export type { ReportLock } from './lock.js';
-export { trimTornTail } from './tail.js';
+export { settleTail, trimTornTail, type SettledTail } from './tail.js';
 export { jsonSafe, hasUnsafeChars, replaceUnsafeChars, UNSAFE_CHARS } from './unsafe-chars.js';

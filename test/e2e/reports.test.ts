@@ -103,6 +103,16 @@ describe('resume and locking', () => {
     expect(recs.map((x) => x['input']).sort()).toEqual(['https://a.example.org/', 'https://b.example.org/', 'https://c.example.org/']);
   });
 
+  it('--resume keeps a whole last measurement that only lost its newline, says so, and does not measure it again', () => {
+    const out = path.join(dir, 'nonl.jsonl');
+    expect(ns.run(['run', '-o', out, '-q', ...quick, 'https://a.example.org/']).code).toBe(0);
+    writeFileSync(out, readFileSync(out, 'utf8').replace(/\n$/, ''));
+    const r = ns.run(['run', '-o', out, '--resume', ...quick, 'https://a.example.org/', 'https://b.example.org/']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/nonl\.jsonl: the last line had no newline but is a whole measurement: kept, newline added\./);
+    expect(lines(out).map((x) => x['input'])).toEqual(['https://a.example.org/', 'https://b.example.org/']);
+  });
+
   it('--resume names a line in the middle that is not a measurement, keeps it, and goes on', () => {
     const out = path.join(dir, 'garbage.jsonl');
     expect(ns.run(['run', '-o', out, '-q', ...quick, 'https://a.example.org/']).code).toBe(0);

@@ -253,7 +253,8 @@ async function measureInto(claim: ClaimedReport, all: Target[], config: RunConfi
   let targets = all;
   let skipped = 0;
   if (flags.resume && reportPath !== null) {
-    if (claim.trimmedBytes > 0) say(err.yellow(safeText(`${reportPath}: cut off a torn last line (${claim.trimmedBytes} bytes, left by an interrupted run); that target is measured again.`)));
+    if (claim.trimmedBytes > 0) say(err.yellow(safeText(`${reportPath}: cut off a torn last line (${claim.trimmedBytes} bytes, left by an interrupted run); if it was a measurement, its target is measured again.`)));
+    if (claim.completedTail === true) say(err.yellow(safeText(`${reportPath}: the last line had no newline but is a whole measurement: kept, newline added.`)));
     let done: Set<string>;
     const bad: { line: number; error?: string }[] = [];
     try {
