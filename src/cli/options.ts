@@ -43,6 +43,18 @@ export function intOption(what: string, min: number, max: number): (v: string) =
 }
 
 /**
+ * fileOption returns the option parser of a file name (`-o`): the name as given; throws
+ * InvalidArgumentError (a one-line usage error, exit 2) for an empty or blank one, which would
+ * otherwise resolve to the current directory.
+ */
+export function fileOption(what: string): (v: string) => string {
+  return (v: string) => {
+    if (v.trim() === '') throw new InvalidArgumentError(`${what} needs a file name, got an empty one`);
+    return v;
+  };
+}
+
+/**
  * Parses `--resolver`: `system`, `udp://IP[:PORT]` (port 53 by default; IPv6 in brackets) or a
  * DoH URL `https://...`.
  */

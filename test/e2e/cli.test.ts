@@ -91,7 +91,9 @@ describe('bad arguments and input', () => {
     [['run', '--json', '-o', 'x.jsonl', 'https://example.org/'], /use either --json or -o FILE/],
     [['run', '-o', '/nonexistent/dir/x.jsonl', 'https://example.org/'], /-o \/nonexistent\/dir\/x\.jsonl: cannot write \(ENOENT\)/],
     [['run', '-o', '/tmp', 'https://example.org/'], /-o \/tmp: is a directory/],
-    [['run', '-o', '', 'https://example.org/'], /-o: needs a file name, got an empty one/],
+    [['run', '-o', '', 'https://example.org/'], /-o needs a file name, got an empty one/],
+    [['report', 'x.jsonl', '-o', ' '], /-o needs a file name, got an empty one/],
+    [['analyze', '-o', '', 'x.jsonl'], /-o needs a file name, got an empty one/],
   ])('%j fails with a clear one-line error and exit 2', (args, message) => {
     const r = cli(args as string[]);
     expect(r.code).toBe(2);

@@ -11,7 +11,7 @@
  */
 import { Command } from 'commander';
 import type { Io } from '../io.js';
-import { collect } from '../options.js';
+import { collect, fileOption } from '../options.js';
 import { exitCodeHelp } from '../exit-codes.js';
 import type { AnalyzeFlags } from '../analyze-actions.js';
 
@@ -38,7 +38,7 @@ export function analyzeCommand(io: Io, setExit: (code: number) => void): Command
     .description('summarise or re-classify stored reports offline; import OONI measurements (--from-ooni)')
     .argument('<files...>', 'report files (JSONL), or OONI measurement files/directories with --from-ooni')
     .option('--from-ooni', 'the files are OONI Web Connectivity measurements (JSON object, array or JSONL): write our report lines')
-    .option('-o, --output <file>', 'with --from-ooni: write the report lines to FILE (default: standard output)')
+    .option('-o, --output <file>', 'with --from-ooni: write the report lines to FILE (default: standard output)', fileOption('-o'))
     .option('--reclassify', 're-run the current rules on the stored observations and list every measurement whose verdict changed')
     .option('--fingerprints <file>', 'add blockpage/false-positive fingerprints (our JSONL, OONI CSV or Censored Planet JSONL; repeatable)', collect, [])
     .option('--json', 'machine-readable output: JSON lines on standard output')

@@ -13,7 +13,7 @@ import type { Io } from '../io.js';
 import { readAll } from '../io.js';
 import { EXIT, exitCodeHelp } from '../exit-codes.js';
 import { safeText } from '../escape.js';
-import { collect, intOption, parseHttpUrl, parseResolver, UsageError, readCaFiles } from '../options.js';
+import { collect, fileOption, intOption, parseHttpUrl, parseResolver, UsageError, readCaFiles } from '../options.js';
 
 interface ControlFlags {
   inputFile: string[];
@@ -40,7 +40,7 @@ export function controlCommand(io: Io, setExit: (code: number) => void): Command
     .description('record the control (test helper answer) for each target into a file, for `run --control-file`')
     .argument('[urls...]', 'target URLs; none and no -i = the built-in default list')
     .option('-i, --input-file <file>', 'targets: one URL a line or a CSV with a url column; - = stdin (repeatable)', collect, [])
-    .option('-o, --output <file>', 'the control file to write (- for standard output)')
+    .option('-o, --output <file>', 'the control file to write (- for standard output)', fileOption('-o'))
     .option('--control <url>', 'ask this running helper instead of measuring here', parseHttpUrl('--control'))
     .addOption(new Option('--resolver <spec>', "resolver for the local measurement: 'system', 'udp://IP[:PORT]' or a DoH URL").default({ kind: 'system' }, 'system').argParser(parseResolver))
     .option('--ca-file <file>', 'also trust the CA certificates in FILE (PEM) (repeatable)', collect, [])

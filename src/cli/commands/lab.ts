@@ -35,7 +35,7 @@ import { EXIT, exitCodeHelp, signalExitCode } from '../exit-codes.js';
 import { untestedKeys, variantNotes } from '../variant-notes.js';
 import { verdictLabel } from '../../runner/labels.js';
 import type { Io } from '../io.js';
-import { UsageError } from '../options.js';
+import { fileOption, UsageError } from '../options.js';
 import { chalkFor, renderEvent } from '../render.js';
 
 /** The CLI binary the lab runs inside the namespaces (`bin/censorprobe.js`, three levels above this file in src/ and dist/). */
@@ -294,7 +294,7 @@ export function labCommand(io: Io, setExit: (code: number) => void): Command {
         .description('build a scenario, run the helper and `censorprobe run` inside it, print the verdict and write the report')
         .argument('<scenario>', 'a scenario name (see lab list) or a scenario file (path/to/file.json)')
         .argument('[probe-options...]', "after '--': more `censorprobe run` options, e.g. -- --connect-timeout 1000")
-        .option('-o, --output <file>', 'report file (default: censorprobe-<UTC time>.jsonl in the current directory)')
+        .option('-o, --output <file>', 'report file (default: censorprobe-<UTC time>.jsonl in the current directory)', fileOption('-o'))
         .option('--json', 'write the report line to standard output instead of a file (the rest goes to stderr)')
         .option('--timeout <ms>', 'budget for the probe run, ms', (v) => {
           if (!/^\d+$/.test(v)) throw new UsageError(`--timeout must be a whole number of ms, got '${v}'`);

@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { Io } from '../io.js';
-import { collect, UsageError } from '../options.js';
+import { collect, fileOption, UsageError } from '../options.js';
 import { EXIT, exitCodeHelp } from '../exit-codes.js';
 import { safeText } from '../escape.js';
 
@@ -36,7 +36,7 @@ export function reportCommand(io: Io, setExit: (code: number) => void): Command 
   return new Command('report')
     .description('make a self-contained HTML page (summary, network state, sortable table, timing waterfalls) from reports')
     .argument('<files...>', 'reports (JSONL) or OONI measurement files/directories')
-    .option('-o, --output <file>', 'the HTML file to write (- for standard output)')
+    .option('-o, --output <file>', 'the HTML file to write (- for standard output)', fileOption('-o'))
     .option('--reclassify', 'show the current rules\' verdicts instead of the stored ones')
     .option('--fingerprints <file>', 'with --reclassify: add blockpage/false-positive fingerprints (repeatable)', collect, [])
     .addHelpText('after', EXAMPLES)

@@ -17,7 +17,7 @@ import type { FlowOptions } from '../../flows/index.js';
 import type { Io } from '../io.js';
 import type { ClaimedReport } from '../report-path.js';
 import { readAll } from '../io.js';
-import { collect, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShard, UsageError, readCaFiles } from '../options.js';
+import { collect, fileOption, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShard, UsageError, readCaFiles } from '../options.js';
 import { chalkFor, renderEvent, renderSummary } from '../render.js';
 import { claimReport } from '../report-path.js';
 import { safeText } from '../escape.js';
@@ -97,7 +97,7 @@ export function runCommand(io: Io, setExit: (code: number) => void): Command {
     .description('measure target URLs (DNS, TCP, TLS, HTTP), compare with a control, classify, write a JSONL report')
     .argument('[urls...]', 'target URLs (http:// or https://); none = the built-in default list')
     .option('-i, --input-file <file>', 'read targets from FILE: one URL a line (# comments) or a Citizen Lab CSV; - = stdin (repeatable)', collect, [])
-    .option('-o, --output <file>', 'report file (default: censorprobe-<UTC time>.jsonl in the current directory)')
+    .option('-o, --output <file>', 'report file (default: censorprobe-<UTC time>.jsonl in the current directory)', fileOption('-o'))
     .option('--json', 'write report lines to standard output instead of a file (progress goes to stderr)')
     .option('--resume', 'skip targets already measured in the --output report and append to it')
     .option('--control <url>', 'test helper URL (OONI test-helper protocol, e.g. a `censorprobe helper`)', parseHttpUrl('--control'))
