@@ -2,7 +2,7 @@
  * Gathering targets from every place the user can name them: argv, files, standard input, or the
  * built-in default list.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { Target } from '../model/index.js';
 import { DEFAULT_TARGETS } from './default-list.js';
 import { normalizeUrl } from './normalize.js';
@@ -32,7 +32,8 @@ export interface LoadTargetsOptions {
  *
  * A file that cannot be read yields one error `{ source: FILE, line: 0, reason: 'cannot read (CODE)' }`
  * (displayed `FILE: cannot read (ENOENT)`), one with a NUL byte one error `not a text file (a NUL byte
- * on line N)`, and loading goes on with the other sources. `-` given twice
+ * on line N)` (a file's first 64 KiB are checked before it is read whole), UTF-16 one error saying to
+ * save it as UTF-8, and loading goes on with the other sources. `-` given twice
  * reads standard input once. Never rejects (a rejecting `readStdin` becomes an error entry).
  * Touches no `process.*`: standard input is injected.
  */
@@ -64,6 +65,13 @@ export async function loadTargets(opts: LoadTargetsOptions): Promise<ParsedTarge
         }
         text = await opts.readStdin();
       } else {
+        // The first 64 KiB first: /dev/zero or an image is refused without reading it all.
+        const head = await readHead(file, 64 * 1024);
+        const binary = binaryReason(head);
+        if (binary !== null) {
+          errors.push({ source, line: 0, reason: binary });
+          continue;
+        }
         text = await readFile(file, 'utf8');
       }
     } catch (err) {
@@ -74,7 +82,7 @@ export async function loadTargets(opts: LoadTargetsOptions): Promise<ParsedTarge
     // file rather than a "missing scheme" per line of an image or an archive.
     const nul = text.indexOf('\0');
     if (nul >= 0) {
-      errors.push({ source, line: 0, reason: `not a text file (a NUL byte on line ${lineOf(text, nul)})` });
+      errors.push({ source, line: 0, reason: binaryReason(Buffer.from(text.slice(0, 4))) ?? `not a text file (a NUL byte on line ${lineOf(text, nul)})` });
       continue;
     }
     const parsed = parseTargetList(text, source);
@@ -83,6 +91,34 @@ export async function loadTargets(opts: LoadTargetsOptions): Promise<ParsedTarge
     for (const e of parsed.errors) errors.push(e);
   }
   return { targets: dedupeTargets(targets), errors };
+}
+
+/** Up to `max` bytes from the start of `file`. Rejects like readFile (ENOENT, EISDIR...). */
+async function readHead(file: string, max: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(max);
+    const { bytesRead } = await fh.read(buf, 0, max, null);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Why the start of a list is not UTF-8 text, or null: a UTF-16 byte-order mark (Windows exports;
+ * the list must be saved as UTF-8), or a NUL byte (with its line), which never occurs in text (the
+ * heuristic of git and grep).
+ */
+function binaryReason(head: Buffer): string | null {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return 'not a UTF-8 text file (UTF-16: save it as UTF-8)';
+  const nul = head.indexOf(0);
+  if (nul < 0) return null;
+  const line = 1 + head.subarray(0, nul).filter((b) => b === 0x0a).length;
+  // UTF-16 without a byte-order mark: ASCII text with a NUL after (or before) every character.
+  if (head.length >= 4 && head[1] === 0 && head[3] === 0 && head[0] !== 0) return 'not a UTF-8 text file (UTF-16: save it as UTF-8)';
+  if (head.length >= 4 && head[0] === 0 && head[2] === 0 && head[1] !== 0) return 'not a UTF-8 text file (UTF-16: save it as UTF-8)';
+  return `not a text file (a NUL byte on line ${line})`;
 }
 
 /** The 1-based line of `text` that holds offset `at`. */
@@ -98,6 +134,8 @@ function errorCode(err: unknown): string {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code !== '') return code;
     const message = (err as { message?: unknown }).message;
+    // V8's limit on one string (~512 MiB in Node 20): a list that large is not a target list.
+    if (message === 'Invalid string length') return 'too large to read as text';
     if (typeof message === 'string' && message !== '') return message;
   }
   return String(err);

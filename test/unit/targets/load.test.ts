@@ -77,6 +77,19 @@ describe('loadTargets', () => {
     expect(result.targets.map((t) => t.url)).toEqual(['https://shared.example/', 'https://b.example/']);
   });
 
+  it('says UTF-16 (with or without a byte-order mark) needs saving as UTF-8, and refuses /dev/zero without reading it all', async () => {
+    const withBom = join(dir, 'utf16-bom.txt');
+    const noBom = join(dir, 'utf16.txt');
+    await writeFile(withBom, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('https://a.example/\n', 'utf16le')]));
+    await writeFile(noBom, Buffer.from('https://a.example/\n', 'utf16le'));
+    const result = await loadTargets({ urls: [], inputFiles: [withBom, noBom, '/dev/zero'] });
+    expect(result.errors.map(formatTargetError)).toEqual([
+      `${withBom}: not a UTF-8 text file (UTF-16: save it as UTF-8)`,
+      `${noBom}: not a UTF-8 text file (UTF-16: save it as UTF-8)`,
+      '/dev/zero: not a text file (a NUL byte on line 1)',
+    ]);
+  });
+
   it('reports - without an injected standard input, and a failing standard input, as errors', async () => {
     const none = await loadTargets({ urls: [], inputFiles: ['-'] });
     expect(none.errors.map(formatTargetError)).toEqual(['stdin: cannot read (no standard input available)']);
