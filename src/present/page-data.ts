@@ -59,14 +59,15 @@ export interface PageEntry {
 /** Display names of the untested variants (model UntestedVariant). */
 const VARIANT_NAMES: Readonly<Record<string, string>> = { http3: 'HTTP/3', ech: 'ECH' };
 
-/** The distinct `NAME (source)` of a line's untested variants; unknown variants and sources are dropped (the report is untrusted). */
+/** The distinct `NAME (source)` of a line's untested variants; unknown variants, sources and impossible pairs are dropped (the report is untrusted). */
 function untestedOf(r: ReportRecord): string[] {
   const list: unknown = (r.observations as { x_untested_variants?: unknown } | undefined)?.x_untested_variants;
   if (!Array.isArray(list)) return [];
   const out = new Set<string>();
   for (const v of list.slice(0, 64) as { variant?: unknown; source?: unknown }[]) {
     const name = typeof v?.variant === 'string' ? VARIANT_NAMES[v.variant] : undefined;
-    const source = v?.source === 'alt-svc' || v?.source === 'https-rr' ? v.source : null;
+    // ECH is only ever advertised in a DNS HTTPS record; HTTP/3 in Alt-Svc or an HTTPS record.
+    const source = v?.source === 'https-rr' || (v?.source === 'alt-svc' && v.variant === 'http3') ? v.source : null;
     if (name !== undefined && source !== null) out.add(`${name} (${source})`);
   }
   return [...out];

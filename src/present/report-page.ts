@@ -212,7 +212,7 @@ export function renderReportPage(p: PageInput): string {
     if (x.rates.length > 0) h.push(`<div><b>Throttling test</b>${x.throttlingOutcome !== null ? ` (${e(x.throttlingOutcome)})` : ''}<br>${ratesSvg(x.rates)}</div>`);
     else if (x.screeningGoodputBps !== null) h.push(`<div><b>Download rate</b><br>${e(fmtRate(x.screeningGoodputBps))}</div>`);
     h.push(`</div><ul class="reasons">${x.reasons.map((r) => `<li>${e(r)}</li>`).join('')}</ul>`);
-    if (x.untested.length > 0) h.push(`<p class="untested">Advertised by the site and not tested here: ${x.untested.map(e).join(', ')} (observations.x_untested_variants).</p>`);
+    if (x.untested.length > 0) h.push(`<p class="untested">Advertised (by the site or a host it redirected to) and not tested here: ${x.untested.map(e).join(', ')} (observations.x_untested_variants).</p>`);
     h.push(`<p class="muted">Control: ${e(x.controlSource)}${x.controlFailure !== null ? ` (${e(x.controlFailure)})` : ''}${x.controlAgeS !== null ? `, recorded ${e(fmtAge(x.controlAgeS))} earlier` : ''}. Network: ${e(x.vantage ?? 'not checked')}. Measured ${e(x.measuredAt)}.</p></details></td>`);
     h.push(`<td data-sort="${e(x.label)}"><span class="v ${cls}">${e(textOf.get(x.label) ?? x.label)}</span><br><span class="muted">${e(x.status)}</span></td>`);
     h.push(`<td data-sort="${e(x.category ?? '')}">${e(x.category ?? '')}</td>`);

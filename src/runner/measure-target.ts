@@ -95,7 +95,11 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
   const verdict = staleControlVerdict(classified.verdict, control);
   // A throttling test that ran and found nothing still says so (with its numbers).
   if (escalation !== null && !escalation.decision.throttled) {
-    const note = throttlingNotDetected(`throttling test (${escalation.pairs} pairs, seed ${escalation.seed}): ${escalation.decision.reasons[0] ?? escalation.decision.outcome}`, escalation.decision);
+    // The reset check (docs/throttling.md "Reset check") is named as such: it looks for resets, not rates.
+    const resetCheck = escalation.triggers.length > 0 && escalation.triggers.every((t) => t === 'reset_after_handshake');
+    const arms = `the site's name, a harmless name on the same address${escalation.other_path_url ? " and the helper's reference stream (the other path)" : ''}`;
+    const what = `${resetCheck ? 'reset check' : 'throttling test'} (${escalation.pairs} rounds of ${arms}; seed ${escalation.seed})`;
+    const note = throttlingNotDetected(`${what}: ${escalation.decision.reasons[0] ?? escalation.decision.outcome}`, escalation.decision);
     verdict.evidence?.push(note);
     verdict.reasons.push(renderReason(note));
   }

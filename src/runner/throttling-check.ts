@@ -107,7 +107,11 @@ export async function checkThrottling(observations: Observations, control: Contr
   const helper = ctx.controlUrl !== null ? await helperEndpoint(ctx.controlUrl, cfg.maxBytes, ctx.signal) : null;
   if (helper !== null) {
     const stream = new URL(helper.url);
-    if (https) stream.protocol = 'https:';
+    if (https) {
+      // TLS on the helper's HTTP port (docs/throttling.md "Arms"): the recorded URL names that port.
+      stream.protocol = 'https:';
+      stream.port = String(helper.port);
+    }
     specs.other_path = { ip: helper.ip, port: helper.port, tls: https, sni: https ? referenceName : null, noVerify: true, url: stream.href, host: referenceName };
   }
   const arms = (['target', 'reference', 'other_path'] as const).filter((a) => specs[a] !== undefined);

@@ -46,6 +46,7 @@ function hostileLine(base: Record<string, unknown>): Record<string, unknown> {
       x_untested_variants: [
         { variant: 'ech', depth: 0, url: 'https://xss.example/', source: 'https-rr', advertised: `ech ${XSS}` },
         { variant: `h9${XSS}`, depth: 0, url: 'https://xss.example/', source: 'alt-svc', advertised: 'h3=":443"' },
+        { variant: 'ech', depth: 0, url: 'https://xss.example/', source: 'alt-svc', advertised: 'impossible' },
       ],
     },
     throttling: {
@@ -120,8 +121,8 @@ describe('censorprobe report: the page in headless Chromium', () => {
     expect(await hostile.locator('svg.rates rect.reference').count()).toBe(3);
     // Report strings are text: the markup is shown, never run or parsed.
     expect(await hostile.locator('summary').textContent()).toContain(XSS);
-    // Untested variants: known names and sources only, the hostile one dropped.
-    expect(await hostile.locator('p.untested').textContent()).toBe('Advertised by the site and not tested here: ECH (https-rr) (observations.x_untested_variants).');
+    // Untested variants: known names and sources only, the hostile and the impossible ones dropped.
+    expect(await hostile.locator('p.untested').textContent()).toBe('Advertised (by the site or a host it redirected to) and not tested here: ECH (https-rr) (observations.x_untested_variants).');
     expect(await tlsRow.locator('p.untested').count()).toBe(0);
     expect(await tab.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await tab.locator('img').count()).toBe(0);
