@@ -105,6 +105,27 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
   }
 }
 
+/**
+ * checkReportReadOnly: what {@link claimReport} would refuse, without creating, locking or changing
+ * anything (`run --dry-run`): a directory, an existing non-empty file without `resume`, a file
+ * that is not a censorprobe report with `resume`. Resolves with the report's absolute path (null
+ * for `--json` or without `output`: a new default file); rejects with UsageError. The write check
+ * is left to the real run.
+ */
+export async function checkReportReadOnly(o: Pick<ReportPathOptions, 'output' | 'json' | 'resume' | 'cwd'>): Promise<string | null> {
+  if (o.json || o.output === undefined) return null;
+  if (o.output.trim() === '') throw new UsageError(`-o: needs a file name, got an empty one`);
+  const p = path.resolve(o.cwd, o.output);
+  const shown = `-o ${o.output}`;
+  const st = await statOrNull(p, shown);
+  if (st?.isDirectory()) throw new UsageError(`${shown}: is a directory`);
+  if (st !== null && st.isFile() && st.size > 0) {
+    if (o.resume !== true) throw existsError(shown, o.resume !== undefined);
+    if (!(await looksLikeReport(p))) throw new UsageError(`${shown}: not a censorprobe report (its first line has no schema_version): refusing to append to it`);
+  }
+  return p;
+}
+
 /** stat, with null for a missing file; any other error (EACCES, ELOOP...) is a UsageError naming `shown`. */
 async function statOrNull(p: string, shown: string): Promise<Awaited<ReturnType<typeof stat>> | null> {
   try {

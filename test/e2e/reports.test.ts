@@ -113,6 +113,23 @@ describe('resume and locking', () => {
     expect(lines(out).map((x) => x['input'])).toEqual(['https://a.example.org/', 'https://b.example.org/']);
   });
 
+  it('--dry-run --resume lists only what the run would measure, and changes nothing', () => {
+    const out = path.join(dir, 'dry.jsonl');
+    expect(ns.run(['run', '-o', out, '-q', ...quick, 'https://a.example.org/']).code).toBe(0);
+    const before = readFileSync(out, 'utf8');
+    const r = ns.run(['run', '-o', out, '--resume', '--dry-run', 'https://a.example.org/', 'https://b.example.org/']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['https://b.example.org/']);
+    expect(r.stderr).toMatch(/1 target would be measured \(1 already in the report\)/);
+    expect(readFileSync(out, 'utf8')).toBe(before);
+    expect(existsSync(`${out}.lock`)).toBe(false);
+    const notReport = path.join(dir, 'notes.txt');
+    writeFileSync(notReport, 'my notes\n');
+    const refused = ns.run(['run', '-o', notReport, '--resume', '--dry-run', 'https://a.example.org/']);
+    expect(refused.code).toBe(EXIT.USAGE);
+    expect(refused.stderr).toMatch(/not a censorprobe report/);
+  });
+
   it('--resume names a line in the middle that is not a measurement, keeps it, and goes on', () => {
     const out = path.join(dir, 'garbage.jsonl');
     expect(ns.run(['run', '-o', out, '-q', ...quick, 'https://a.example.org/']).code).toBe(0);

@@ -19,7 +19,7 @@ import type { ClaimedReport } from '../report-path.js';
 import { readAll } from '../io.js';
 import { collect, fileOption, intOption, parseDohUrl, parseHttpUrl, parseResolver, parseShard, UsageError, readCaFiles } from '../options.js';
 import { chalkFor, renderEvent, renderSummary } from '../render.js';
-import { claimReport } from '../report-path.js';
+import { checkReportReadOnly, claimReport } from '../report-path.js';
 import { safeText } from '../escape.js';
 import { untestedKeys, variantNotes } from '../variant-notes.js';
 import { EXIT, exitCodeHelp, signalExitCode } from '../exit-codes.js';
@@ -213,7 +213,16 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     defaultDohResolvers: DEFAULT_DOH_RESOLVERS,
     ...(controlFile !== undefined ? { controlFile } : {}),
   });
-  if (flags.dryRun) return printDryRun(targets, 0, io);
+  if (flags.dryRun) {
+    // What the real run would measure: the report is checked, not claimed, and never changed.
+    const existing = await checkReportReadOnly({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
+    if (!flags.resume || existing === null) return printDryRun(targets, 0, io);
+    const done = await measuredInputs(existing).catch((e: unknown) => {
+      throw new UsageError(`-o ${flags.output ?? existing}: cannot read the report to resume it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    });
+    const rest = targets.filter((t) => !done.has(t.url));
+    return printDryRun(rest, targets.length - rest.length, io);
+  }
   // Asked after every input and option was checked, before anything is created or measured.
   if (!(await ensureConsent(io, human, flags.yes === true))) return EXIT.USAGE;
 
