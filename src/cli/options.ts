@@ -45,11 +45,14 @@ export function intOption(what: string, min: number, max: number): (v: string) =
 /**
  * fileOption returns the option parser of a file name (`-o`): the name as given; throws
  * InvalidArgumentError (a one-line usage error, exit 2) for an empty or blank one, which would
- * otherwise resolve to the current directory.
+ * otherwise resolve to the current directory, and for one starting with `=` (`-o=x` is not
+ * `--output=x`).
  */
 export function fileOption(what: string): (v: string) => string {
   return (v: string) => {
     if (v.trim() === '') throw new InvalidArgumentError(`${what} needs a file name, got an empty one`);
+    // `-o=x.jsonl` gives the short option the value `=x.jsonl` (POSIX utility syntax has no `=` for short options).
+    if (v.startsWith('=')) throw new InvalidArgumentError(`${what} got '${v}': write ${what} FILE or --output=FILE (a file name starting with '=' is refused; use ./${v} if you mean it)`);
     return v;
   };
 }

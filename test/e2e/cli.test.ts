@@ -94,6 +94,7 @@ describe('bad arguments and input', () => {
     [['run', '-o', '', 'https://example.org/'], /-o needs a file name, got an empty one/],
     [['report', 'x.jsonl', '-o', ' '], /-o needs a file name, got an empty one/],
     [['analyze', '-o', '', 'x.jsonl'], /-o needs a file name, got an empty one/],
+    [['run', '-o=x.jsonl', 'https://example.org/'], /-o got '=x\.jsonl': write -o FILE or --output=FILE/],
   ])('%j fails with a clear one-line error and exit 2', (args, message) => {
     const r = cli(args as string[]);
     expect(r.code).toBe(2);
