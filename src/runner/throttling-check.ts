@@ -116,9 +116,8 @@ export async function checkThrottling(observations: Observations, control: Contr
   }
   const arms = (['target', 'reference', 'other_path'] as const).filter((a) => specs[a] !== undefined);
   const resetCheck = cfg.mode === 'auto' && triggers.every((t) => t === 'reset_after_handshake');
-  const pairs = cfg.pairs;
   const seed = cfg.seed ?? randomInt(0, 2 ** 31);
-  const order = roundOrder(pairs, seed, arms);
+  const order = roundOrder(cfg.pairs, seed, arms);
   const raw = await runPairedTransfers({
     order,
     specs: specs as Record<EscalationArm, TransferSpec>,
@@ -141,7 +140,7 @@ export async function checkThrottling(observations: Observations, control: Contr
       reference_name: referenceName,
       other_path_url: specs.other_path?.url ?? null,
       seed,
-      pairs,
+      pairs: cfg.pairs,
       order: order.slice(0, transfers.length),
       control_slow: ctl.slow,
       max_bytes: cfg.maxBytes,
