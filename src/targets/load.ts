@@ -2,7 +2,7 @@
  * Gathering targets from every place the user can name them: argv, files, standard input, or the
  * built-in default list.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Target } from '../model/index.js';
 import { DEFAULT_TARGETS } from './default-list.js';
 import { normalizeUrl } from './normalize.js';
@@ -32,8 +32,8 @@ export interface LoadTargetsOptions {
  *
  * A file that cannot be read yields one error `{ source: FILE, line: 0, reason: 'cannot read (CODE)' }`
  * (displayed `FILE: cannot read (ENOENT)`), one with a NUL byte one error `not a text file (a NUL byte
- * on line N)` (a file's first 64 KiB are checked before it is read whole), UTF-16 one error saying to
- * save it as UTF-8, and loading goes on with the other sources. `-` given twice
+ * on line N)` (a file's first 64 KiB are checked before the rest is read), UTF-16 one error saying
+ * to save it as UTF-8, one over 256 MiB `too large for a target list`, and loading goes on with the other sources. `-` given twice
  * reads standard input once. Never rejects (a rejecting `readStdin` becomes an error entry).
  * Touches no `process.*`: standard input is injected.
  */
@@ -65,14 +65,12 @@ export async function loadTargets(opts: LoadTargetsOptions): Promise<ParsedTarge
         }
         text = await opts.readStdin();
       } else {
-        // The first 64 KiB first: /dev/zero or an image is refused without reading it all.
-        const head = await readHead(file, 64 * 1024);
-        const binary = binaryReason(head);
-        if (binary !== null) {
-          errors.push({ source, line: 0, reason: binary });
+        const read = await readListFile(file);
+        if (read.binary !== null) {
+          errors.push({ source, line: 0, reason: read.binary });
           continue;
         }
-        text = await readFile(file, 'utf8');
+        text = read.text;
       }
     } catch (err) {
       errors.push({ source, line: 0, reason: `cannot read (${errorCode(err)})` });
@@ -93,13 +91,34 @@ export async function loadTargets(opts: LoadTargetsOptions): Promise<ParsedTarge
   return { targets: dedupeTargets(targets), errors };
 }
 
-/** Up to `max` bytes from the start of `file`. Rejects like readFile (ENOENT, EISDIR...). */
-async function readHead(file: string, max: number): Promise<Buffer> {
+/** Largest target list read, bytes (a list of a million URLs is ~50 MiB). */
+const MAX_LIST_BYTES = 256 * 1024 * 1024;
+
+/**
+ * readListFile reads `file` in one pass through one handle (a pipe such as `-i <(cmd)` can be read
+ * only once): its first 64 KiB are checked by {@link binaryReason} before the rest is read, so
+ * /dev/zero or an image is refused at once; more than {@link MAX_LIST_BYTES} is refused too.
+ * Resolves with the text (UTF-8) or the reason it is not a list; rejects like readFile (ENOENT,
+ * EISDIR...).
+ */
+async function readListFile(file: string): Promise<{ text: string; binary: null } | { text: null; binary: string }> {
   const fh = await open(file, 'r');
   try {
-    const buf = Buffer.alloc(max);
-    const { bytesRead } = await fh.read(buf, 0, max, null);
-    return buf.subarray(0, bytesRead);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (chunks.length === 1) {
+        const binary = binaryReason(chunks[0] as Buffer);
+        if (binary !== null) return { text: null, binary };
+      }
+      if (total > MAX_LIST_BYTES) return { text: null, binary: `too large for a target list (over ${MAX_LIST_BYTES / 1024 / 1024} MiB)` };
+    }
+    return { text: Buffer.concat(chunks, total).toString('utf8'), binary: null };
   } finally {
     await fh.close();
   }
@@ -134,8 +153,6 @@ function errorCode(err: unknown): string {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code !== '') return code;
     const message = (err as { message?: unknown }).message;
-    // V8's limit on one string (~512 MiB in Node 20): a list that large is not a target list.
-    if (message === 'Invalid string length') return 'too large to read as text';
     if (typeof message === 'string' && message !== '') return message;
   }
   return String(err);

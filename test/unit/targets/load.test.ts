@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,17 @@ describe('loadTargets', () => {
     const result = await loadTargets({ urls: [], inputFiles: [bin, join(dir, 'b.csv')] });
     expect(result.errors.map(formatTargetError)).toEqual([`${bin}: not a text file (a NUL byte on line 3)`]);
     expect(result.targets.map((t) => t.url)).toEqual(['https://shared.example/', 'https://b.example/']);
+  });
+
+  it('reads a pipe (`-i <(cmd)`) once and whole, past its first 64 KiB', async () => {
+    const fifo = join(dir, 'list.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const urls = Array.from({ length: 3000 }, (_, i) => `https://site${i}.example/`);
+    const writing = writeFile(fifo, `${urls.join('\n')}\n`); // blocks until read, then streams
+    const result = await loadTargets({ urls: [], inputFiles: [fifo] });
+    await writing;
+    expect(result.errors).toEqual([]);
+    expect(result.targets.map((t) => t.url)).toEqual(urls);
   });
 
   it('says UTF-16 (with or without a byte-order mark) needs saving as UTF-8, and refuses /dev/zero without reading it all', async () => {
