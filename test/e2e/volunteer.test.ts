@@ -57,6 +57,18 @@ describe('first-run consent', () => {
     expect(existsSync(path.join(home, '.config', 'censorprobe', 'consent.json'))).toBe(false);
   });
 
+  it('a report file that would be refused is refused before the notice (one line, exit 2)', () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    const existing = path.join(home, 'old.jsonl');
+    writeFileSync(existing, '{"old": true}\n');
+    for (const out of [home, existing]) {
+      const r = runIn(['run', ...fast, '-o', out], { HOME: home, XDG_CONFIG_HOME: '' });
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/What others can see/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('--yes measures without asking and records nothing', () => {
     const home = mkdtempSync(path.join(dir, 'home-'));
     const r = runIn(['run', ...fast, '--yes', '-o', path.join(home, 'r.jsonl')], { HOME: home });

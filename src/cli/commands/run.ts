@@ -213,9 +213,12 @@ async function runAction(urls: string[], flags: RunFlags, io: Io): Promise<numbe
     defaultDohResolvers: DEFAULT_DOH_RESOLVERS,
     ...(controlFile !== undefined ? { controlFile } : {}),
   });
+  // The report file is checked (not claimed, never changed) before the dry run's list and before
+  // the consent notice: a directory, a file that exists without --resume or a file that is not a
+  // report is refused first. Claiming it below re-checks under the lock and tries a real write.
+  const existing = await checkReportReadOnly({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
   if (flags.dryRun) {
-    // What the real run would measure: the report is checked, not claimed, and never changed.
-    const existing = await checkReportReadOnly({ output: flags.output, json: flags.json === true, resume: flags.resume === true, cwd: io.cwd });
+    // What the real run would measure.
     if (!flags.resume || existing === null) return printDryRun(targets, 0, io);
     const done = await measuredInputs(existing).catch((e: unknown) => {
       throw new UsageError(`-o ${flags.output ?? existing}: cannot read the report to resume it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
