@@ -4,12 +4,13 @@
  * expectation; `diff` lists the targets whose verdict changed. Offline commands: no namespace needed.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { CLI, ROOT } from './cli-path.js';
+import { closedPipe } from './closed-pipe.js';
 
 let dir = '';
 const cli = (args: string[]): { code: number | null; stdout: string; stderr: string } => {
@@ -236,15 +237,6 @@ describe('one-line errors and CI pitfalls', () => {
 });
 
 describe('a closed or full standard output where it carries data: exit 4', () => {
-  /** A write-only descriptor of a FIFO whose reader is already closed: every write fails with EPIPE. */
-  const closedPipe = (): number => {
-    const fifo = path.join(dir, `fifo-${Math.random().toString(36).slice(2)}`);
-    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const writer = openSync(fifo, constants.O_WRONLY);
-    closeSync(reader);
-    return writer;
-  };
   const withStdout = (fd: number, args: string[]): { code: number | null; stderr: string } => {
     const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 60_000 });
     closeSync(fd);
@@ -252,7 +244,7 @@ describe('a closed or full standard output where it carries data: exit 4', () =>
   };
 
   it('diff --json | head -1 (the reader gone): exit 4, one line', () => {
-    const r = withStdout(closedPipe(), ['diff', '--json', REPORT, REPORT]);
+    const r = withStdout(closedPipe(dir), ['diff', '--json', REPORT, REPORT]);
     expect(r.code).toBe(4);
     expect(r.stderr).toBe('censorprobe: standard output was closed: the output is incomplete\n');
   });

@@ -9,13 +9,14 @@
  * generous deadlines, never fixed sleeps.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateRecord } from '../../src/report/schema.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { CLI } from './cli-path.js';
+import { closedPipe } from './closed-pipe.js';
 import { createOfflineNs, type OfflineNs } from './offline-ns.js';
 
 let ns: OfflineNs;
@@ -63,16 +64,6 @@ async function until<T>(what: string, check: () => T | undefined, deadlineMs = 3
   }
 }
 
-/** A write-only descriptor of a FIFO whose reader is already closed: every write fails with EPIPE. */
-function closedPipe(): number {
-  const fifo = path.join(dir, `fifo-${Math.random().toString(36).slice(2)}`);
-  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const writer = openSync(fifo, constants.O_WRONLY);
-  closeSync(reader);
-  return writer;
-}
-
 describe('the re-run child', () => {
   it('has the pool size, resolver options and launcher pid; it stops with whole lines when the launcher is killed', async () => {
     const out = path.join(dir, 'orphan.jsonl');
@@ -102,7 +93,7 @@ describe('the re-run child', () => {
 
 describe('a closed standard output', () => {
   it('ends a listing quietly: exit 0, nothing on stderr', () => {
-    const fd = closedPipe();
+    const fd = closedPipe(dir);
     const r = spawnSync(process.execPath, [CLI, 'lab', 'list'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 60_000 });
     closeSync(fd);
     expect(r.status).toBe(EXIT.OK);
@@ -110,13 +101,13 @@ describe('a closed standard output', () => {
   });
   it('ends help, --version and a dry-run listing quietly too (exit 0), data commands included', () => {
     for (const args of [['run', '--help'], ['check', '--help'], ['diff', '-h'], ['report', '--help'], ['control', '--help'], ['help', 'run'], ['--version'], ['--help']]) {
-      const fd = closedPipe();
+      const fd = closedPipe(dir);
       const r = spawnSync(process.execPath, [CLI, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 60_000 });
       closeSync(fd);
       expect(r.status, args.join(' ')).toBe(EXIT.OK);
       expect(r.stderr, args.join(' ')).toBe('');
     }
-    const fd = closedPipe();
+    const fd = closedPipe(dir);
     const r = spawnSync(process.execPath, [CLI, 'run', '--dry-run', 'https://a.example/', 'https://b.example/'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 60_000 });
     closeSync(fd);
     expect(r.status).toBe(EXIT.OK);
@@ -125,7 +116,7 @@ describe('a closed standard output', () => {
   it('run -o FILE: stdout carries only the console; losing it stops nothing and blames no report (exit 0, every target in the report)', () => {
     const out = path.join(dir, 'console-lost.jsonl');
     const urls = Array.from({ length: 6 }, (_, i) => `https://lost${i}.example.org/`);
-    const fd = closedPipe();
+    const fd = closedPipe(dir);
     const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, 'run', '--resolver', 'udp://127.0.0.2', '--dns-timeout', '300', '--no-doh-default', '--no-baselines', '-c', '2', '-o', out, ...urls], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 120_000 });
     closeSync(fd);
     expect(r.status, r.stderr).toBe(EXIT.OK);
@@ -136,7 +127,7 @@ describe('a closed standard output', () => {
     expect(existsSync(`${out}.lock`)).toBe(false);
   });
   it('makes a report incomplete: exit 4 and one line saying so', () => {
-    const fd = closedPipe();
+    const fd = closedPipe(dir);
     const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, 'run', '--json', '-q', '--no-doh-default', '--no-baselines', '--dns-timeout', '300', 'https://a.example.org/'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 60_000 });
     closeSync(fd);
     expect(r.status).toBe(EXIT.REPORT_WRITE);
