@@ -6,6 +6,7 @@
  * `censorprobe-<UTC time>.jsonl` gets a `-2`, `-3`... suffix when a run started in the same second
  * already took it. docs/report-format.md describes it for users.
  */
+import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { acquireReportLock, defaultReportPath, ReportLockedError, settleTail } from '../report/index.js';
@@ -71,12 +72,7 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
       return { path: candidate, trimmedBytes: 0, release: lock };
     }
   }
-  if (o.output.trim() === '') throw new UsageError(`-o: needs a file name, got an empty one`);
-  const p = path.resolve(o.cwd, o.output);
-  const shown = `-o ${o.output}`;
-  const st = await statOrNull(p, `-o ${o.output}`);
-  if (st?.isDirectory()) throw new UsageError(`${shown}: is a directory`);
-  if (st !== null && st.isFile() && st.size > 0 && o.resume !== true) throw existsError(shown, o.resume !== undefined);
+  const { p, shown, st } = await checkNamedReport(o.output, o);
   try {
     const fh = await open(p, 'a', 0o600);
     try {
@@ -93,10 +89,7 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
   try {
     // Checked again under the lock: what we see now cannot change under us (another censorprobe waits).
     const now = await statOrNull(p, shown);
-    if (now !== null && now.isFile() && now.size > 0) {
-      if (o.resume !== true) throw existsError(shown, o.resume !== undefined);
-      if (!(await looksLikeReport(p))) throw new UsageError(`${shown}: not a censorprobe report (its first line has no schema_version): refusing to append to it`);
-    }
+    await refuseExisting(p, shown, now, o.resume);
     const tail = o.resume === true && now !== null && now.isFile() ? await settleTail(p) : { cutBytes: 0, completed: false };
     return { path: p, trimmedBytes: tail.cutBytes, completedTail: tail.completed, release };
   } catch (e) {
@@ -114,20 +107,32 @@ export async function claimReport(o: ReportPathOptions): Promise<ClaimedReport> 
  */
 export async function checkReportReadOnly(o: Pick<ReportPathOptions, 'output' | 'json' | 'resume' | 'cwd'>): Promise<string | null> {
   if (o.json || o.output === undefined) return null;
-  if (o.output.trim() === '') throw new UsageError(`-o: needs a file name, got an empty one`);
-  const p = path.resolve(o.cwd, o.output);
-  const shown = `-o ${o.output}`;
+  return (await checkNamedReport(o.output, o)).p;
+}
+
+/** The read-only checks of a report named with `-o` (both functions above): its absolute path, how it is shown, its stat (null: missing). */
+async function checkNamedReport(output: string, o: Pick<ReportPathOptions, 'resume' | 'cwd'>): Promise<{ p: string; shown: string; st: Stats | null }> {
+  if (output.trim() === '') throw new UsageError(`-o: needs a file name, got an empty one`);
+  const p = path.resolve(o.cwd, output);
+  const shown = `-o ${output}`;
   const st = await statOrNull(p, shown);
+  await refuseExisting(p, shown, st, o.resume);
+  return { p, shown, st };
+}
+
+/**
+ * Refuses what is at `p` (its stat `st`, null: nothing): a directory; a non-empty file unless
+ * `resume`, and with `resume` one that is not a censorprobe report. UsageError naming `shown`.
+ */
+async function refuseExisting(p: string, shown: string, st: Stats | null, resume: boolean | undefined): Promise<void> {
   if (st?.isDirectory()) throw new UsageError(`${shown}: is a directory`);
-  if (st !== null && st.isFile() && st.size > 0) {
-    if (o.resume !== true) throw existsError(shown, o.resume !== undefined);
-    if (!(await looksLikeReport(p))) throw new UsageError(`${shown}: not a censorprobe report (its first line has no schema_version): refusing to append to it`);
-  }
-  return p;
+  if (st === null || !st.isFile() || st.size === 0) return;
+  if (resume !== true) throw existsError(shown, resume !== undefined);
+  if (!(await looksLikeReport(p))) throw new UsageError(`${shown}: not a censorprobe report (its first line has no schema_version): refusing to append to it`);
 }
 
 /** stat, with null for a missing file; any other error (EACCES, ELOOP...) is a UsageError naming `shown`. */
-async function statOrNull(p: string, shown: string): Promise<Awaited<ReturnType<typeof stat>> | null> {
+async function statOrNull(p: string, shown: string): Promise<Stats | null> {
   try {
     return await stat(p);
   } catch (e) {

@@ -4,7 +4,7 @@
  * lines and the torn measurement is measured again; a whole record that only lost its final `\n`
  * is kept ({@link settleTail}).
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { parseReportLine } from './read.js';
 
 /** Bytes read back from the end at a time while looking for the last `\n`. */
@@ -20,26 +20,10 @@ export async function trimTornTail(path: string): Promise<number> {
   const fh = await open(path, 'r+');
   try {
     const st = await fh.stat();
-    if (!st.isFile() || st.size === 0) return 0;
-    const buf = Buffer.alloc(CHUNK);
-    let end = st.size;
-    let first = true;
-    while (end > 0) {
-      const start = Math.max(0, end - CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, end - start, start);
-      const chunk = buf.subarray(0, bytesRead);
-      if (first && chunk[chunk.length - 1] === 0x0a) return 0;
-      first = false;
-      const nl = chunk.lastIndexOf(0x0a);
-      if (nl >= 0) {
-        const keep = start + nl + 1;
-        await fh.truncate(keep);
-        return st.size - keep;
-      }
-      end = start;
-    }
-    await fh.truncate(0);
-    return st.size;
+    if (!st.isFile() || st.size === 0 || (await lastByte(fh, st.size)) === 0x0a) return 0;
+    const keep = await lastLineStart(fh, st.size);
+    await fh.truncate(keep);
+    return st.size - keep;
   } finally {
     await fh.close();
   }
@@ -67,9 +51,7 @@ export async function settleTail(path: string): Promise<SettledTail> {
   try {
     const st = await fh.stat();
     if (!st.isFile() || st.size === 0) return { cutBytes: 0, completed: false };
-    const last = Buffer.alloc(1);
-    await fh.read(last, 0, 1, st.size - 1);
-    if (last[0] === 0x0a) return { cutBytes: 0, completed: false };
+    if ((await lastByte(fh, st.size)) === 0x0a) return { cutBytes: 0, completed: false };
     const start = await lastLineStart(fh, st.size);
     if (st.size - start <= MAX_KEPT_TAIL) {
       const buf = Buffer.alloc(st.size - start);
@@ -86,8 +68,15 @@ export async function settleTail(path: string): Promise<SettledTail> {
   return { cutBytes: await trimTornTail(path), completed: false };
 }
 
+/** The byte at `size - 1`. */
+async function lastByte(fh: FileHandle, size: number): Promise<number | undefined> {
+  const b = Buffer.alloc(1);
+  await fh.read(b, 0, 1, size - 1);
+  return b[0];
+}
+
 /** The offset just after the last `\n` before `size` (0 when none), reading backwards in chunks. */
-async function lastLineStart(fh: Awaited<ReturnType<typeof open>>, size: number): Promise<number> {
+async function lastLineStart(fh: FileHandle, size: number): Promise<number> {
   const buf = Buffer.alloc(CHUNK);
   for (let end = size; end > 0; ) {
     const start = Math.max(0, end - CHUNK);

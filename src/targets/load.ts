@@ -80,7 +80,8 @@ export async function loadTargets(opts: LoadTargetsOptions): Promise<ParsedTarge
     // file rather than a "missing scheme" per line of an image or an archive.
     const nul = text.indexOf('\0');
     if (nul >= 0) {
-      errors.push({ source, line: 0, reason: binaryReason(Buffer.from(text.slice(0, 4))) ?? `not a text file (a NUL byte on line ${lineOf(text, nul)})` });
+      // (Standard input, or a NUL after a file's first 64 KiB: the same reason, from the text up to it.)
+      errors.push({ source, line: 0, reason: binaryReason(Buffer.from(text.slice(0, Math.max(nul + 1, 4)))) ?? 'not a text file' });
       continue;
     }
     const parsed = parseTargetList(text, source);
@@ -134,17 +135,11 @@ function binaryReason(head: Buffer): string | null {
   const nul = head.indexOf(0);
   if (nul < 0) return null;
   const line = 1 + head.subarray(0, nul).filter((b) => b === 0x0a).length;
-  // UTF-16 without a byte-order mark: ASCII text with a NUL after (or before) every character.
-  if (head.length >= 4 && head[1] === 0 && head[3] === 0 && head[0] !== 0) return 'not a UTF-8 text file (UTF-16: save it as UTF-8)';
-  if (head.length >= 4 && head[0] === 0 && head[2] === 0 && head[1] !== 0) return 'not a UTF-8 text file (UTF-16: save it as UTF-8)';
+  // UTF-16 without a byte-order mark: ASCII text with a NUL after (LE) or before (BE) every character.
+  const le = head[1] === 0 && head[3] === 0 && head[0] !== 0;
+  const be = head[0] === 0 && head[2] === 0 && head[1] !== 0;
+  if (head.length >= 4 && (le || be)) return 'not a UTF-8 text file (UTF-16: save it as UTF-8)';
   return `not a text file (a NUL byte on line ${line})`;
-}
-
-/** The 1-based line of `text` that holds offset `at`. */
-function lineOf(text: string, at: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) line++;
-  return line;
 }
 
 /** The errno-style code of a read error (`ENOENT`, `EACCES`, `EISDIR`), else its message. */
