@@ -37,6 +37,7 @@ import type { ReportRecord } from '../src/model/index.js';
 import { verdictLabel } from '../src/runner/labels.js';
 import { BENCH_ADDRESSES, BENCH_ZONE, benchScenario, expectedLabel, KIND_SHARES, makeTargets, type BenchTarget, type TargetKind } from './plan.js';
 import type { WorldExtraSpec } from './world-extra.js';
+import { nginxVersion, startNginxWorld } from './nginx-world.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin/censorprobe.js');
@@ -59,6 +60,15 @@ const PROFILE_KIND = process.env.BENCH_PROFILE_KIND === 'heap' ? 'heap' : 'cpu';
 /** BENCH_KEEP=DIR: copy each probe run's report (`NAME.jsonl`) and resource usage (`NAME.usage.json`) to DIR (the lab's directory is removed at the end). */
 const KEEP_DIR = process.env.BENCH_KEEP ? resolve(process.env.BENCH_KEEP) : null;
 const PROFILE_ARGS = PROFILE_DIR !== null ? [`--${PROFILE_KIND}-prof`, `--${PROFILE_KIND}-prof-dir=${PROFILE_DIR}`] : [];
+
+/**
+ * BENCH_SERVERS=node|nginx: what serves the bench's websites. Default: nginx when installed
+ * (bench/nginx-world.ts; `apt-get install nginx-light`), else Node (bench/world-extra.ts). The
+ * websites stand for servers elsewhere on the internet; on the bench's 2 cores their CPU competes
+ * with the probe's, and nginx spends about half of what Node's https server does.
+ */
+const NGINX_VERSION = nginxVersion();
+const WEB_SERVERS: 'nginx' | 'node' = process.env.BENCH_SERVERS === 'node' ? 'node' : process.env.BENCH_SERVERS === 'nginx' || NGINX_VERSION !== null ? 'nginx' : 'node';
 
 /** Step timeouts of every bench run, ms (short, so blocked targets finish in bounded time). */
 const TIMEOUTS = { dnsMs: 2000, connectMs: 1500, tlsMs: 1500, httpMs: 2000, controlMs: 10_000 };
@@ -145,7 +155,7 @@ function labCpuS(lab: Lab): Record<string, number> {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of proc(5))
-      const role = cmd.includes('world-main') ? 'world' : cmd.includes('world-extra') ? 'bench-servers' : cmd.includes(' helper ') ? 'helper' : null;
+      const role = cmd.includes('world-main') ? 'world' : cmd.includes('world-extra') || cmd.startsWith('nginx') ? 'bench-servers' : cmd.includes(' helper ') ? 'helper' : null;
       if (role !== null) out[role] = (out[role] ?? 0) + ticks / 100;
     } catch {
       /* exited */
@@ -237,8 +247,12 @@ async function buildWorld(targets: BenchTarget[]): Promise<World> {
     };
     const specFile = join(lab.dir, 'world-extra.json');
     writeFileSync(specFile, JSON.stringify(spec));
-    const extra = lab.spawnInWorld([process.execPath, '--import', 'tsx', join(ROOT, 'bench/world-extra.ts'), specFile]);
-    await waitForLine(extra, (l) => l.includes('"ready"'), 'bench world-extra', 20_000);
+    if (WEB_SERVERS === 'nginx') {
+      await startNginxWorld(lab, spec);
+    } else {
+      const extra = lab.spawnInWorld([process.execPath, '--import', 'tsx', join(ROOT, 'bench/world-extra.ts'), specFile]);
+      await waitForLine(extra, (l) => l.includes('"ready"'), 'bench world-extra', 20_000);
+    }
     const helper = lab.spawnInWorld([
       process.execPath,
       ...PROFILE_ARGS,
@@ -618,7 +632,7 @@ async function main(): Promise<void> {
 
   const o: string[] = [];
   o.push('');
-  o.push(`censorprobe bench  ${startedAt.toISOString()}  node ${process.version}  ${QUICK ? '(BENCH_QUICK: small N, targets not meaningful)' : ''}`);
+  o.push(`censorprobe bench  ${startedAt.toISOString()}  node ${process.version}  websites: ${WEB_SERVERS === 'nginx' ? (NGINX_VERSION ?? 'nginx') : 'node (bench/world-extra.ts)'}  ${QUICK ? '(BENCH_QUICK: small N, targets not meaningful)' : ''}`);
   o.push(`step timeouts: dns ${TIMEOUTS.dnsMs} ms, connect ${TIMEOUTS.connectMs} ms, tls ${TIMEOUTS.tlsMs} ms, http ${TIMEOUTS.httpMs} ms, control ${TIMEOUTS.controlMs} ms`);
   o.push('');
   o.push('1. run (censorprobe run in the probe namespace, helper in the world)');
@@ -657,7 +671,7 @@ async function main(): Promise<void> {
   o.push('');
   process.stdout.write(o.join('\n') + '\n');
 
-  const results = { startedAt: startedAt.toISOString(), node: process.version, quick: QUICK, timeoutsMs: TIMEOUTS, targets: TARGETS, startup, runs, baselines, analyze, checks };
+  const results = { startedAt: startedAt.toISOString(), node: process.version, webServers: WEB_SERVERS === 'nginx' ? (NGINX_VERSION ?? 'nginx') : 'node', quick: QUICK, timeoutsMs: TIMEOUTS, targets: TARGETS, startup, runs, baselines, analyze, checks };
   writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
   log('wrote bench/results.json');
 }

@@ -4,7 +4,25 @@
 // `sampledPeak` (the largest RSS sampled every 100 ms, with V8's heapTotal and external then),
 // `liveHeapKb` (heap used + external after a full GC, when node runs with --expose-gc),
 // `userUs` / `systemUs` (CPU time, microseconds) and `uptimeMs` (from process start).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+/** CPU seconds per thread name (/proc/self/task/<tid>/stat utime + stime, clock ticks of 10 ms), or null off Linux. */
+function threadCpu() {
+  try {
+    const out = {};
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = tid === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, close).replace(/[0-9]+$/, '').trim();
+      const fields = stat.slice(close + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      out[name] = Math.round(((out[name] ?? 0) + ticks / 100) * 100) / 100;
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
 
 // bin/censorprobe.js re-runs `run` and `helper` in a child (larger libuv pool) that inherits this
 // hook and its environment: the figures that matter are the child's, the process that measures.
@@ -36,6 +54,6 @@ if (out) {
       const m = process.memoryUsage();
       liveHeapKb = Math.round((m.heapUsed + m.external) / 1024);
     }
-    writeFileSync(out, JSON.stringify({ pid: process.pid, launcher, maxRssKb: ru.maxRSS, vmHwmKb, liveHeapKb, sampledPeak: peak, userUs: ru.userCPUTime, systemUs: ru.systemCPUTime, uptimeMs: Math.round(process.uptime() * 1000) }));
+    writeFileSync(out, JSON.stringify({ pid: process.pid, launcher, maxRssKb: ru.maxRSS, vmHwmKb, liveHeapKb, sampledPeak: peak, threadCpuS: threadCpu(), userUs: ru.userCPUTime, systemUs: ru.systemCPUTime, uptimeMs: Math.round(process.uptime() * 1000) }));
   });
 }
