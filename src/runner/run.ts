@@ -65,6 +65,12 @@ export interface RunTargetsOptions {
   measure?: MeasureFn;
   /** Clock and sleep of the `config.rateLimit` start gate (createStartGate's `now`, ms, and `sleep`); default: the real ones. */
   startGateClock?: Pick<StartGateOptions, 'now' | 'sleep'>;
+  /**
+   * Awaited together with the first baseline round before the first target starts (the run's other
+   * start-up checks, e.g. the resolver's identity into `context`): their waits overlap instead of
+   * adding up. Must not reject (a rejection rejects the run).
+   */
+  ready?: Promise<unknown>;
 }
 
 /**
@@ -107,7 +113,7 @@ export async function runTargets(targets: readonly Target[], opts: RunTargetsOpt
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     onRound: (round, repeated) => opts.onEvent?.({ kind: 'baseline', round, repeated }),
   });
-  if ((baselines?.checks.length ?? 0) > 0) await gate.before();
+  await Promise.all([(baselines?.checks.length ?? 0) > 0 ? gate.before() : undefined, opts.ready]);
   const indexOf = new Map<string, number>();
   const emit = async (lines: ReportRecord[]): Promise<void> => {
     for (const line of lines) {

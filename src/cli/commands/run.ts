@@ -312,15 +312,19 @@ async function measureInto(claim: ClaimedReport, all: Target[], config: RunConfi
       process.exit(interruptedCode);
     }
   });
-  // Which resolver the DNS step measures: once per run, with a short timeout (resolver-identity.ts).
+  // Which resolver the DNS step measures: once per run, with a short timeout (resolver-identity.ts),
+  // side by side with the first baseline round (runTargets `ready`); it never rejects.
   const { identifyResolver } = await import('../../runner/resolver-identity.js');
   const context = d.createRunContext();
-  context.resolverIdentity = await identifyResolver(config.resolver, { asnLookup: config.asnLookup ?? (() => 0), ...(config.extraCa !== undefined ? { extraCa: config.extraCa } : {}), signal: abort.signal });
+  const identified = identifyResolver(config.resolver, { asnLookup: config.asnLookup ?? (() => 0), ...(config.extraCa !== undefined ? { extraCa: config.extraCa } : {}), signal: abort.signal }).then((identity) => {
+    context.resolverIdentity = identity;
+  });
   const untested = new Set<string>();
   try {
     const summary = await d.runTargets(targets, {
       config,
       context,
+      ready: identified,
       // A write error (disk full, EIO, report removed or replaced) stops measuring at once; the
       // error reaches main(), which prints it in one line and exits REPORT_WRITE.
       sink: {

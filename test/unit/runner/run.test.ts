@@ -176,6 +176,21 @@ describe('runTargets with an injected measurement', () => {
     expect(s.lines.map((r) => r.input)).toEqual([0, 1, 2, 3].map(urlOf));
   });
 
+  it('`ready`: no target starts before it settles (start-up checks overlap the first baseline round)', async () => {
+    const m = fakeMeasure();
+    const s = fakeSink();
+    const ready = deferred<void>();
+    const run = runTargets(targets(2), { config: config({ concurrency: 2 }), context: createRunContext(), sink: s.sink, measure: m.measure, probeAddresses: [], ready: ready.promise });
+    await settle();
+    await settle();
+    expect(m.started).toEqual([]);
+    ready.resolve();
+    await m.untilStarted(2);
+    m.finish(0);
+    m.finish(1);
+    expect((await run).measured).toBe(2);
+  });
+
   it('never has more than `concurrency` measurements in flight, and starts the next one as one ends', async () => {
     const m = fakeMeasure();
     const s = fakeSink();
