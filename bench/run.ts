@@ -2,11 +2,12 @@
  * `npm run bench` (after `npm run build`): speed, latency and memory of the built CLI, measured in
  * a lab world of thousands of targets, side by side with a plain dig + curl loop.
  *
- * What it does (needs root, `ip`, `nft`, `dig`, `curl`; traffic never leaves the lab's namespaces):
+ * What it does (needs root, `ip`, `nft`, `dig`, `curl`, and preferably `nginx`; traffic never leaves the lab's namespaces):
  * 1. start-up time of `node bin/censorprobe.js --version` (median of 10);
  * 2. one lab (src/lab `startLab`) whose DNS tables hold 5000 bench names mapped onto five
- *    addresses (bench/plan.ts), the bench web servers (bench/world-extra.ts) and a
- *    `censorprobe helper` in the world namespace;
+ *    addresses (bench/plan.ts), the bench web servers (nginx through bench/nginx-world.ts when
+ *    installed, else bench/world-extra.ts; BENCH_SERVERS) and a `censorprobe helper` in the world
+ *    namespace;
  * 3. `censorprobe run -i LIST -o OUT -q -c C` in the probe namespace at C = 1 (N = 100), 16 and 64
  *    (N = 1000), C = 64 without any control, C = 64 on the default path (no helper: DNS-over-HTTPS
  *    to the lab's 1.1.1.1, 8.8.8.8 and 9.9.9.9), then C = 64 at N = 5000 (for memory); each run's
@@ -21,7 +22,7 @@
  *    command does not exist, src/classify over the re-read lines (bench/classify-throughput.ts).
  * Prints a table with pass/fail per target and writes bench/results.json (gitignored).
  * Environment: BENCH_QUICK=1 runs smaller N (a smoke test of the bench itself; targets not
- * meaningful); BENCH_ONLY, BENCH_PROFILE, BENCH_PROFILE_KIND, BENCH_EXTRA_IMPORT, BENCH_KEEP: see below.
+ * meaningful); BENCH_ONLY, BENCH_REPEAT, BENCH_SERVERS, BENCH_PROFILE, BENCH_PROFILE_KIND, BENCH_EXTRA_IMPORT, BENCH_KEEP: see below.
  * Exit code: 0 when the bench ran (whatever the verdicts of the targets), 1 when it could not run.
  */
 import { spawn, spawnSync } from 'node:child_process';

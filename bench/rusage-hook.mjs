@@ -3,7 +3,9 @@
 // KiB: the peak resident set, = /proc/self/status VmHWM), `vmHwmKb` (VmHWM read directly),
 // `sampledPeak` (the largest RSS sampled every 100 ms, with V8's heapTotal and external then),
 // `liveHeapKb` (heap used + external after a full GC, when node runs with --expose-gc),
-// `userUs` / `systemUs` (CPU time, microseconds) and `uptimeMs` (from process start).
+// `threadCpuS` (CPU seconds of the main thread, `main`, and of the others by thread name: V8's
+// compiler and GC helpers, libuv's pool), `userUs` / `systemUs` (CPU time, microseconds) and
+// `uptimeMs` (from process start).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** CPU seconds per thread name (/proc/self/task/<tid>/stat utime + stime, clock ticks of 10 ms), or null off Linux. */

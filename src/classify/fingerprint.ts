@@ -125,6 +125,29 @@ function foldedRegex(f: Fingerprint): LinearPattern | null {
   return r;
 }
 
+/** Headers whose value is a URL, matched as written and as the absolute URL it names ({@link urlForms}). */
+const URL_HEADERS: ReadonlySet<string> = new Set(['location', 'content-location']);
+
+/**
+ * urlForms: the spellings of a URL-valued header under which a fingerprint may know it: as written
+ * (without the surrounding whitespace, RFC 9110 section 5.5), and as the absolute URL it names,
+ * resolved against the request URL `base` (WHATWG URL: a relative or protocol-relative reference
+ * made absolute, scheme and host lower-cased, a default port dropped) with a trailing dot of the
+ * host removed (`blocked.example.` is `blocked.example`). A value that is no URL gives only the
+ * first. Pure.
+ */
+export function urlForms(value: string, base: string): string[] {
+  const raw = value.trim();
+  let url: URL;
+  try {
+    url = new URL(raw, base);
+  } catch {
+    return [raw];
+  }
+  if (url.hostname.endsWith('.')) url.hostname = url.hostname.replace(/\.+$/, '');
+  return url.href === raw ? [raw] : [raw, url.href];
+}
+
 /** matchesText applies one fingerprint's pattern to a text (case-insensitive for host and URL locations). */
 export function matchesText(f: Fingerprint, text: string): boolean {
   const fold = CASE_FOLDED.has(f.location);
@@ -176,14 +199,15 @@ export function matchHttpResponse(set: FingerprintSet, request: HttpRequestObser
       hit = matchesText(f, full);
     } else {
       const name = f.location.slice('header.'.length);
+      const test = URL_HEADERS.has(name) ? (v: string) => urlForms(v, request.request.url).some((t) => matchesText(f, t)) : (v: string) => matchesText(f, v);
       for (const [k, v] of r.headers_list) {
-        if (k.toLowerCase() === name && matchesText(f, v)) {
+        if (k.toLowerCase() === name && test(v)) {
           hit = true;
           break;
         }
       }
       if (!hit && r.headers_list.length === 0) {
-        for (const [k, v] of Object.entries(r.headers)) if (k.toLowerCase() === name && matchesText(f, v)) hit = true;
+        for (const [k, v] of Object.entries(r.headers)) if (k.toLowerCase() === name && test(v)) hit = true;
       }
     }
     if (!hit) continue;

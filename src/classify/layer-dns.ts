@@ -44,9 +44,15 @@ function dnsFailure(ctx: VerdictContext, hop: Hop): Finding {
   const cites = ctx.cites.of(...hop.queries);
   const ctl = hop.control.dns;
   const detail = { host: hop.host, failure, control_failure: ctl?.failure ?? null, control_addrs: ctl?.addrs ?? [] };
-  const engines = hop.queries.filter((q) => q.failure === failure).map((q) => q.engine);
-  // A DoH or UDP resolver that could not be reached says the resolver is blocked, not the name.
-  if (!isResolverAnswer(failure) && engines.length > 0 && engines.every((e) => e !== 'getaddrinfo')) {
+  const failed = hop.queries.filter((q) => q.failure === failure);
+  const engines = failed.map((q) => q.engine);
+  // A DoH or UDP resolver that could not be reached says the resolver is blocked, not the name;
+  // unless that same resolver answered another lookup of this measurement (an earlier hop's name):
+  // it was reachable, so its silence for this name is about the name, as with the system resolver.
+  const answeredElsewhere = ctx.obs.queries.some(
+    (q) => q.depth !== hop.depth && (q.failure === null || isResolverAnswer(q.failure)) && failed.some((f) => f.engine === q.engine && f.resolver_address === q.resolver_address),
+  );
+  if (!isResolverAnswer(failure) && engines.length > 0 && engines.every((e) => e !== 'getaddrinfo') && !answeredElsewhere) {
     return found([ev('dns', 'dns_resolver_unreachable', hop.depth, 'inconclusive', { cites, detail: { ...detail, engine: engines[0] ?? null } })], true);
   }
   if (ctl === null) {

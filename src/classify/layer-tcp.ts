@@ -34,10 +34,16 @@ export function analyzeTcp(ctx: VerdictContext, hop: Hop): Finding {
 
 function allFailed(ctx: VerdictContext, hop: Hop, evidence: VerdictEvidence[]): Finding {
   const failures = hop.endpoints.map((c) => `${joinHostPort(c.ip, c.port)} ${c.status.failure ?? ''}`);
-  const keys = hop.endpoints.map((c) => joinHostPort(c.ip, c.port));
+  // An IPv6 endpoint unreachable from here is this computer's missing IPv6 route: the control
+  // reaching it says nothing about censorship, so only the other endpoints are compared.
+  const counted = hop.endpoints.filter((c) => !misconfiguredIPv6(c));
+  if (counted.length === 0) {
+    return found([...evidence, ev('tcp_ip', 'tcp_ipv6_unreachable_locally', hop.depth, 'inconclusive', { cites: ctx.cites.of(...hop.endpoints), detail: { failures } })], true, false);
+  }
+  const keys = counted.map((c) => joinHostPort(c.ip, c.port));
   const ctl = keys.map((k) => [k, hop.control.tcp[k]] as const).filter((x) => x[1] !== undefined);
   const cites = [...ctx.cites.of(...hop.endpoints), ...ctl.map(([k]) => controlCite(k))];
-  const detail = { failures, control_failures: ctl.map(([k, x]) => `${k} ${x?.failure ?? 'ok'}`) };
+  const detail = { failures, control_failures: ctl.map(([k, x]) => `${k} ${x?.failure ?? 'ok'}`), ...(counted.length < hop.endpoints.length ? { ipv6_local: true } : {}) };
   const figures = { endpoints: hop.endpoints.length, control_connected: ctl.filter(([, x]) => x?.status === true).length };
   const add = (kind: string, effect: VerdictEvidence['effect'], extra: Record<string, string> = {}): Finding =>
     found([...evidence, ev('tcp_ip', kind, hop.depth, effect, { cites, figures, detail: { ...detail, ...extra } })], true, false);

@@ -70,12 +70,16 @@ const DNS: Record<string, Render> = {
   loopback_not_dialled: (_e, d) => `${s(d, 'addrs')} ${(d['addrs'] as string[]).length === 1 ? 'is a loopback address' : 'are loopback addresses'}: the probe does not connect to loopback, so nothing was measured there`,
 };
 
+/** Said of IPv6 endpoints left out of a TCP comparison (unreachable from here: a local problem). */
+const LOCAL_V6 = '; the IPv6 endpoints unreachable from here are a local problem and not compared';
+
 const TCP_TLS: Record<string, Render> = {
   tcp_not_dialled: (_e, d, w) => `not dialled${w}: ${s(d, 'endpoints')} (${s(d, 'reason')})`,
-  tcp_connect_failed: (_e, d, w) => `TCP connect${w} failed (${s(d, 'failures')}); ${d['control'] === 'connected' ? 'control connected to the same address' : 'no per-endpoint control, but the control fetched the page'}`,
-  tcp_both_failed: (_e, d, w) => `TCP connect${w} failed (${s(d, 'failures')}); control failed too (${s(d, 'control_failures')})`,
+  tcp_connect_failed: (_e, d, w) => `TCP connect${w} failed (${s(d, 'failures')}); ${d['control'] === 'connected' ? 'control connected to the same address' : 'no per-endpoint control, but the control fetched the page'}${d['ipv6_local'] === true ? LOCAL_V6 : ''}`,
+  tcp_both_failed: (_e, d, w) => `TCP connect${w} failed (${s(d, 'failures')}); control failed too (${s(d, 'control_failures')})${d['ipv6_local'] === true ? LOCAL_V6 : ''}`,
   tcp_failed_at_dns_answer: (_e, d, w) => `TCP connect${w} to the diverging DNS answer failed (${s(d, 'failures')})`,
   tcp_connect_failed_no_control: (_e, d, w) => `TCP connect${w} failed (${s(d, 'failures')}); no control for this endpoint`,
+  tcp_ipv6_unreachable_locally: (_e, d, w) => `TCP connect${w} failed only over IPv6, as unreachable (${s(d, 'failures')}): this computer has no IPv6 route, a local problem that says nothing about the site`,
   tcp_family_blocked: (e, d, w) => `blocked over ${s(d, 'family')}, reachable over ${s(d, 'other_family')}${w}: ${s(d, 'failures')} failed while the control connected, and ${e.figures['reachable'] ?? 0} ${s(d, 'other_family')} endpoint(s) connected`,
   tls_forged_certificate: (_e, d, w) => `TLS handshake with ${s(d, 'address')} (SNI ${s(d, 'server_name')})${w} failed with ${s(d, 'failure')}${d['issuer'] ? ` (certificate issued by ${s(d, 'issuer')})` : ''}; ` +
     `${d['control'] === 'verified' ? "control's certificate verified" : 'the address came from a diverging DNS answer'}: forged certificate`,

@@ -57,6 +57,8 @@ const LAB: Record<string, { wants: Want[]; layers?: string[] }> = {
   'bogon-mixed-genuine-dropped': { wants: [{ kind: 'dns_bogon_answer', effect: 'diverged' }, { kind: 'tcp_connect_failed', effect: 'diverged' }], layers: ['dns', 'tcp_ip'] },
   'forged-certificate-after-dns': { wants: [{ kind: 'dns_other_network', effect: 'diverged' }, { kind: 'tls_forged_certificate', effect: 'confirmed' }], layers: ['dns', 'tls'] },
   'udp-resolver-unreachable': { wants: [{ kind: 'dns_resolver_unreachable', effect: 'inconclusive' }], layers: [] },
+  'redirect-then-udp-dropped': { wants: [{ kind: 'dns_lookup_failed', effect: 'diverged', hop: 1 }], layers: ['dns'] },
+  'dead-ipv4-local-ipv6': { wants: [{ kind: 'tcp_both_failed', effect: 'down', hop: 0 }], layers: [] },
 };
 
 describe.concurrent('field cases in the lab (censorprobe lab run FILE)', () => {
@@ -83,12 +85,15 @@ const OONI: Array<{ file: string; fingerprints?: string; triple: Triple; wants: 
   { file: 'redirect-to-government-blockpage', fingerprints: 'blocked-gov.fingerprints.jsonl', triple: ['http-diff', false, 'confirmed'], wants: [{ kind: 'http_blockpage', effect: 'confirmed', hop: 0 }] },
   { file: 'redirect-to-government-blockpage-upper', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_diff', effect: 'diverged' }] },
   { file: 'redirect-to-government-blockpage-upper', fingerprints: 'blocked-gov.fingerprints.jsonl', triple: ['http-diff', false, 'confirmed'], wants: [{ kind: 'http_blockpage', effect: 'confirmed', hop: 0 }] },
+  { file: 'redirect-to-government-blockpage-protocol-relative', fingerprints: 'blocked-gov.fingerprints.jsonl', triple: ['http-diff', false, 'confirmed'], wants: [{ kind: 'http_blockpage', effect: 'confirmed', hop: 0 }] },
+  { file: 'redirect-to-government-blockpage-trailing-dot', fingerprints: 'blocked-gov.fingerprints.jsonl', triple: ['http-diff', false, 'confirmed'], wants: [{ kind: 'http_blockpage', effect: 'confirmed', hop: 0 }] },
   { file: 'meta-refresh-to-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },
   { file: 'refresh-header-to-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },
   { file: 'server-error-both', triple: [null, false, 'down'], wants: [{ kind: 'http_server_error_both', effect: 'down' }] },
   { file: 'fingerprint-on-control-page', fingerprints: 'control-page.fingerprints.jsonl', triple: [null, true, 'ok'], wants: [{ kind: 'http_fingerprint_same_as_control', effect: 'note' }, { kind: 'http_matches_control', effect: 'genuine' }] },
   { file: 'blockpage-beats-false-positive', fingerprints: 'blockpage-and-false-positive.fingerprints.jsonl', triple: ['http-diff', false, 'confirmed'], wants: [{ kind: 'http_blockpage', effect: 'confirmed' }] },
   { file: 'ipv4-blocked-ipv6-works', triple: ['tcp_ip', true, 'anomaly'], wants: [{ kind: 'tcp_family_blocked', effect: 'diverged', layer: 'tcp_ip' }], layers: ['tcp_ip'] },
+  { file: 'dead-ipv4-local-ipv6', triple: [null, false, 'down'], wants: [{ kind: 'tcp_both_failed', effect: 'down' }], layers: [] },
 ];
 
 describe('field cases from OONI measurements (censorprobe analyze --from-ooni FILE --json)', () => {

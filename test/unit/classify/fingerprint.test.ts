@@ -12,6 +12,7 @@ import {
   matchHttpResponse,
   parseFingerprints,
 } from '../../../src/classify/index.js';
+import { urlForms } from '../../../src/classify/fingerprint.js';
 import type { DnsQueryObservation, HttpRequestObservation } from '../../../src/model/index.js';
 
 const dir = join(import.meta.dirname, '../../../fixtures/fingerprints');
@@ -147,5 +148,18 @@ describe('parseFingerprints', () => {
       "bad-cp.jsonl:3: missing string 'pattern'",
       expect.stringMatching(/^bad-cp\.jsonl:4: bad JSON \(/),
     ]);
+  });
+});
+
+describe('urlForms (a URL-valued header as written and as the absolute URL it names)', () => {
+  const base = 'http://www.example.com/page';
+  it('resolves relative and protocol-relative references, drops a default port and a trailing dot, trims', () => {
+    expect(urlForms('//Blocked.Gov.Example/x?u=1', base)).toEqual(['//Blocked.Gov.Example/x?u=1', 'http://blocked.gov.example/x?u=1']);
+    expect(urlForms('http://blocked.gov.example.:80/x', base)).toEqual(['http://blocked.gov.example.:80/x', 'http://blocked.gov.example/x']);
+    expect(urlForms('  http://blocked.gov.example/x \t', base)).toEqual(['http://blocked.gov.example/x']);
+    expect(urlForms('/local', base)).toEqual(['/local', 'http://www.example.com/local']);
+  });
+  it('keeps a value that is no URL as written', () => {
+    expect(urlForms('http://[bad', base)).toEqual(['http://[bad']);
   });
 });
