@@ -85,7 +85,9 @@ function dnsAnswers(ctx: VerdictContext, hop: Hop): Finding {
   if (ctl.failure !== null && ctl.failure !== 'dns_name_error' && ctl.failure !== 'dns_nxdomain_error') {
     return found([ev('dns', 'dns_control_failed', hop.depth, 'note', { cites, detail })], false);
   }
-  if (ctl.addrs.length === 0) return found([ev('dns', 'dns_control_no_address', hop.depth, 'diverged', { cites, detail })], false);
+  // The control found no address (an empty or null list, no failure): our answer is still proven
+  // genuine by a verified handshake for the name there.
+  if (ctl.addrs.length === 0) return tlsProof(ctx, hop, plain, { cites, detail, figures: {} }) ?? found([ev('dns', 'dns_control_no_address', hop.depth, 'diverged', { cites, detail })], false);
   const bogons = plain.filter((a) => isBogon(a));
   const controlBogon = ctl.addrs.every((a) => isBogon(a));
   if (bogons.length > 0 && !controlBogon) {
@@ -117,17 +119,26 @@ function differentAnswers(ctx: VerdictContext, hop: Hop, plain: string[], common
   if (asn !== undefined) return found([ev('dns', 'dns_same_network', hop.depth, 'note', { ...p, figures: { ...p.figures, common_asn: asn } })], false);
   // Our own verified handshake for the name: only on the fetch path (https): over http a
   // handshake on 443 is not made by the flow.
+  return tlsProof(ctx, hop, plain, p) ?? found([ev('dns', 'dns_other_network', hop.depth, 'diverged', p)], false);
+}
+
+/**
+ * A verified TLS handshake for the hop's name at one of the probe's answers proves that answer
+ * genuine, whatever the control resolved: our own (on the fetch path: https only, the flow makes
+ * no handshake on 443 for http) or the helper's (ip_info flag 8 or its own check, depth 0, http://
+ * targets too). Null without one.
+ */
+function tlsProof(ctx: VerdictContext, hop: Hop, plain: string[], p: Parts): Finding | null {
   const ours = hop.url.startsWith('https:') ? ctx.obs.tls_handshakes.find((h) => h.depth === hop.depth && isVerified(h) && h.server_name === hop.host &&
     !hasTag(h.tags, SNI_PROBE_TAG) && hop.addrs.some((a) => h.address === joinHostPort(a, h.address.slice(h.address.lastIndexOf(':') + 1)))) : undefined;
   if (ours !== undefined) {
     return found([ev('dns', 'dns_tls_verified', hop.depth, 'genuine', { ...p, cites: [...p.cites, ...ctx.cites.of(ours)], detail: { ...p.detail, verified_at: ours.address } })], false);
   }
-  // The helper's verified handshake at the probe's address (ip_info flag 8), for http:// targets too.
   const helper = hop.depth === 0 ? plain.find((a) => ((ctx.resp?.ip_info?.[a]?.flags ?? 0) & 8) !== 0 || helperHandshake(ctx, a, hop.host)) : undefined;
   if (helper !== undefined) {
     return found([ev('dns', 'dns_helper_tls_verified', hop.depth, 'genuine', { ...p, cites: [...p.cites, controlCite(`ip_info.${helper}`)], detail: { ...p.detail, verified_at: helper } })], false);
   }
-  return found([ev('dns', 'dns_other_network', hop.depth, 'diverged', p)], false);
+  return null;
 }
 
 /** True when the helper's own TLS check of `ip` (top-level `tls_handshake`, any port) verified `host`. */

@@ -83,12 +83,18 @@ const LEGACY_FAILURES: Readonly<Record<string, Failure>> = {
   connection_reset_error: 'connection_reset',
   response_never_received: 'generic_timeout_error',
   ssl_error: 'ssl_failed_handshake',
+  // ooni-probe (Python, twisted's DNSLookupError) and Measurement Kit (getaddrinfo EAI_NONAME /
+  // EAI_NODATA) wrote this for a lookup the resolver answered without an address; their timeouts
+  // were `generic_timeout_error`. Read as the resolver's answer about the name, as OONI's own helper
+  // writes it for NXDOMAIN (`oohelperd` http.go).
+  dns_lookup_error: 'dns_nxdomain_error',
 };
 
 /**
  * ooniFailure maps an OONI failure string to our vocabulary (`model/failure.ts`): a string of the
  * vocabulary stays; old names with an exact equivalent are renamed (`connection_refused_error` →
- * `connection_refused`); anything else keeps its text as `unknown_failure: TEXT` (e.g. Measurement
+ * `connection_refused`), Go's `no route to host` / `network is unreachable` errno text becomes
+ * `host_unreachable` / `network_unreachable`; anything else keeps its text as `unknown_failure: TEXT` (e.g. Measurement
  * Kit's `connect_error`, `http_invalid_redirect_url`, `ssl_error: ...`). Null stays null.
  */
 export function ooniFailure(v: unknown): Failure | null {
@@ -96,6 +102,10 @@ export function ooniFailure(v: unknown): Failure | null {
   if ((FAILURES as readonly string[]).includes(v)) return v as Failure;
   const legacy = LEGACY_FAILURES[v];
   if (legacy !== undefined) return legacy;
+  // Go's errno text of early OONI Probe versions (before netxlite named them): an unreachable
+  // network or host is what IPv6 without a route gives (a local problem, docs/verdict-rules.md).
+  if (/\bno route to host\b/i.test(v)) return 'host_unreachable';
+  if (/\bnetwork is unreachable\b/i.test(v)) return 'network_unreachable';
   if (v.startsWith('unknown_failure: ')) return v as Failure;
   return `unknown_failure: ${v.replace(/^unknown_failure\s*/, '') || 'unknown'}`;
 }
