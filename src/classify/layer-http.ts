@@ -71,7 +71,7 @@ export function analyzeHttpResponse(ctx: VerdictContext, hop: Hop): Finding {
     if (e.effect === 'confirmed') return found(evidence, true, false);
     if (hit.fingerprint.kind === 'false_positive') ctx.falsePositive ??= hit;
   }
-  const redirect = redirectOf(request);
+  const redirect = redirectOf(request) ?? (hop.last ? null : followedReload(ctx, hop));
   if (redirect !== null) {
     const unexpected = unexpectedRedirect(ctx, hop, request, redirect.kind, redirect.target);
     if (unexpected !== null) return found([...evidence, unexpected], true, false);
@@ -79,6 +79,17 @@ export function analyzeHttpResponse(ctx: VerdictContext, hop: Hop): Finding {
     if (!hop.last || redirect.kind === 'location') return found(evidence, false);
   }
   return finalPage(ctx, hop, request, verified, evidence);
+}
+
+/**
+ * The redirect the flow recorded from this hop (`x_redirects`) when the response itself is no
+ * redirect to another URL: a refresh of the same URL that set a cookie, which the flow follows as a
+ * browser does (docs/measurement-model.md, "Redirects and cookies"). The chain went on, so this
+ * response is not the final page. Null when none was recorded.
+ */
+function followedReload(ctx: VerdictContext, hop: Hop): { kind: string; target: string } | null {
+  const r = (ctx.obs.x_redirects ?? []).find((x) => x.depth === hop.depth);
+  return r === undefined ? null : { kind: r.kind, target: r.to };
 }
 
 /**
@@ -125,7 +136,13 @@ function finalPage(ctx: VerdictContext, hop: Hop, request: HttpRequestObservatio
     return add('http-diff', 'http_false_positive', 'genuine', true, { ...m, fingerprint: ctx.falsePositive.fingerprint.id, description: describeMatch(ctx.falsePositive) }, figs);
   }
   if (ourHttpDiff(diff)) return add('http-diff', 'http_diff', 'diverged', false, { ...m, ooni_diff: isHttpDiff(diff) }, figs);
-  if (dnsDiverged(ctx)) return add('dns', 'dns_answer_served_genuine_page', 'note', true, m, figs);
+  if (dnsDiverged(ctx)) {
+    // Fetched from an address the control resolved too (the answer diverged by a bogon or a
+    // forged extra address beside the genuine one), or from the diverging answer itself.
+    const ip = request.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const genuineAddress = ip !== '' && (hop.control.dns?.addrs ?? []).includes(ip);
+    return add('dns', 'dns_answer_served_genuine_page', 'note', true, { ...m, control_resolved: genuineAddress }, figs);
+  }
   return add('http-diff', 'http_matches_control', 'genuine', true, m, figs);
 }
 

@@ -66,7 +66,12 @@ const DNS: Record<string, Render> = {
     ? `probe resolver returned ${withAsn(e, 'addrs')} for ${s(d, 'host')}${w}, control resolved ${withAsn(e, 'control_addrs')} (no common address or ASN), but the control fails the same way at the probe's address`
     : `probe resolver returned ${withAsn(e, 'addrs')} for ${s(d, 'host')}${w}; ${ctl(d)} resolved ${withAsn(e, 'control_addrs')} (no common address or ASN, no TLS proof)`,
   dns_answer_served_blockpage: (_e, d) => `the diverging DNS answer ${s(d, 'address')} served a known blockpage (${s(d, 'where')}): ${s(d, 'description')}`,
-  dns_answer_served_genuine_page: (e, d) => `the diverging DNS answer ${s(d, 'address')} served the genuine page (${diff(e)}): a transparent proxy`,
+  dns_answer_served_genuine_page: (e, d) =>
+    d['control_resolved'] === true
+      ? `the page came from ${s(d, 'address')}, an address the control resolved too, and matches the control's (${diff(e)}): the DNS answer was tampered with, the page reached is genuine`
+      : s(d, 'address') === ''
+        ? `the page fetched after the diverging DNS answer matches the control's (${diff(e)}): a transparent proxy, or the site itself`
+        : `the diverging DNS answer ${s(d, 'address')} served the genuine page (${diff(e)}): a transparent proxy`,
   loopback_not_dialled: (_e, d) => `${s(d, 'addrs')} ${(d['addrs'] as string[]).length === 1 ? 'is a loopback address' : 'are loopback addresses'}: the probe does not connect to loopback, so nothing was measured there`,
 };
 

@@ -21,7 +21,7 @@ import { TOO_MANY_REDIRECTS, type Failure, type Operation } from '../model/failu
 import { SNI_PROBE_TAG, type HttpRequestObservation, type Observations, type TcpConnectObservation, type TlsHandshakeObservation } from '../model/observations.js';
 import { isLoopback, neverDial } from '../model/ip.js';
 import { createChainCookies, type ChainCookies } from './cookies.js';
-import { refreshRedirect, type RedirectKind } from './refresh.js';
+import { refreshDeclaration, refreshRedirect, type RedirectKind, type RefreshDeclaration } from './refresh.js';
 import { altSvcHttp3, untestedHttp3 } from './variants.js';
 import { recordHttpsRecords, startHttpsRecords } from './https-records.js';
 import { harmlessNameFor, FIRST_CONNECTION_TRANSACTION_ID, FIRST_DNS_TRANSACTION_ID, REDIRECT_STATUS_CODES, SNI_PROBE_FAILURES } from './defaults.js';
@@ -346,6 +346,7 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
 
   // 4. HTTP GET, with the chain's cookies.
   const headers = requestHeadersFor(state, url);
+  const cookieSent = state.cookies.headerFor(url);
   const r = await httpRoundTrip(winner.socket, {
     url,
     address: winner.address,
@@ -368,18 +369,24 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
     if (h3 !== null) (state.observations.x_untested_variants ??= []).push(untestedHttp3(h3, depth, url));
   }
 
-  // 5. Redirect? (Location on a 3xx; else a Refresh header or meta refresh naming another URL.)
+  // 5. Redirect? (Location on a 3xx; else a Refresh header or meta refresh naming another URL, or
+  // reloading this one with a cookie the response just set: a cookie interstitial.)
   const redirect = request.failure === null ? redirectOf(request, r.body) : null;
+  const cookieReload = (): boolean => cookieSent !== state.cookies.headerFor(url);
   if (redirect !== null) {
     const next = resolveLocation(redirect.target, url);
     if ('failure' in next) {
       // A broken Refresh is ignored, as browsers do; a broken Location fails the hop (OONI).
       if (redirect.kind === 'location') request.failure = next.failure;
-    } else if (redirect.kind === 'location' || next.url !== url) {
+    } else if (redirect.kind === 'location' || next.url !== url || (shortRefresh(request, r.body) && cookieReload())) {
       hop.location = next.url;
       hop.redirect_kind = redirect.kind;
       if (depth >= opts.maxRedirects) request.failure = TOO_MANY_REDIRECTS;
     }
+  } else if (request.failure === null && shortRefresh(request, r.body) && cookieReload()) {
+    hop.location = url;
+    hop.redirect_kind = reloadKind(request, r.body);
+    if (depth >= opts.maxRedirects) request.failure = TOO_MANY_REDIRECTS;
   }
   state.observations.requests.unshift(request);
   hop.request = request;
@@ -472,6 +479,33 @@ function redirectOf(request: HttpRequestObservation, body: Buffer): { target: st
   // (the meta tag is ASCII either way).
   const text = typeof res.body === 'string' ? res.body : body.toString('latin1');
   return refreshRedirect(res.headers_list, headerValue(res.headers_list, 'content-type'), text);
+}
+
+/**
+ * Longest refresh delay, s, whose reload of the same URL the flow follows when the response set a
+ * cookie: an interstitial ("checking your browser": Set-Cookie and a refresh of 0-5 s) sends the
+ * browser back at once with the cookie, so what the visitor sees is the next page; a page that
+ * refreshes itself every minute or more is read as it is.
+ */
+export const COOKIE_RELOAD_MAX_DELAY_S = 10;
+
+/** The refresh a response declares (src/flows/refresh.ts), read from its headers and body text. */
+function declaredRefresh(request: HttpRequestObservation, body: Buffer): RefreshDeclaration | null {
+  const res = request.response;
+  if (res === null || REDIRECT_STATUS_CODES.has(res.code)) return null;
+  const text = typeof res.body === 'string' ? res.body : body.toString('latin1');
+  return refreshDeclaration(res.headers_list, headerValue(res.headers_list, 'content-type'), text);
+}
+
+/** True when the response declares a refresh within {@link COOKIE_RELOAD_MAX_DELAY_S}. */
+function shortRefresh(request: HttpRequestObservation, body: Buffer): boolean {
+  const d = declaredRefresh(request, body);
+  return d !== null && d.delaySeconds <= COOKIE_RELOAD_MAX_DELAY_S;
+}
+
+/** Where the refresh of a cookie reload was declared. */
+function reloadKind(request: HttpRequestObservation, body: Buffer): RedirectKind {
+  return declaredRefresh(request, body)?.kind ?? 'meta_refresh';
 }
 
 function headerValue(list: [string, string][], name: string): string | null {

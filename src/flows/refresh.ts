@@ -65,9 +65,41 @@ function decodeEntities(s: string): string {
 }
 
 /**
+ * refreshDelay returns the delay of a refresh declaration's content in seconds (`"5; url=/x"` → 5,
+ * `"0.5"` → 0.5), 0 when it starts without one. Pure.
+ */
+export function refreshDelay(content: string): number {
+  const m = /^[\t\n\f\r ]*([0-9]*(?:\.[0-9]*)?)/.exec(content);
+  const n = Number.parseFloat(m?.[1] ?? '');
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** A refresh a response declares: the URL text it names (null: a reload of the same page), its delay (s), and where it is. */
+export interface RefreshDeclaration {
+  target: string | null;
+  delaySeconds: number;
+  kind: Exclude<RedirectKind, 'location'>;
+}
+
+/**
+ * refreshDeclaration: the refresh a response declares, URL or not: the `Refresh` header first, else
+ * a meta refresh in an HTML body (`body` as text, or null when binary). Null when there is none.
+ * Pure.
+ */
+export function refreshDeclaration(headers: [string, string][], contentType: string | null, body: string | null): RefreshDeclaration | null {
+  const header = headers.find(([k]) => k.toLowerCase() === 'refresh')?.[1];
+  if (header !== undefined && /^[\t\n\f\r ]*[0-9.]/.test(header)) return { target: refreshTarget(header), delaySeconds: refreshDelay(header), kind: 'refresh_header' };
+  if (body === null) return null;
+  if (contentType !== null && !/html/i.test(contentType)) return null;
+  const content = metaRefreshContent(body);
+  if (content === null || !/^[\t\n\f\r ]*[0-9.]/.test(content)) return null;
+  return { target: refreshTarget(content), delaySeconds: refreshDelay(content), kind: 'meta_refresh' };
+}
+
+/**
  * refreshRedirect: the URL text a response asks the browser to go to by refresh, and where it came
  * from: the `Refresh` header first, else a meta refresh in an HTML body (`body` as text, or null
- * when binary). Null when there is none. Pure.
+ * when binary). Null when there is none, or when it names no URL (a reload). Pure.
  */
 export function refreshRedirect(headers: [string, string][], contentType: string | null, body: string | null): { target: string; kind: RedirectKind } | null {
   const header = headers.find(([k]) => k.toLowerCase() === 'refresh')?.[1];

@@ -7,6 +7,7 @@
  * Output: our {@link Observations} and {@link ControlRecord}, plus the analysis keys OONI recorded.
  * The layouts and how old ones are normalised: docs/ooni-import.md. Pure: no I/O.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import { contentTypeOf, decodeBody } from '../model/charset.js';
 import { FAILURES } from '../model/index.js';
 import type {
@@ -127,6 +128,16 @@ function timing(e: Json): { t0: number; t: number; transaction_id: number; depth
   return { t0: num(e['t0'], t), t, transaction_id: num(e['transaction_id']), depth: depthOf(tg), tags: tg };
 }
 
+/** True when `s` parses as an absolute http:// or https:// URL (what a Web Connectivity input is). */
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && /^https?:\/\//i.test(s);
+  } catch {
+    return false;
+  }
+}
+
 /** OONI `(?i)<title>([^<]{1,512})</title>` (measurexlite `WebGetTitle`): first match or ''. */
 export function extractTitle(body: string): string {
   const m = /<title>([^<]{1,512})<\/title>/i.exec(body);
@@ -182,8 +193,9 @@ function importQuery(q: Json): DnsQueryObservation {
   const engine = (rawEngine === 'system' || rawEngine === '' ? 'getaddrinfo' : rawEngine) as DnsEngine;
   const answers: DnsAnswer[] = arr(q['answers']).map((a) => {
     const out: DnsAnswer = { answer_type: str(a['answer_type']) as DnsAnswer['answer_type'], ttl: typeof a['ttl'] === 'number' ? a['ttl'] : null };
-    if (typeof a['ipv4'] === 'string') out.ipv4 = a['ipv4'];
-    if (typeof a['ipv6'] === 'string') out.ipv6 = a['ipv6'];
+    // Only real addresses: a malformed one (`999.1.1.1`) is no answer, not a bogon.
+    if (typeof a['ipv4'] === 'string' && isIPv4(a['ipv4'])) out.ipv4 = a['ipv4'];
+    if (typeof a['ipv6'] === 'string' && isIPv6(a['ipv6'])) out.ipv6 = a['ipv6'];
     if (typeof a['hostname'] === 'string') out.hostname = a['hostname'];
     if (typeof a['asn'] === 'number') out.asn = a['asn'];
     return out;
@@ -252,7 +264,8 @@ function importRequest(e: Json): HttpRequestObservation {
       code: num(res['code']),
       headers: map,
       headers_list: list,
-      body: typeof rawBody === 'string' ? rawBody : isObject(rawBody) ? { format: 'base64', data: str(rawBody['data']) } : '',
+      // Re-encoded from the decoded bytes: OONI data may hold characters that are not base64.
+      body: typeof rawBody === 'string' ? rawBody : isObject(rawBody) && rawBody['format'] === 'base64' ? { format: 'base64', data: bytes.toString('base64') } : '',
       body_is_truncated: res['body_is_truncated'] === true,
       body_length: bytes.length,
       // A base64 body is not UTF-8: read it in the charset the page declares.
@@ -511,8 +524,8 @@ function hostOf(url: string): string {
  * {@link ControlRecord} with source `helper` (an empty or null answer is a control failure).
  *
  * @throws Error (message without a file name) when `m` is not an object with
- *   `test_name: "web_connectivity"` and object `test_keys`, or when `measurement_start_time` is
- *   present but not a time. A missing one is replaced by `test_start_time`, else by `opts.now`
+ *   `test_name: "web_connectivity"` and object `test_keys`, when its `input` is not an http:// or
+ *   https:// URL, or when `measurement_start_time` is present but not a time. A missing one is replaced by `test_start_time`, else by `opts.now`
  *   (ISO-8601; default the current time), with a note in `import_notes`.
  */
 export function importOoniMeasurement(m: unknown, opts: { now?: string } = {}): ImportedOoniMeasurement {
@@ -531,6 +544,7 @@ export function importOoniMeasurement(m: unknown, opts: { now?: string } = {}): 
   const lteLayout = hasLteLayout(tk);
   const vintage = ooniVintage(m, lteLayout);
   const url = str(m['input']);
+  if (!isHttpUrl(url)) throw new Error(`importOoniMeasurement: input ${JSON.stringify(m['input'] ?? null).slice(0, 200)} is not an http:// or https:// URL`);
 
   const observations: Observations = {
     queries: arr(tk['queries']).map(importQuery),

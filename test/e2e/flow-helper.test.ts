@@ -96,6 +96,16 @@ describe('flow and helper in the lab', () => {
     expect(record.control.response?.http_request.status_code).toBe(200);
   }, 180_000);
 
+  it('a cookie interstitial (200, Set-Cookie, meta refresh to the same URL) is reloaded with the cookie by probe and helper; a blockpage on that reload is http-diff (confirmed: the lab blockpage is fingerprinted)', async () => {
+    const { record } = await runCase('cookie-meta-refresh-blocked', { setup: (lab) => serve(lab, 'cookie-meta-refresh.server.js', '45.33.10.22') });
+    expect({ blocking: record.verdict.blocking, accessible: record.verdict.accessible, status: record.verdict.status }).toEqual({ blocking: 'http-diff', accessible: false, status: 'confirmed' });
+    expect(record.verdict.evidence).toContainEqual(expect.objectContaining({ kind: 'http_blockpage', effect: 'confirmed', hop: 1 }));
+    expect(record.observations.x_redirects?.map((r) => [r.depth, r.kind, r.to])).toEqual([[0, 'meta_refresh', 'http://news.example.ir/']]);
+    expect(record.observations.requests[0]?.request.headers['Cookie']).toBe('seen=1');
+    const hops = record.control.response?.x_censorprobe?.hops ?? [];
+    expect(hops.map((h) => h.http_request?.title)).toEqual(['Checking your browser', 'Iran news']);
+  }, 180_000);
+
   it('Refresh header and meta refresh are redirects for probe and helper; Alt-Svc h3 is untested; the helper forwards headers and reports per-hop figures', async () => {
     let forwarded = '';
     const { record, stderr } = await runCase('refresh-altsvc', {

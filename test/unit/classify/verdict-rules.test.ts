@@ -52,6 +52,16 @@ describe('DNS', () => {
     expect(verdict.evidence?.filter((e) => e.layer === 'tcp_ip' && e.effect !== 'note')).toEqual([]);
   });
 
+  it('our UDP resolver that answered the first hop and times out for the next name: dns, not an unreachable resolver', () => {
+    const input = measurement('https://bit.ly/x').lookup({ engine: 'udp', addrs: ['67.199.248.11'], hostname: 'bit.ly', tags: ['classic', 'depth=0'] })
+      .endpoint({ ip: '67.199.248.11', tls: {}, http: { code: 301, headers: { Location: HTTPS }, bodyLength: 0, title: '' } })
+      .lookup({ engine: 'udp', failure: 'generic_timeout_error', hostname: 'www.example.com', depth: 1, tags: ['classic', 'depth=1'] })
+      .helper({ ...okHelper(HTTPS), hops: [hop(0, 'https://bit.ly/x', { status_code: 301, location: HTTPS }), hop(1, HTTPS, {})] }).build();
+    const { verdict } = classify(input);
+    expect(verdict).toMatchObject({ blocking: 'dns', accessible: false, status: 'anomaly' });
+    expect(verdict.evidence).toContainEqual(expect.objectContaining({ kind: 'dns_lookup_failed', hop: 1, effect: 'diverged' }));
+  });
+
   it('a UDP or DoH resolver that cannot be reached is inconclusive, never dns; the system resolver timing out is still dns', () => {
     for (const engine of ['udp', 'doh'] as const) {
       for (const failure of ['generic_timeout_error', 'connection_refused']) {
@@ -106,6 +116,21 @@ describe('TCP/IP and TLS', () => {
     expect(blocked.evidence?.[0]).toMatchObject({ kind: 'tcp_family_blocked', detail: { family: 'IPv4', other_family: 'IPv6' }, figures: { failed: 1, reachable: 1 } });
     const local = classify(build('network_unreachable', null)).verdict;
     expect(local).toMatchObject({ blocking: null, accessible: true, status: 'ok' });
+    // IPv4 dead for the control too, IPv6 unreachable from here: down (the control reaching IPv6 does not count).
+    const deadV4 = build('network_unreachable', 'generic_timeout_error');
+    deadV4.control.response = { ...(deadV4.control.response as NonNullable<typeof deadV4.control.response>), tcp_connect: { [`${EXAMPLE_IP}:443`]: { status: false, failure: 'generic_timeout_error' }, [`[${v6}]:443`]: { status: true, failure: null } } };
+    const down = classify(deadV4).verdict;
+    expect(down).toMatchObject({ blocking: null, accessible: false, status: 'down' });
+    expect(down.evidence).toContainEqual(expect.objectContaining({ kind: 'tcp_both_failed', effect: 'down', detail: expect.objectContaining({ ipv6_local: true }) }));
+  });
+
+  it('only IPv6 endpoints, all unreachable from here: a local problem, inconclusive', () => {
+    const v6 = '2606:2800:220:1:248:1893:25c8:1946';
+    const input = measurement(HTTPS).lookup({ addrs: [v6] }).endpoint({ ip: v6, tcpFailure: 'host_unreachable' })
+      .helper({ dns: { addrs: [v6] }, tcp: { [`[${v6}]:443`]: null } }).build();
+    const { verdict } = classify(input);
+    expect(verdict).toMatchObject({ blocking: null, status: 'inconclusive' });
+    expect(verdict.evidence).toContainEqual(expect.objectContaining({ kind: 'tcp_ipv6_unreachable_locally', effect: 'inconclusive' }));
   });
 
   it('when DNS diverged, a certificate for the name from an unknown authority at that address is forged: confirmed', () => {

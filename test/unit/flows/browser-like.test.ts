@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { measureUrl, type FlowOptions } from '../../../src/flows/index.js';
-import { metaRefreshContent, refreshRedirect, refreshTarget } from '../../../src/flows/refresh.js';
+import { metaRefreshContent, refreshDeclaration, refreshDelay, refreshRedirect, refreshTarget } from '../../../src/flows/refresh.js';
 import { altSvcHttp3 } from '../../../src/flows/variants.js';
 import { TOO_MANY_REDIRECTS } from '../../../src/model/failure.js';
 import { startHttpServer, type Running } from '../net/support/servers.js';
@@ -173,5 +173,22 @@ describe('redirect targets', () => {
     expect(m.hops).toHaveLength(2);
     expect(m.observations.x_not_dialled).toEqual([{ ip: '10.10.34.35', port: 80, depth: 1, reason: 'bogon' }]);
     expect(m.observations.tcp_connect.map((t) => t.ip)).toEqual(['127.0.0.1']);
+  });
+});
+
+describe('refreshDeclaration (a refresh with or without a URL, and its delay)', () => {
+  const html = 'text/html; charset=utf-8';
+  it('reads the delay and the target, a reload having none', () => {
+    expect(refreshDelay('5; url=/x')).toBe(5);
+    expect(refreshDelay(' 0.5')).toBe(0.5);
+    expect(refreshDelay('url=/x')).toBe(0);
+    expect(refreshDeclaration([], html, '<meta http-equiv="refresh" content="0; url=/">')).toEqual({ target: '/', delaySeconds: 0, kind: 'meta_refresh' });
+    expect(refreshDeclaration([], html, '<meta http-equiv="Refresh" content="3">')).toEqual({ target: null, delaySeconds: 3, kind: 'meta_refresh' });
+    expect(refreshDeclaration([['Refresh', '300']], html, '')).toEqual({ target: null, delaySeconds: 300, kind: 'refresh_header' });
+  });
+  it('none without a declaration, in a non-HTML body, or with a malformed content', () => {
+    expect(refreshDeclaration([], html, '<p>hi</p>')).toBeNull();
+    expect(refreshDeclaration([], 'application/json', '<meta http-equiv="refresh" content="0">')).toBeNull();
+    expect(refreshDeclaration([], html, '<meta http-equiv="refresh" content="soon">')).toBeNull();
   });
 });
