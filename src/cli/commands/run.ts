@@ -319,6 +319,10 @@ async function measureInto(claim: ClaimedReport, all: Target[], config: RunConfi
   const identified = identifyResolver(config.resolver, { asnLookup: config.asnLookup ?? (() => 0), ...(config.extraCa !== undefined ? { extraCa: config.extraCa } : {}), signal: abort.signal }).then((identity) => {
     context.resolverIdentity = identity;
   });
+  // The IPv4 ASN table (the egress address's and most DNS comparisons' lookups) is built while
+  // the whoami lookup and the first baseline round are on the wire, not after them.
+  const { sharedAsnDatabase } = await import('../../runner/asn-db.js');
+  if (config.asnLookup === sharedAsnDatabase().lookup) setImmediate(() => sharedAsnDatabase().warm());
   const untested = new Set<string>();
   try {
     const summary = await d.runTargets(targets, {
