@@ -37,6 +37,8 @@ export function nginxConfig(spec: Pick<WorldExtraSpec, 'serve'>, dir: string): s
   );
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/tmp;`).join(' ');
   return [
+    // The worker reads the page and keys under the lab's directory (mode 0700, root's): as root.
+    'user root;',
     'worker_processes 1;',
     'daemon off;',
     `pid ${dir}/nginx.pid;`,

@@ -71,6 +71,9 @@ const PROFILE_ARGS = PROFILE_DIR !== null ? [`--${PROFILE_KIND}-prof`, `--${PROF
 const NGINX_VERSION = nginxVersion();
 const WEB_SERVERS: 'nginx' | 'node' = process.env.BENCH_SERVERS === 'node' ? 'node' : process.env.BENCH_SERVERS === 'nginx' || NGINX_VERSION !== null ? 'nginx' : 'node';
 
+/** Size of the page every bench website serves (fixtures/pages/example_page.html), bytes. */
+const PAGE_BYTES = readFileSync(join(ROOT, 'fixtures/pages/example_page.html')).length;
+
 /** Step timeouts of every bench run, ms (short, so blocked targets finish in bounded time). */
 const TIMEOUTS = { dnsMs: 2000, connectMs: 1500, tlsMs: 1500, httpMs: 2000, controlMs: 10_000 };
 /** The issue's targets. */
@@ -350,8 +353,12 @@ async function runProbe(world: World, name: string, targets: BenchTarget[], conc
     const rec = JSON.parse(line) as ReportRecord;
     const label = verdictLabel(rec.verdict);
     const kind = kindByUrl.get(rec.input);
-    if (kind !== undefined && expectedLabel(kind, expected) === label) correct++;
-    else if (kind !== undefined) wrong.push({ url: rec.input, kind, got: label, why: rec.verdict.reasons.join(' ') });
+    // An accessible target must have been served the example page itself (not, say, a 404 that
+    // probe and helper would agree on).
+    const final = rec.observations.requests[0]?.response ?? null;
+    const served = (kind !== 'ok-http' && kind !== 'ok-https') || (final?.code === 200 && final.body_length === PAGE_BYTES);
+    if (kind !== undefined && expectedLabel(kind, expected) === label && served) correct++;
+    else if (kind !== undefined) wrong.push({ url: rec.input, kind, got: label, why: served ? rec.verdict.reasons.join(' ') : `the website answered ${final?.code ?? 'nothing'} (${final?.body_length ?? 0} bytes), not the ${PAGE_BYTES}-byte example page` });
     const arr = times.get(label) ?? [];
     arr.push(rec.test_runtime);
     times.set(label, arr);

@@ -10,7 +10,7 @@ import { compareAnswers } from './dns-consistency.js';
 import { controlCite, ev, found, NOTHING, type Finding } from './evidence.js';
 import { matchDnsAnswers } from './fingerprint.js';
 import { hasTag, isVerified, type Hop } from './hops.js';
-import { SNI_PROBE_TAG } from '../model/index.js';
+import { SNI_PROBE_TAG, type DnsQueryObservation } from '../model/index.js';
 import { joinHostPort } from './web-observations.js';
 
 /**
@@ -31,6 +31,26 @@ function lookupFailure(hop: Hop): string | null {
   return (meaningful ?? failed[0])?.failure ?? null;
 }
 
+/** Engines whose queries carry the name in the clear, where an on-path censor can drop them by name (DoH hides it). */
+const NAME_ON_THE_WIRE: ReadonlySet<string> = new Set(['udp', 'tcp']);
+
+/**
+ * resolverReached: the probe's own resolver behind the `failed` lookups (a UDP or TCP one) answered
+ * another query during the run (any hop's A/AAAA that failed otherwise or succeeded, an HTTPS
+ * record, or the run's whoami lookup): it was reachable. False for DoH, whose queries a censor
+ * cannot tell apart by name (a later transport failure is about the resolver).
+ */
+function resolverReached(ctx: VerdictContext, failed: readonly DnsQueryObservation[]): boolean {
+  if (!failed.every((f) => NAME_ON_THE_WIRE.has(f.engine))) return false;
+  const answered = (f: string | null): boolean => f === null || isResolverAnswer(f);
+  const same = (engine: string, address: string | null): boolean => failed.some((f) => f.engine === engine && f.resolver_address === address);
+  if (ctx.obs.queries.some((q) => !failed.includes(q) && answered(q.failure) && same(q.engine, q.resolver_address))) return true;
+  if ((ctx.obs.x_https_records ?? []).some((r) => answered(r.failure) && same(r.engine, r.resolver_address))) return true;
+  const id = ctx.input.resolverIdentity;
+  if (id?.kind !== 'udp' || id.egress.failure !== null) return false;
+  return failed.some((f) => f.engine === 'udp' && id.configured.some((ip) => f.resolver_address === ip || f.resolver_address.startsWith(ip.includes(':') ? `[${ip}]:` : `${ip}:`)));
+}
+
 /** analyzeDns: the DNS finding of one hop (nothing when the hop made no lookup). */
 export function analyzeDns(ctx: VerdictContext, hop: Hop): Finding {
   if (hop.queries.length === 0) return NOTHING;
@@ -47,12 +67,9 @@ function dnsFailure(ctx: VerdictContext, hop: Hop): Finding {
   const failed = hop.queries.filter((q) => q.failure === failure);
   const engines = failed.map((q) => q.engine);
   // A DoH or UDP resolver that could not be reached says the resolver is blocked, not the name;
-  // unless that same resolver answered another lookup of this measurement (an earlier hop's name):
-  // it was reachable, so its silence for this name is about the name, as with the system resolver.
-  const answeredElsewhere = ctx.obs.queries.some(
-    (q) => q.depth !== hop.depth && (q.failure === null || isResolverAnswer(q.failure)) && failed.some((f) => f.engine === q.engine && f.resolver_address === q.resolver_address),
-  );
-  if (!isResolverAnswer(failure) && engines.length > 0 && engines.every((e) => e !== 'getaddrinfo') && !answeredElsewhere) {
+  // unless it is a UDP/TCP resolver that answered something else during the run: it was reachable,
+  // and the name is visible on the path, so its silence for this name is about the name.
+  if (!isResolverAnswer(failure) && engines.length > 0 && engines.every((e) => e !== 'getaddrinfo') && !resolverReached(ctx, failed)) {
     return found([ev('dns', 'dns_resolver_unreachable', hop.depth, 'inconclusive', { cites, detail: { ...detail, engine: engines[0] ?? null } })], true);
   }
   if (ctl === null) {

@@ -1,7 +1,7 @@
 /**
  * Inputs shared by every classifier.
  */
-import type { ControlRecord, Observations } from '../model/index.js';
+import type { ControlRecord, Observations, ResolverIdentity } from '../model/index.js';
 
 /**
  * ClassifyInput is one measurement as the classifiers see it: the measured URL (the input, before
@@ -13,6 +13,8 @@ export interface ClassifyInput {
   url: string;
   observations: Observations;
   control: ControlRecord;
+  /** The run's resolver identity (`resolver_identity`): its whoami lookup shows a UDP resolver answered during the run. */
+  resolverIdentity?: ResolverIdentity | undefined;
 }
 
 /**

@@ -121,7 +121,7 @@ async function analyzeReports(files: string[], flags: AnalyzeFlags, options: Cla
             const decision = record.throttling?.escalation?.decision;
             const detectThrottling = hook && decision ? () => ({ reason: hook(), decision }) : hook;
             const detectSlowServer = slowServerHook(record.throttling, record.control);
-            verdict = classify({ url: record.input, observations: record.observations, control: record.control }, { ...options, ...(detectThrottling ? { detectThrottling } : {}), ...(detectSlowServer ? { detectSlowServer } : {}) }).verdict;
+            verdict = classify({ url: record.input, observations: record.observations, control: record.control, resolverIdentity: record.resolver_identity }, { ...options, ...(detectThrottling ? { detectThrottling } : {}), ...(detectSlowServer ? { detectSlowServer } : {}) }).verdict;
           } catch (e) {
             // A schema-valid line the rules cannot handle is a bug of ours: named, never fatal.
             badLine(where, `cannot be re-classified (internal error: ${e instanceof Error ? e.message : String(e)})`);

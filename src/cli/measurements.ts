@@ -89,7 +89,7 @@ export async function* readMeasurements(files: readonly string[], o: ReadMeasure
           }
           try {
             const detectThrottling = throttlingHook(record.throttling);
-            const { verdict } = classify({ url: record.input, observations: record.observations, control: record.control }, { ...o.classify, ...(detectThrottling ? { detectThrottling } : {}) });
+            const { verdict } = classify({ url: record.input, observations: record.observations, control: record.control, resolverIdentity: record.resolver_identity }, { ...o.classify, ...(detectThrottling ? { detectThrottling } : {}) });
             // A recorded control past its age limit: the same rule as the run (src/runner/control-file.ts).
             yield { where, record, verdict: staleControlVerdict(verdict, record.control) };
           } catch (e) {

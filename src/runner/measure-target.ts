@@ -85,7 +85,7 @@ export async function measureTarget(target: Target, config: RunConfig, run: RunC
   const detectThrottling = hook && escalation !== null ? () => ({ reason: hook(), decision: escalation.decision }) : hook;
   const detectSlowServer = slowServerHook(throttling, control);
   const asn = config.asnLookup !== undefined ? trackAsnUse(config.asnLookup) : undefined;
-  const classified = classify({ url: target.url, observations: m.observations, control }, {
+  const classified = classify({ url: target.url, observations: m.observations, control, resolverIdentity: run.resolverIdentity }, {
     ...(detectThrottling !== undefined ? { detectThrottling } : {}),
     ...(detectSlowServer !== undefined ? { detectSlowServer } : {}),
     ...(config.fingerprints !== undefined ? { fingerprints: config.fingerprints } : {}),
