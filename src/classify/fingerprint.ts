@@ -130,14 +130,17 @@ const URL_HEADERS: ReadonlySet<string> = new Set(['location', 'content-location'
 
 /**
  * urlForms: the spellings of a URL-valued header under which a fingerprint may know it: as written
- * (without the surrounding whitespace, RFC 9110 section 5.5), and as the absolute URL it names,
- * resolved against the request URL `base` (WHATWG URL: a relative or protocol-relative reference
- * made absolute, scheme and host lower-cased, a default port dropped) with a trailing dot of the
- * host removed (`blocked.example.` is `blocked.example`). A value that is no URL gives only the
- * first. Pure.
+ * (without the surrounding whitespace, RFC 9110 section 5.5), and, when it names a host (`scheme://`
+ * or protocol-relative `//`), as the absolute URL it names, resolved against the request URL `base`
+ * (WHATWG URL: scheme and host lower-cased, a default port dropped) with a trailing dot of the host
+ * removed (`blocked.example.` is `blocked.example`). A path alone or a value that is no URL gives
+ * only the first. Pure.
  */
 export function urlForms(value: string, base: string): string[] {
   const raw = value.trim();
+  // A path alone names the measured site itself: matching it as that host would make a
+  // fingerprint of a blockpage host match the site's own redirects.
+  if (!/^(?:[a-z][a-z0-9+.-]*:)?\/\//i.test(raw)) return [raw];
   let url: URL;
   try {
     url = new URL(raw, base);

@@ -63,15 +63,20 @@ export function analyzeHttpResponse(ctx: VerdictContext, hop: Hop): Finding {
   const evidence: VerdictEvidence[] = [];
   // Fingerprints (not on a verified HTTPS response: that is the site's own content).
   const hit = ctx.fps !== null && !verified ? matchHttpResponse(ctx.fps, request) : null;
+  // A cookie reload the flow followed from this page: the next hop is what the visitor sees.
+  const reload = redirectOf(request) === null && !hop.last ? followedReload(ctx, hop) : null;
   if (hit !== null && hit.fingerprint.kind === 'blockpage' && !hit.weak && sameAsControl(response, ctl)) {
     evidence.push(ev('http-diff', 'http_fingerprint_same_as_control', hop.depth, 'note', { cites: ctx.cites.of(request), detail: { fingerprint: hit.fingerprint.id, url: request.request.url } }));
   } else if (hit !== null) {
     const e = fingerprintFinding(ctx, hop, request, hit);
     evidence.push(e);
     if (e.effect === 'confirmed') return found(evidence, true, false);
-    if (hit.fingerprint.kind === 'false_positive') ctx.falsePositive ??= hit;
+    // A known harmless page (a CDN challenge) that the visitor is reloaded past vouches for nothing after it.
+    if (hit.fingerprint.kind === 'false_positive' && reload === null) ctx.falsePositive ??= hit;
   }
-  const redirect = redirectOf(request) ?? (hop.last ? null : followedReload(ctx, hop));
+  // An interstitial reloaded with its cookie is no redirect to compare with the control's hop.
+  if (reload !== null) return found(evidence, false);
+  const redirect = redirectOf(request);
   if (redirect !== null) {
     const unexpected = unexpectedRedirect(ctx, hop, request, redirect.kind, redirect.target);
     if (unexpected !== null) return found([...evidence, unexpected], true, false);
@@ -82,13 +87,14 @@ export function analyzeHttpResponse(ctx: VerdictContext, hop: Hop): Finding {
 }
 
 /**
- * The redirect the flow recorded from this hop (`x_redirects`) when the response itself is no
- * redirect to another URL: a refresh of the same URL that set a cookie, which the flow follows as a
- * browser does (docs/measurement-model.md, "Redirects and cookies"). The chain went on, so this
- * response is not the final page. Null when none was recorded.
+ * The refresh the flow recorded from this hop (`x_redirects`) when the response itself is no
+ * redirect to another URL: a refresh of the same URL that set a cookie (a cookie interstitial),
+ * which the flow follows once, as a browser does (docs/measurement-model.md, "Redirects and
+ * cookies"). The chain went on, so this response is not the final page, and not a redirect the
+ * control should have got at this hop either. Null when none was recorded.
  */
 function followedReload(ctx: VerdictContext, hop: Hop): { kind: string; target: string } | null {
-  const r = (ctx.obs.x_redirects ?? []).find((x) => x.depth === hop.depth);
+  const r = (ctx.obs.x_redirects ?? []).find((x) => x.depth === hop.depth && x.kind !== 'location');
   return r === undefined ? null : { kind: r.kind, target: r.to };
 }
 

@@ -38,7 +38,7 @@ function allFailed(ctx: VerdictContext, hop: Hop, evidence: VerdictEvidence[]): 
   // reaching it says nothing about censorship, so only the other endpoints are compared.
   const counted = hop.endpoints.filter((c) => !misconfiguredIPv6(c));
   if (counted.length === 0) {
-    return found([...evidence, ev('tcp_ip', 'tcp_ipv6_unreachable_locally', hop.depth, 'inconclusive', { cites: ctx.cites.of(...hop.endpoints), detail: { failures } })], true, false);
+    return found([...evidence, ev('tcp_ip', 'tcp_ipv6_unreachable_locally', hop.depth, 'inconclusive', { cites: ctx.cites.of(...hop.endpoints), detail: { failures } })], true, null);
   }
   const keys = counted.map((c) => joinHostPort(c.ip, c.port));
   const ctl = keys.map((k) => [k, hop.control.tcp[k]] as const).filter((x) => x[1] !== undefined);

@@ -6,7 +6,8 @@
  *   `internal/minipipeline/observation.go`, `httpResponseIsFinal`); the OONI keys use exactly that.
  * - Our verdict also counts as a redirect (so not as the page) a `Refresh` header or a
  *   `<meta http-equiv="refresh">` that names another URL, as browsers follow both
- *   (HTML Living Standard, "shared declarative refresh steps"); docs/verdict-rules.md.
+ *   (HTML Living Standard, "shared declarative refresh steps"); docs/verdict-rules.md. (A cookie
+ *   reload of the same URL, which the flow records in `x_redirects`, is read in `layer-http.ts`.)
  * Pure.
  */
 import type { HttpRequestObservation } from '../model/index.js';

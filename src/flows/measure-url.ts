@@ -127,7 +127,9 @@ export interface ReusedConnection {
  * - `tls`: one entry per handshake (https only), `{address: 'IP:PORT', failure}`, resolver order.
  * - `request`: the HTTP observation of the connection that fetched, or null when none did.
  * - `location`: the absolute redirect target (no fragment) when the response was a redirect with a
- *   usable Location (also set, though not followed, when the redirect budget was exhausted).
+ *   usable Location, a Refresh naming another URL (also set, though not followed, when the redirect
+ *   budget was exhausted), or a cookie reload: this same URL, when a short refresh of it set a
+ *   cookie (once per URL, within the budget; {@link COOKIE_RELOAD_MAX_DELAY_S}).
  * - `failure`: what ended this hop: the DNS failure; else, when no connection could fetch, the
  *   first failure in resolver order of the furthest step reached (TLS failure if some connect
  *   succeeded, else connect failure); else the HTTP failure (including
@@ -198,6 +200,7 @@ export async function measureUrl(url: string, opts: FlowOptions): Promise<UrlMea
     nextDnsId: FIRST_DNS_TRANSACTION_ID,
     nextConnId: FIRST_CONNECTION_TRANSACTION_ID,
     cookies: createChainCookies(),
+    cookieReloads: new Set(),
   };
   const hops: HopResult[] = [];
   let current = stripHash(first);
@@ -225,6 +228,8 @@ interface FlowState {
   nextDnsId: number;
   nextConnId: number;
   cookies: ChainCookies;
+  /** URLs the chain already reloaded for a cookie (at most once each: a page that sets a new cookie on every visit must not loop). */
+  cookieReloads: Set<string>;
 }
 
 interface Endpoint {
@@ -372,21 +377,28 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   // 5. Redirect? (Location on a 3xx; else a Refresh header or meta refresh naming another URL, or
   // reloading this one with a cookie the response just set: a cookie interstitial.)
   const redirect = request.failure === null ? redirectOf(request, r.body) : null;
-  const cookieReload = (): boolean => cookieSent !== state.cookies.headerFor(url);
+  // A cookie reload happens once per URL and only within the redirect budget; otherwise this page
+  // is the final one (never a failure: the page itself was fetched).
+  const cookieReload = (): boolean =>
+    depth < opts.maxRedirects && !state.cookieReloads.has(url) && cookieSent !== state.cookies.headerFor(url) && shortRefresh(request, r.body);
   if (redirect !== null) {
     const next = resolveLocation(redirect.target, url);
     if ('failure' in next) {
       // A broken Refresh is ignored, as browsers do; a broken Location fails the hop (OONI).
       if (redirect.kind === 'location') request.failure = next.failure;
-    } else if (redirect.kind === 'location' || next.url !== url || (shortRefresh(request, r.body) && cookieReload())) {
+    } else if (redirect.kind === 'location' || next.url !== url) {
       hop.location = next.url;
       hop.redirect_kind = redirect.kind;
       if (depth >= opts.maxRedirects) request.failure = TOO_MANY_REDIRECTS;
+    } else if (cookieReload()) {
+      state.cookieReloads.add(url);
+      hop.location = url;
+      hop.redirect_kind = redirect.kind;
     }
-  } else if (request.failure === null && shortRefresh(request, r.body) && cookieReload()) {
+  } else if (request.failure === null && cookieReload()) {
+    state.cookieReloads.add(url);
     hop.location = url;
     hop.redirect_kind = reloadKind(request, r.body);
-    if (depth >= opts.maxRedirects) request.failure = TOO_MANY_REDIRECTS;
   }
   state.observations.requests.unshift(request);
   hop.request = request;

@@ -65,12 +65,13 @@ function decodeEntities(s: string): string {
 }
 
 /**
- * refreshDelay returns the delay of a refresh declaration's content in seconds (`"5; url=/x"` → 5,
- * `"0.5"` → 0.5), 0 when it starts without one. Pure.
+ * refreshDelay returns the delay of a refresh declaration's content in whole seconds (`"5; url=/x"`
+ * → 5, `"10.5"` → 10), 0 when it starts without one. Pure.
  */
 export function refreshDelay(content: string): number {
-  const m = /^[\t\n\f\r ]*([0-9]*(?:\.[0-9]*)?)/.exec(content);
-  const n = Number.parseFloat(m?.[1] ?? '');
+  // The HTML standard reads the digits before any '.' and ignores the fraction ("10.5" waits 10 s).
+  const m = /^[\t\n\f\r ]*([0-9]*)/.exec(content);
+  const n = Number.parseInt(m?.[1] ?? '', 10);
   return Number.isFinite(n) ? n : 0;
 }
 
@@ -82,18 +83,20 @@ export interface RefreshDeclaration {
 }
 
 /**
- * refreshDeclaration: the refresh a response declares, URL or not: the `Refresh` header first, else
- * a meta refresh in an HTML body (`body` as text, or null when binary). Null when there is none.
- * Pure.
+ * refreshDeclaration: the refresh a response declares, URL or not: the `Refresh` header or a meta
+ * refresh in an HTML body (`body` as text, or null when binary), the one with the shorter delay when
+ * both are there (the header on a tie). Null when there is none. Pure.
  */
 export function refreshDeclaration(headers: [string, string][], contentType: string | null, body: string | null): RefreshDeclaration | null {
   const header = headers.find(([k]) => k.toLowerCase() === 'refresh')?.[1];
-  if (header !== undefined && /^[\t\n\f\r ]*[0-9.]/.test(header)) return { target: refreshTarget(header), delaySeconds: refreshDelay(header), kind: 'refresh_header' };
-  if (body === null) return null;
-  if (contentType !== null && !/html/i.test(contentType)) return null;
-  const content = metaRefreshContent(body);
-  if (content === null || !/^[\t\n\f\r ]*[0-9.]/.test(content)) return null;
-  return { target: refreshTarget(content), delaySeconds: refreshDelay(content), kind: 'meta_refresh' };
+  const fromHeader: RefreshDeclaration | null =
+    header !== undefined && /^[\t\n\f\r ]*[0-9.]/.test(header) ? { target: refreshTarget(header), delaySeconds: refreshDelay(header), kind: 'refresh_header' } : null;
+  const content = body !== null && (contentType === null || /html/i.test(contentType)) ? metaRefreshContent(body) : null;
+  const fromMeta: RefreshDeclaration | null =
+    content !== null && /^[\t\n\f\r ]*[0-9.]/.test(content) ? { target: refreshTarget(content), delaySeconds: refreshDelay(content), kind: 'meta_refresh' } : null;
+  // Both declared: the one that fires first is what the browser does.
+  if (fromHeader !== null && fromMeta !== null) return fromMeta.delaySeconds < fromHeader.delaySeconds ? fromMeta : fromHeader;
+  return fromHeader ?? fromMeta;
 }
 
 /**

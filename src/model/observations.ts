@@ -21,6 +21,14 @@ import type { Failure } from './failure.js';
  */
 export const SNI_PROBE_TAG = 'sni_probe';
 
+/**
+ * Tag the OONI import puts on every connect of a measurement older than Web Connectivity 0.5 (no
+ * role tags): such probes measured only the main test and dialled only the addresses their lookup
+ * returned, so each connect is a fetch endpoint and its address one of the answers
+ * (docs/ooni-import.md).
+ */
+export const MAIN_TEST_ONLY_TAG = 'x_censorprobe_main_test_only';
+
 /** Binary data in a report (OONI's `{format: "base64", data}`). */
 export interface BinaryData {
   format: 'base64';

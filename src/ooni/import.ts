@@ -9,7 +9,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { contentTypeOf, decodeBody } from '../model/charset.js';
-import { FAILURES } from '../model/index.js';
+import { FAILURES, MAIN_TEST_ONLY_TAG } from '../model/index.js';
 import type {
   BinaryData,
   ControlRecord,
@@ -310,11 +310,17 @@ const RECORDED_KEYS = [
 ] as const;
 
 /**
- * hasLteLayout: the measurement already has LTE's layout (some query, connect or request carries a
- * `depth=N` tag, which only LTE writes), so it needs no normalisation whatever its version says.
+ * hasLteLayout: the measurement already has LTE's layout (every request carries a `depth=N` tag,
+ * which only LTE writes; without requests, some query, connect or handshake does), so it needs no
+ * normalisation whatever its version says.
  */
 function hasLteLayout(tk: Json): boolean {
-  return ['queries', 'tcp_connect', 'tls_handshakes', 'requests'].some((k) => arr(tk[k]).some((e) => tags(e['tags']).some((t) => /^depth=\d+$/.test(t))));
+  const tagged = (e: Json): boolean => tags(e['tags']).some((t) => /^depth=\d+$/.test(t));
+  // The requests decide when there are any: LTE tags every one (its order, oldest first, is what
+  // matters), and a stray tag on a lookup of an old layout must not skip its normalisation.
+  const requests = arr(tk['requests']);
+  if (requests.length > 0) return requests.every(tagged);
+  return ['queries', 'tcp_connect', 'tls_handshakes'].some((k) => arr(tk[k]).some(tagged));
 }
 
 /**
@@ -456,7 +462,7 @@ function normalizeLegacy(obs: Observations, input: string, httpExperimentFailure
   for (const c of obs.tcp_connect) {
     c.transaction_id = next++;
     c.depth = 0;
-    c.tags = [...c.tags.filter((t) => !/^(depth|fetch_body)=/.test(t)), 'depth=0', `fetch_body=${c.port === firstPort}`];
+    c.tags = [...c.tags.filter((t) => !/^(depth|fetch_body)=/.test(t)), 'depth=0', `fetch_body=${c.port === firstPort}`, MAIN_TEST_ONLY_TAG];
   }
   const inferred: TcpConnectObservation[] = [];
   obs.requests.forEach((r, depth) => {

@@ -58,6 +58,7 @@ const LAB: Record<string, { wants: Want[]; layers?: string[] }> = {
   'forged-certificate-after-dns': { wants: [{ kind: 'dns_other_network', effect: 'diverged' }, { kind: 'tls_forged_certificate', effect: 'confirmed' }], layers: ['dns', 'tls'] },
   'udp-resolver-unreachable': { wants: [{ kind: 'dns_resolver_unreachable', effect: 'inconclusive' }], layers: [] },
   'redirect-then-udp-dropped': { wants: [{ kind: 'dns_lookup_failed', effect: 'diverged', hop: 1 }], layers: ['dns'] },
+  'udp-resolver-drops-one-name': { wants: [{ kind: 'dns_lookup_failed', effect: 'diverged', hop: 0 }], layers: ['dns'] },
   'dead-ipv4-local-ipv6': { wants: [{ kind: 'tcp_both_failed', effect: 'down', hop: 0 }], layers: [] },
 };
 

@@ -153,11 +153,11 @@ describe('parseFingerprints', () => {
 
 describe('urlForms (a URL-valued header as written and as the absolute URL it names)', () => {
   const base = 'http://www.example.com/page';
-  it('resolves relative and protocol-relative references, drops a default port and a trailing dot, trims', () => {
+  it('resolves protocol-relative references, drops a default port and a trailing dot, trims; a path alone stays as written', () => {
     expect(urlForms('//Blocked.Gov.Example/x?u=1', base)).toEqual(['//Blocked.Gov.Example/x?u=1', 'http://blocked.gov.example/x?u=1']);
     expect(urlForms('http://blocked.gov.example.:80/x', base)).toEqual(['http://blocked.gov.example.:80/x', 'http://blocked.gov.example/x']);
     expect(urlForms('  http://blocked.gov.example/x \t', base)).toEqual(['http://blocked.gov.example/x']);
-    expect(urlForms('/local', base)).toEqual(['/local', 'http://www.example.com/local']);
+    expect(urlForms('/local', base)).toEqual(['/local']);
   });
   it('keeps a value that is no URL as written', () => {
     expect(urlForms('http://[bad', base)).toEqual(['http://[bad']);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify, redirectOf } from '../../../src/classify/index.js';
-import type { ControlHop, HttpRequestObservation, VerdictEvidence } from '../../../src/model/index.js';
+import type { ControlHop, HttpRequestObservation, ResolverIdentity, VerdictEvidence } from '../../../src/model/index.js';
 import { importOoniMeasurement } from '../../../src/ooni/import.js';
 import { EXAMPLE_IP, measurement, okHelper } from './build.js';
 
@@ -60,6 +60,23 @@ describe('DNS', () => {
     const { verdict } = classify(input);
     expect(verdict).toMatchObject({ blocking: 'dns', accessible: false, status: 'anomaly' });
     expect(verdict.evidence).toContainEqual(expect.objectContaining({ kind: 'dns_lookup_failed', hop: 1, effect: 'diverged' }));
+  });
+
+  it('our UDP resolver answered another lookup of the run (AAAA of the same name, or the whoami): dns; a DoH resolver that answered hop 0 and fails at hop 1: still unreachable', () => {
+    const sameHop = measurement(HTTP).lookup({ engine: 'udp', queryType: 'A', failure: 'generic_timeout_error', tags: ['classic', 'depth=0'] })
+      .lookup({ engine: 'udp', queryType: 'AAAA', failure: 'dns_no_answer', tags: ['classic', 'depth=0'] }).helper(okHelper(HTTP)).build();
+    expect(classify(sameHop).verdict).toMatchObject({ blocking: 'dns', accessible: false, status: 'anomaly' });
+    const lone = () => measurement(HTTP).lookup({ engine: 'udp', failure: 'generic_timeout_error', tags: ['classic', 'depth=0'] }).helper(okHelper(HTTP)).build();
+    const identity = (failure: string | null) => ({ kind: 'udp', configured: ['system'], egress: { method: 'whoami.akamai.net', ip: null, asn: 0, failure }, public_resolver: null }) as ResolverIdentity;
+    expect(classify({ ...lone(), resolverIdentity: identity(null) }).verdict).toMatchObject({ blocking: 'dns', status: 'anomaly' });
+    expect(classify({ ...lone(), resolverIdentity: identity('generic_timeout_error') }).verdict).toMatchObject({ blocking: null, status: 'inconclusive' });
+    const doh = measurement('https://bit.ly/x').lookup({ engine: 'doh', addrs: ['67.199.248.11'], hostname: 'bit.ly', tags: ['classic', 'depth=0'] })
+      .endpoint({ ip: '67.199.248.11', tls: {}, http: { code: 301, headers: { Location: HTTPS }, bodyLength: 0, title: '' } })
+      .lookup({ engine: 'doh', failure: 'generic_timeout_error', hostname: 'www.example.com', depth: 1, tags: ['classic', 'depth=1'] })
+      .helper({ ...okHelper(HTTPS), hops: [hop(0, 'https://bit.ly/x', { status_code: 301, location: HTTPS }), hop(1, HTTPS, {})] }).build();
+    const v = classify(doh).verdict;
+    expect(v).toMatchObject({ blocking: null, status: 'inconclusive' });
+    expect(v.evidence).toContainEqual(expect.objectContaining({ kind: 'dns_resolver_unreachable', hop: 1 }));
   });
 
   it('a UDP or DoH resolver that cannot be reached is inconclusive, never dns; the system resolver timing out is still dns', () => {
@@ -144,6 +161,27 @@ describe('TCP/IP and TLS', () => {
 });
 
 describe('HTTP', () => {
+  it('a cookie interstitial the flow reloaded (x_redirects, same URL) is no redirect to compare: the reloaded page decides', () => {
+    const build = (reloadedTitle: string, reloadedLength: number) => {
+      const input = measurement(HTTP).lookup({ addrs: [EXAMPLE_IP] })
+        .endpoint({ ip: EXAMPLE_IP, http: { title: 'Checking your browser', bodyLength: 121, body: '<meta http-equiv="refresh" content="0; url=/">' } })
+        .lookup({ addrs: [EXAMPLE_IP], depth: 1, tags: ['depth=1'] })
+        .endpoint({ ip: EXAMPLE_IP, depth: 1, http: { title: reloadedTitle, bodyLength: reloadedLength } })
+        .helper({ ...okHelper(HTTP), hops: [hop(0, HTTP, {}), hop(1, HTTP, {})] }).build();
+      input.observations.x_redirects = [{ depth: 0, from: HTTP, to: HTTP, kind: 'meta_refresh' }];
+      return classify(input).verdict;
+    };
+    // The control got the page at once; the probe got the interstitial, then the same page: ok, not http_unexpected_redirect.
+    const ok = build('Default Web Page', 1533);
+    expect(ok).toMatchObject({ blocking: null, accessible: true, status: 'ok' });
+    expect(kinds(ok.evidence)).not.toContain('http_unexpected_redirect');
+    expect(ok.evidence).toContainEqual(expect.objectContaining({ kind: 'http_matches_control', hop: 1 }));
+    // A blockpage on the reload: http-diff at hop 1.
+    const blocked = build('Access Denied', 188);
+    expect(blocked).toMatchObject({ blocking: 'http-diff', accessible: false, status: 'anomaly' });
+    expect(blocked.evidence).toContainEqual(expect.objectContaining({ kind: 'http_diff', hop: 1, effect: 'diverged' }));
+  });
+
   it('a redirect the control did not get at the same hop is http-diff', () => {
     const input = measurement(HTTP).lookup({ addrs: [EXAMPLE_IP] })
       .endpoint({ ip: EXAMPLE_IP, http: { code: 302, headers: { Location: 'http://blocked.example/' }, bodyLength: 0, title: '' } })

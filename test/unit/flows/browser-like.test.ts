@@ -180,11 +180,14 @@ describe('refreshDeclaration (a refresh with or without a URL, and its delay)', 
   const html = 'text/html; charset=utf-8';
   it('reads the delay and the target, a reload having none', () => {
     expect(refreshDelay('5; url=/x')).toBe(5);
-    expect(refreshDelay(' 0.5')).toBe(0.5);
+    expect(refreshDelay(' 0.5')).toBe(0);
+    expect(refreshDelay('10.5; url=/')).toBe(10); // the HTML standard ignores the fraction
     expect(refreshDelay('url=/x')).toBe(0);
     expect(refreshDeclaration([], html, '<meta http-equiv="refresh" content="0; url=/">')).toEqual({ target: '/', delaySeconds: 0, kind: 'meta_refresh' });
     expect(refreshDeclaration([], html, '<meta http-equiv="Refresh" content="3">')).toEqual({ target: null, delaySeconds: 3, kind: 'meta_refresh' });
     expect(refreshDeclaration([['Refresh', '300']], html, '')).toEqual({ target: null, delaySeconds: 300, kind: 'refresh_header' });
+    // Both declared: the one that fires first.
+    expect(refreshDeclaration([['Refresh', '30']], html, '<meta http-equiv="refresh" content="0; url=/">')).toEqual({ target: '/', delaySeconds: 0, kind: 'meta_refresh' });
   });
   it('none without a declaration, in a non-HTML body, or with a malformed content', () => {
     expect(refreshDeclaration([], html, '<p>hi</p>')).toBeNull();

@@ -151,6 +151,38 @@ describe('measureUrl', () => {
     expect(m.hops.slice(0, 10).every((h) => h.failure === null)).toBe(true);
   });
 
+  it('a cookie interstitial (200, Set-Cookie, short refresh of the same URL) is reloaded once with the cookie; never without a new cookie, after a long delay, or twice', async () => {
+    const interstitial = (refresh: string) => `<html><head><meta http-equiv="refresh" content="${refresh}"><title>Checking</title></head></html>`;
+    const serve = (opts: { setCookie: (n: number) => string | null; refresh: string }) => {
+      let n = 0;
+      return web((req, res) => {
+        n++;
+        if (/seen=1/.test(req.headers.cookie ?? '') && opts.setCookie(n) === 'seen=1') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE);
+        const c = opts.setCookie(n);
+        res.writeHead(200, { 'Content-Type': 'text/html', ...(c ? { 'Set-Cookie': `${c}; Path=/` } : {}) }).end(interstitial(opts.refresh));
+      });
+    };
+    const titles = (m: Awaited<ReturnType<typeof measureUrl>>) => m.hops.map((h) => [h.request?.request.headers['Cookie'] ?? null, h.request?.response?.title, h.location !== null, h.failure]);
+    // Reloaded once with the cookie; the next page is the final one.
+    const once = await serve({ setCookie: () => 'seen=1', refresh: '0; url=/' });
+    const m1 = await measureUrl(`http://127.0.0.1:${once.port}/`, flowOptions(1));
+    expect(titles(m1)).toEqual([[null, 'Checking', true, null], ['seen=1', 'Default Web Page', false, null]]);
+    expect(m1.observations.x_redirects).toEqual([{ depth: 0, from: `http://127.0.0.1:${once.port}/`, to: `http://127.0.0.1:${once.port}/`, kind: 'meta_refresh' }]);
+    // A plain reload ("3", no URL) with a cookie is one too.
+    const plain = await serve({ setCookie: () => 'seen=1', refresh: '3' });
+    expect(titles(await measureUrl(`http://127.0.0.1:${plain.port}/`, flowOptions(1)))).toEqual([[null, 'Checking', true, null], ['seen=1', 'Default Web Page', false, null]]);
+    // No cookie, or a delay over 10 s: the interstitial is the page.
+    for (const o of [{ setCookie: () => null, refresh: '0; url=/' }, { setCookie: () => 'seen=1', refresh: '30' }]) {
+      const w = await serve(o);
+      expect(titles(await measureUrl(`http://127.0.0.1:${w.port}/`, flowOptions(1)))).toEqual([[null, 'Checking', false, null]]);
+    }
+    // A new cookie on every visit: reloaded once, then that page is final (no loop, no failure).
+    const loop = await serve({ setCookie: (n) => `sid=${n}`, refresh: '0' });
+    expect(titles(await measureUrl(`http://127.0.0.1:${loop.port}/`, flowOptions(1)))).toEqual([[null, 'Checking', true, null], ['sid=1', 'Checking', false, null]]);
+    // No redirect budget: the interstitial is the page.
+    expect(titles(await measureUrl(`http://127.0.0.1:${once.port}/`, flowOptions(1, { maxRedirects: 0 })))).toEqual([[null, 'Checking', false, null]]);
+  });
+
   it('with a Location without host: fails with http_invalid_redirect_location_host and keeps the 302', async () => {
     const w = await web((_req, res) => res.writeHead(302, { Location: 'http://' }).end());
     const m = await measureUrl(`http://127.0.0.1:${w.port}/broken-redirect-http`, flowOptions(1));
