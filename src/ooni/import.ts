@@ -355,6 +355,22 @@ export function parseOoniTime(t: unknown): string | null {
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}Z`;
 }
 
+/** The compressed, lower-case spelling of an IPv6 address (RFC 5952, as Go and our helper write it); anything else as it is. */
+function canonicalIp(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  try {
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip;
+  }
+}
+
+/** An `IP:PORT` / `[IPv6]:PORT` key with its address in {@link canonicalIp} form. */
+function canonicalEndpoint(key: string): string {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(key);
+  return m === null ? key : `[${canonicalIp(m[1] ?? '')}]:${m[2] ?? ''}`;
+}
+
 /**
  * normalizeControl reads the helper's answer of any vintage into a {@link ThResponse}, or null
  * when there is no usable answer: missing, `null`, `{}`, or none of `dns`/`tcp_connect`/
@@ -370,7 +386,7 @@ export function normalizeControl(raw: unknown): ThResponse | null {
   const addrs = Array.isArray(dns?.['addrs']) ? dns['addrs'] : Array.isArray(dns?.['ips']) ? dns['ips'] : [];
   const tcp: ThResponse['tcp_connect'] = {};
   for (const [k, v] of Object.entries(tcpRaw ?? {})) {
-    if (isObject(v)) tcp[k] = { status: v['status'] === true, failure: strOrNull(v['failure']) };
+    if (isObject(v)) tcp[canonicalEndpoint(k)] = { status: v['status'] === true, failure: strOrNull(v['failure']) };
   }
   const out: ThResponse = {
     tcp_connect: tcp,
@@ -386,18 +402,18 @@ export function normalizeControl(raw: unknown): ThResponse | null {
         },
     dns: dns === null
       ? { failure: 'unknown_error', addrs: [] }
-      : { failure: strOrNull(dns['failure']), addrs: addrs.filter((a): a is string => typeof a === 'string') },
+      : { failure: strOrNull(dns['failure']), addrs: addrs.filter((a): a is string => typeof a === 'string').map(canonicalIp) },
   };
   if (isObject(raw['tls_handshake'])) {
     out.tls_handshake = {};
     for (const [k, v] of Object.entries(raw['tls_handshake'])) {
-      if (isObject(v)) out.tls_handshake[k] = { server_name: str(v['server_name']), status: v['status'] === true, failure: strOrNull(v['failure']) };
+      if (isObject(v)) out.tls_handshake[canonicalEndpoint(k)] = { server_name: str(v['server_name']), status: v['status'] === true, failure: strOrNull(v['failure']) };
     }
   }
   if (isObject(raw['ip_info'])) {
     out.ip_info = {};
     for (const [k, v] of Object.entries(raw['ip_info'])) {
-      if (isObject(v)) out.ip_info[k] = { asn: num(v['asn']), flags: num(v['flags']) };
+      if (isObject(v)) out.ip_info[canonicalIp(k)] = { asn: num(v['asn']), flags: num(v['flags']) };
     }
   }
   return out;
