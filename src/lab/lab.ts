@@ -191,12 +191,19 @@ export function applyDnsChanges(table: DnsTable, changes: DnsChanges | undefined
   return out;
 }
 
-/** worldIpv6Addresses lists, once each, the valid IPv6 addresses of every AAAA record in `tables`. Pure. */
+/** worldIpv6Addresses lists, once each, the valid IPv6 addresses of every AAAA record in `tables` that can name a host (not loopback, unspecified, link-local or multicast). Pure. */
 export function worldIpv6Addresses(...tables: DnsTable[]): string[] {
   const out = new Set<string>();
   for (const table of tables) {
     for (const record of Object.values(table)) {
-      for (const addr of record.aaaa ?? []) if (ipaddr.IPv6.isValid(addr)) out.add(ipaddr.IPv6.parse(addr).toString());
+      for (const addr of record.aaaa ?? []) {
+        if (!ipaddr.IPv6.isValid(addr)) continue;
+        // An answer that names no host of the world (`::1`, `::`, link-local, multicast: a bogon a
+        // scenario hands out) gets no address: the kernel would refuse it, and the probe never dials it.
+        const parsed = ipaddr.IPv6.parse(addr);
+        if (['loopback', 'unspecified', 'linkLocal', 'multicast'].includes(parsed.range())) continue;
+        out.add(parsed.toString());
+      }
     }
   }
   return [...out];

@@ -116,6 +116,9 @@ describe('IPv6 and the dynamic news site', () => {
   it('puts every AAAA address on the world once, and a dual-stack server on its IPv6 aliases', () => {
     const t = { ...createDefaultDnsTable(), 'www.example.com': { a: ['93.184.216.34'], aaaa: ['2606:2800:220:1:248:1893:25c8:1946'] } };
     expect(worldIpv6Addresses(t, t)).toEqual(['2606:2800:220:1:248:1893:25c8:1946']);
+    // Bogon answers that name no host (loopback, unspecified, link-local, multicast) get no address.
+    const bogons = { 'www.example.com': { aaaa: ['::1', '::', 'fe80::1', 'ff02::1', '2606:2800:220:1:248:1893:25c8:1946'] } };
+    expect(worldIpv6Addresses(bogons)).toEqual(['2606:2800:220:1:248:1893:25c8:1946']);
     expect(ipv6Aliases(t).get('93.184.216.34')).toEqual(['2606:2800:220:1:248:1893:25c8:1946']);
     expect(ipv6Aliases(t).get(HOSTS.bitly)).toEqual([]);
   });
