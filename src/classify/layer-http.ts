@@ -77,6 +77,12 @@ export function analyzeHttpResponse(ctx: VerdictContext, hop: Hop): Finding {
   // An interstitial reloaded with its cookie is no redirect to compare with the control's hop.
   if (reload !== null) return found(evidence, false);
   const redirect = redirectOf(request);
+  if (redirect !== null && redirect.kind === 'location' && hop.last && request.failure === null && redirect.target !== '' && !hop.control.perHop) {
+    // Every probe follows a Location (or says why it stopped): a chain that ends on one without a
+    // failure lost its later requests (an old measurement with a null entry), and without the
+    // control's same hop to compare with, it concludes nothing.
+    return found([...evidence, ev('http-diff', 'http_chain_incomplete', hop.depth, 'inconclusive', { cites: ctx.cites.of(request), detail: { url: request.request.url, target: redirect.target } })], true, null);
+  }
   if (redirect !== null) {
     const unexpected = unexpectedRedirect(ctx, hop, request, redirect.kind, redirect.target);
     if (unexpected !== null) return found([...evidence, unexpected], true, false);

@@ -101,6 +101,7 @@ const TCP_TLS: Record<string, Render> = {
 const HTTP: Record<string, Render> = {
   http_failed_no_control: (_e, d, w) => `HTTP request to ${s(d, 'url')}${w} failed with ${s(d, 'failure')}; no control to compare with`,
   http_both_failed: (_e, d) => `HTTP request to ${s(d, 'url')} failed with ${s(d, 'failure')}; control failed too (${s(d, 'control_failure')})`,
+  http_chain_incomplete: (_e, d) => `the measurement ends on a redirect from ${s(d, 'url')} to ${s(d, 'target')} that was neither followed nor failed: its later requests are missing, so the page reached is unknown`,
   http_request_failed: (e, d, w) => `HTTP request to ${s(d, 'url')}${w} failed with ${s(d, 'failure')}; control fetched the page (status ${e.figures['control_status'] ?? 0}, ${e.figures['control_body_bytes'] ?? 0} bytes)`,
   http_blockpage: (_e, d) => `the ${s(d, 'where')} is a known blockpage: ${s(d, 'description')}`,
   http_weak_fingerprint: (_e, d) => `the ${s(d, 'where')} matches ${s(d, 'description')}: too vague to confirm on its own`,

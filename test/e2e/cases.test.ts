@@ -98,6 +98,7 @@ const OONI: Array<{ file: string; fingerprints?: string; triple: Triple; wants: 
   { file: 'ipv4-blocked-ipv6-works', triple: ['tcp_ip', true, 'anomaly'], wants: [{ kind: 'tcp_family_blocked', effect: 'diverged', layer: 'tcp_ip' }], layers: ['tcp_ip'] },
   { file: 'dead-ipv4-local-ipv6', triple: [null, false, 'down'], wants: [{ kind: 'tcp_both_failed', effect: 'down' }], layers: [] },
   { file: 'legacy-dns-lookup-error-both', triple: [null, false, 'down'], wants: [{ kind: 'dns_both_failed', effect: 'down' }], layers: [] },
+  { file: 'python-final-request-lost', triple: [null, null, 'inconclusive'], wants: [{ kind: 'http_chain_incomplete', effect: 'inconclusive' }], layers: [] },
   { file: 'verified-https-control-no-address', triple: [null, true, 'ok'], wants: [{ kind: 'dns_tls_verified', effect: 'genuine' }, { kind: 'http_verified_tls', effect: 'genuine' }], layers: [] },
   { file: 'verified-https-answer-lost', triple: [null, true, 'ok'], wants: [{ kind: 'http_verified_tls', effect: 'genuine' }], layers: [] },
 ];

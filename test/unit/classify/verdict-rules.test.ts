@@ -191,6 +191,15 @@ describe('HTTP', () => {
     expect(verdict.evidence?.[0]).toMatchObject({ kind: 'http_unexpected_redirect', hop: 0, detail: { redirect: 'location', target: 'http://blocked.example/' }, figures: { status: 302, control_status: 200 } });
   });
 
+  it('a chain that ends on an unfollowed, unfailed Location without per-hop control lost its later requests: inconclusive', () => {
+    const input = measurement(HTTP).lookup({ addrs: [EXAMPLE_IP] })
+      .endpoint({ ip: EXAMPLE_IP, http: { code: 302, headers: { Location: HTTPS }, bodyLength: 0, title: '' } })
+      .helper(okHelper(HTTP)).build();
+    const { verdict } = classify(input);
+    expect(verdict).toMatchObject({ blocking: null, accessible: null, status: 'inconclusive' });
+    expect(verdict.evidence?.[0]).toMatchObject({ kind: 'http_chain_incomplete', effect: 'inconclusive', detail: { target: HTTPS } });
+  });
+
   it('a redirect the control got too is followed to the next hop', () => {
     const input = measurement(HTTP).lookup({ addrs: [EXAMPLE_IP] })
       .endpoint({ ip: EXAMPLE_IP, http: { code: 301, headers: { Location: HTTPS }, bodyLength: 0, title: '' } })
