@@ -79,12 +79,17 @@ export function answerAddrs(queries: readonly DnsQueryObservation[]): string[] {
   return [...out];
 }
 
+/** True when `connects` are some, all of a measurement older than Web Connectivity 0.5 (tagged {@link MAIN_TEST_ONLY_TAG} by the import). */
+function mainTestOnly(connects: readonly TcpConnectObservation[]): boolean {
+  return connects.length > 0 && connects.every((c) => hasTag(c.tags, MAIN_TEST_ONLY_TAG));
+}
+
 /** The probe's fetch endpoints at `depth`: not `fetch_body=false`, not `sni_probe`, tagged `classic` or on a primary address (every one in a measurement older than Web Connectivity 0.5, MAIN_TEST_ONLY_TAG). */
 export function primaryEndpoints(connects: readonly TcpConnectObservation[], depth: number, addrs: readonly string[]): TcpConnectObservation[] {
   const atDepth = connects.filter((c) => c.depth === depth && !hasTag(c.tags, 'fetch_body=false') && !hasTag(c.tags, SNI_PROBE_TAG));
   // Measurements older than Web Connectivity 0.5 (tagged by the import) connect only to fetch
   // endpoints: every one counts, also one whose DNS answer the measurement lost.
-  if (atDepth.length > 0 && atDepth.every((c) => hasTag(c.tags, MAIN_TEST_ONLY_TAG))) return atDepth;
+  if (mainTestOnly(atDepth)) return atDepth;
   const primary = atDepth.filter((c) => hasTag(c.tags, 'classic') || addrs.includes(c.ip));
   if (primary.length > 0) return primary;
   // IP-literal URLs or redirects to addresses we did not resolve: every endpoint of the hop.
@@ -142,7 +147,7 @@ export function buildHop(obs: Observations, inputUrl: string, depth: number, las
   const endpoints = primaryEndpoints(obs.tcp_connect, depth, answered);
   // A measurement older than Web Connectivity 0.5 dials only addresses its lookup returned: one it
   // dialled is one of its answers, also when the stored answer list lost it.
-  const legacy = queries.length > 0 && endpoints.length > 0 && endpoints.every((c) => hasTag(c.tags, MAIN_TEST_ONLY_TAG));
+  const legacy = queries.length > 0 && mainTestOnly(endpoints);
   const addrs = legacy ? [...new Set([...answered, ...endpoints.map((c) => c.ip)])] : answered;
   return {
     depth, url, host, last, queries, addrs,

@@ -63,8 +63,9 @@ export function analyzeHttpResponse(ctx: VerdictContext, hop: Hop): Finding {
   const evidence: VerdictEvidence[] = [];
   // Fingerprints (not on a verified HTTPS response: that is the site's own content).
   const hit = ctx.fps !== null && !verified ? matchHttpResponse(ctx.fps, request) : null;
+  const redirect = redirectOf(request);
   // A cookie reload the flow followed from this page: the next hop is what the visitor sees.
-  const reload = redirectOf(request) === null && !hop.last ? followedReload(ctx, hop) : null;
+  const reload = redirect === null && !hop.last ? followedReload(ctx, hop) : null;
   if (hit !== null && hit.fingerprint.kind === 'blockpage' && !hit.weak && sameAsControl(response, ctl)) {
     evidence.push(ev('http-diff', 'http_fingerprint_same_as_control', hop.depth, 'note', { cites: ctx.cites.of(request), detail: { fingerprint: hit.fingerprint.id, url: request.request.url } }));
   } else if (hit !== null) {
@@ -76,7 +77,6 @@ export function analyzeHttpResponse(ctx: VerdictContext, hop: Hop): Finding {
   }
   // An interstitial reloaded with its cookie is no redirect to compare with the control's hop.
   if (reload !== null) return found(evidence, false);
-  const redirect = redirectOf(request);
   if (redirect !== null && redirect.kind === 'location' && hop.last && request.failure === null && redirect.target !== '' && !hop.control.perHop) {
     // Every probe follows a Location (or says why it stopped): a chain that ends on one without a
     // failure lost its later requests (an old measurement with a null entry), and without the

@@ -378,9 +378,10 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
   // reloading this one with a cookie the response just set: a cookie interstitial.)
   const redirect = request.failure === null ? redirectOf(request, r.body) : null;
   // A cookie reload happens once per URL and only within the redirect budget; otherwise this page
-  // is the final one (never a failure: the page itself was fetched).
-  const cookieReload = (): boolean =>
-    depth < opts.maxRedirects && !state.cookieReloads.has(url) && cookieSent !== state.cookies.headerFor(url) && shortRefresh(request, r.body);
+  // is the final one (never a failure: the page itself was fetched). The cheap tests go first: the
+  // refresh is looked for only when the response changed the cookie.
+  const cookieReload = (): RefreshDeclaration | null =>
+    depth < opts.maxRedirects && !state.cookieReloads.has(url) && cookieSent !== state.cookies.headerFor(url) ? shortRefresh(request, r.body) : null;
   if (redirect !== null) {
     const next = resolveLocation(redirect.target, url);
     if ('failure' in next) {
@@ -390,15 +391,18 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
       hop.location = next.url;
       hop.redirect_kind = redirect.kind;
       if (depth >= opts.maxRedirects) request.failure = TOO_MANY_REDIRECTS;
-    } else if (cookieReload()) {
+    } else if (cookieReload() !== null) {
       state.cookieReloads.add(url);
       hop.location = url;
       hop.redirect_kind = redirect.kind;
     }
-  } else if (request.failure === null && cookieReload()) {
-    state.cookieReloads.add(url);
-    hop.location = url;
-    hop.redirect_kind = reloadKind(request, r.body);
+  } else if (request.failure === null) {
+    const reload = cookieReload();
+    if (reload !== null) {
+      state.cookieReloads.add(url);
+      hop.location = url;
+      hop.redirect_kind = reload.kind;
+    }
   }
   state.observations.requests.unshift(request);
   hop.request = request;
@@ -501,23 +505,16 @@ function redirectOf(request: HttpRequestObservation, body: Buffer): { target: st
  */
 export const COOKIE_RELOAD_MAX_DELAY_S = 10;
 
-/** The refresh a response declares (src/flows/refresh.ts), read from its headers and body text. */
-function declaredRefresh(request: HttpRequestObservation, body: Buffer): RefreshDeclaration | null {
+/**
+ * The refresh a response (not a 3xx) declares within {@link COOKIE_RELOAD_MAX_DELAY_S}, read from
+ * its headers and body text (src/flows/refresh.ts), or null.
+ */
+function shortRefresh(request: HttpRequestObservation, body: Buffer): RefreshDeclaration | null {
   const res = request.response;
   if (res === null || REDIRECT_STATUS_CODES.has(res.code)) return null;
   const text = typeof res.body === 'string' ? res.body : body.toString('latin1');
-  return refreshDeclaration(res.headers_list, headerValue(res.headers_list, 'content-type'), text);
-}
-
-/** True when the response declares a refresh within {@link COOKIE_RELOAD_MAX_DELAY_S}. */
-function shortRefresh(request: HttpRequestObservation, body: Buffer): boolean {
-  const d = declaredRefresh(request, body);
-  return d !== null && d.delaySeconds <= COOKIE_RELOAD_MAX_DELAY_S;
-}
-
-/** Where the refresh of a cookie reload was declared. */
-function reloadKind(request: HttpRequestObservation, body: Buffer): RedirectKind {
-  return declaredRefresh(request, body)?.kind ?? 'meta_refresh';
+  const d = refreshDeclaration(res.headers_list, headerValue(res.headers_list, 'content-type'), text);
+  return d !== null && d.delaySeconds <= COOKIE_RELOAD_MAX_DELAY_S ? d : null;
 }
 
 function headerValue(list: [string, string][], name: string): string | null {

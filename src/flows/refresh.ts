@@ -82,18 +82,31 @@ export interface RefreshDeclaration {
   kind: Exclude<RedirectKind, 'location'>;
 }
 
+/** The `Refresh` header's value, or null. */
+function refreshHeader(headers: [string, string][]): string | null {
+  return headers.find(([k]) => k.toLowerCase() === 'refresh')?.[1] ?? null;
+}
+
+/** The content of the body's meta refresh when the body is HTML text (`body` null: binary), or null. */
+function metaRefresh(contentType: string | null, body: string | null): string | null {
+  if (body === null || (contentType !== null && !/html/i.test(contentType))) return null;
+  return metaRefreshContent(body);
+}
+
+/** A declaration read from one refresh content, or null when it does not start with a delay (HTML standard). */
+function declaration(content: string | null, kind: RefreshDeclaration['kind']): RefreshDeclaration | null {
+  if (content === null || !/^[\t\n\f\r ]*[0-9.]/.test(content)) return null;
+  return { target: refreshTarget(content), delaySeconds: refreshDelay(content), kind };
+}
+
 /**
  * refreshDeclaration: the refresh a response declares, URL or not: the `Refresh` header or a meta
  * refresh in an HTML body (`body` as text, or null when binary), the one with the shorter delay when
  * both are there (the header on a tie). Null when there is none. Pure.
  */
 export function refreshDeclaration(headers: [string, string][], contentType: string | null, body: string | null): RefreshDeclaration | null {
-  const header = headers.find(([k]) => k.toLowerCase() === 'refresh')?.[1];
-  const fromHeader: RefreshDeclaration | null =
-    header !== undefined && /^[\t\n\f\r ]*[0-9.]/.test(header) ? { target: refreshTarget(header), delaySeconds: refreshDelay(header), kind: 'refresh_header' } : null;
-  const content = body !== null && (contentType === null || /html/i.test(contentType)) ? metaRefreshContent(body) : null;
-  const fromMeta: RefreshDeclaration | null =
-    content !== null && /^[\t\n\f\r ]*[0-9.]/.test(content) ? { target: refreshTarget(content), delaySeconds: refreshDelay(content), kind: 'meta_refresh' } : null;
+  const fromHeader = declaration(refreshHeader(headers), 'refresh_header');
+  const fromMeta = declaration(metaRefresh(contentType, body), 'meta_refresh');
   // Both declared: the one that fires first is what the browser does.
   if (fromHeader !== null && fromMeta !== null) return fromMeta.delaySeconds < fromHeader.delaySeconds ? fromMeta : fromHeader;
   return fromHeader ?? fromMeta;
@@ -105,15 +118,10 @@ export function refreshDeclaration(headers: [string, string][], contentType: str
  * when binary). Null when there is none, or when it names no URL (a reload). Pure.
  */
 export function refreshRedirect(headers: [string, string][], contentType: string | null, body: string | null): { target: string; kind: RedirectKind } | null {
-  const header = headers.find(([k]) => k.toLowerCase() === 'refresh')?.[1];
-  if (header !== undefined) {
-    const target = refreshTarget(header);
-    if (target !== null) return { target, kind: 'refresh_header' };
-  }
-  if (body === null) return null;
-  if (contentType !== null && !/html/i.test(contentType)) return null;
-  const content = metaRefreshContent(body);
-  if (content === null) return null;
-  const target = refreshTarget(content);
+  const header = refreshHeader(headers);
+  const fromHeader = header === null ? null : refreshTarget(header);
+  if (fromHeader !== null) return { target: fromHeader, kind: 'refresh_header' };
+  const content = metaRefresh(contentType, body);
+  const target = content === null ? null : refreshTarget(content);
   return target === null ? null : { target, kind: 'meta_refresh' };
 }

@@ -10,6 +10,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { contentTypeOf, decodeBody } from '../model/charset.js';
 import { FAILURES, MAIN_TEST_ONLY_TAG } from '../model/index.js';
+import { parseIp } from '../model/ip.js';
 import type {
   BinaryData,
   ControlRecord,
@@ -357,12 +358,7 @@ export function parseOoniTime(t: unknown): string | null {
 
 /** The compressed, lower-case spelling of an IPv6 address (RFC 5952, as Go and our helper write it); anything else as it is. */
 function canonicalIp(ip: string): string {
-  if (!isIPv6(ip)) return ip;
-  try {
-    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  } catch {
-    return ip;
-  }
+  return isIPv6(ip) ? (parseIp(ip)?.toString() ?? ip) : ip;
 }
 
 /** An `IP:PORT` / `[IPv6]:PORT` key with its address in {@link canonicalIp} form. */
