@@ -107,9 +107,15 @@ function dnsAnswers(ctx: VerdictContext, hop: Hop): Finding {
   if (ctl.addrs.length === 0) return tlsProof(ctx, hop, plain, { cites, detail, figures: {} }) ?? found([ev('dns', 'dns_control_no_address', hop.depth, 'diverged', { cites, detail })], false);
   const bogons = plain.filter((a) => isBogon(a));
   const controlBogon = ctl.addrs.every((a) => isBogon(a));
-  if (bogons.length > 0 && !controlBogon) {
-    const all = bogons.length === plain.length;
-    return found([ev('dns', 'dns_bogon_answer', hop.depth, 'diverged', { cites, figures: { bogons: bogons.length, addresses: plain.length }, detail: { ...detail, bogons, all_bogon: all } })], false);
+  // A bogon is evidence when our resolver added it: a private address the site itself publishes
+  // (the control's answer has it too) is the site's misconfiguration, not tampering
+  // (docs/verdict-rules.md, dns_bogon_answer). A probe answer of nothing but bogons still is.
+  const controlSet = new Set(ctl.addrs);
+  const added = bogons.filter((a) => !controlSet.has(a));
+  const all = bogons.length === plain.length;
+  if (bogons.length > 0 && !controlBogon && (added.length > 0 || all)) {
+    const shown = added.length > 0 ? added : bogons;
+    return found([ev('dns', 'dns_bogon_answer', hop.depth, 'diverged', { cites, figures: { bogons: shown.length, addresses: plain.length }, detail: { ...detail, bogons: shown, all_bogon: all } })], false);
   }
   const cmp = compareAnswers(plain, ctl.addrs, ctx.asn);
   if (bogons.length === plain.length && controlBogon && cmp.shared.length > 0) {

@@ -5,7 +5,7 @@
  * system's CA roots plus any extra CA, a bounded answer.
  */
 import { rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from './undici.js';
 
 /** Options of {@link postJson}. */
 export interface PostJsonOptions {

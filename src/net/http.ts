@@ -7,7 +7,7 @@
 import { bodyEncoding, contentTypeOf, decodeBody } from '../model/charset.js';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { Client, type Dispatcher } from 'undici';
+import { Client, type Dispatcher } from './undici.js';
 import { createDeadline } from './deadline.js';
 import { classifyError } from './failure.js';
 import type { Clock } from './clock.js';

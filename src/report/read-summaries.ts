@@ -89,17 +89,15 @@ async function* inWorkers(path: string, ownVersion: string, script: URL, n: numb
       if (!stopping) fail(new Error(`report summary worker exited (code ${code})`));
     });
   }
-  const send = (id: number, bytes: Buffer): Promise<SummaryBatchResult> =>
+  /** Hands `length` bytes at the start of `ab` (a buffer of its own: transferred, not copied) to a worker. */
+  const send = (id: number, ab: ArrayBuffer, length: number): Promise<SummaryBatchResult> =>
     new Promise((resolve, reject) => {
       if (failure !== null) {
         reject(failure);
         return;
       }
       waiting.set(id, { resolve, reject });
-      // A buffer of its own (Buffer.concat or allocUnsafe above the pool size): transferable.
-      const own = bytes.buffer as ArrayBuffer;
-      const ab = own.byteLength === bytes.length ? own : own.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
-      (pool[id % n] as Worker).postMessage({ id, ownVersion, bytes: ab } satisfies SummaryBatch, [ab]);
+      (pool[id % n] as Worker).postMessage({ id, ownVersion, bytes: ab, length } satisfies SummaryBatch, [ab]);
     });
   const queue: Promise<SummaryBatchResult>[] = [];
   let offset = 0;
@@ -110,22 +108,26 @@ async function* inWorkers(path: string, ownVersion: string, script: URL, n: numb
     offset += r.lines;
     return r.summaries;
   };
+  // The bytes after the last newline read so far (the start of a line), carried into the next chunk.
   let carry: Buffer | null = null;
   let next = 0;
   try {
     for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, null);
+      // Each chunk is a buffer of its own, the carried bytes first and the file's next bytes read
+      // right after them: the whole lines are transferred as they lie, never copied here.
+      const head: number = carry?.length ?? 0;
+      const chunk = Buffer.allocUnsafeSlow(head + CHUNK_BYTES);
+      if (carry !== null) carry.copy(chunk, 0);
+      const { bytesRead } = await handle.read(chunk, head, CHUNK_BYTES, null);
       if (bytesRead === 0) break;
-      const data = chunk.subarray(0, bytesRead);
-      const last = data.lastIndexOf(10);
+      const filled: number = head + bytesRead;
+      const last: number = chunk.subarray(0, filled).lastIndexOf(10);
       if (last === -1) {
-        carry = carry === null ? Buffer.from(data) : Buffer.concat([carry, data]);
+        carry = chunk.subarray(0, filled);
         continue;
       }
-      const whole = carry === null ? (last + 1 === bytesRead ? data : Buffer.from(data.subarray(0, last + 1))) : Buffer.concat([carry, data.subarray(0, last + 1)]);
-      carry = last + 1 < bytesRead ? Buffer.from(data.subarray(last + 1)) : null;
-      queue.push(send(next++, whole));
+      carry = last + 1 < filled ? Buffer.from(chunk.subarray(last + 1, filled)) : null;
+      queue.push(send(next++, chunk.buffer as ArrayBuffer, last + 1));
       // Backpressure: at most IN_FLIGHT_PER_WORKER batches per worker ahead of the consumer.
       while (queue.length >= n * IN_FLIGHT_PER_WORKER) yield* await drain();
     }

@@ -13,7 +13,9 @@ import { summarizeLine, type LineSummary } from './summary.js';
 export interface SummaryBatch {
   id: number;
   ownVersion: string;
+  /** Whole lines in the first `length` bytes of `bytes`. */
   bytes: ArrayBuffer;
+  length: number;
 }
 
 /** The summaries of one batch (blank lines dropped; `line` counted from 1 in the batch) and its number of lines. */
@@ -24,7 +26,7 @@ export interface SummaryBatchResult {
 }
 
 parentPort?.on('message', (batch: SummaryBatch) => {
-  const buf = Buffer.from(batch.bytes);
+  const buf = Buffer.from(batch.bytes, 0, batch.length);
   const summaries: LineSummary[] = [];
   let line = 0;
   let start = 0;

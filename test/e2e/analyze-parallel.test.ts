@@ -2,7 +2,7 @@
  * `analyze` of a report large enough for the parallel reader (src/report/read-summaries.ts: worker
  * threads, at least PARALLEL_MIN_BYTES) through the built CLI: every line counted once, bad lines
  * named with their line numbers in file order (across batches: CRLF and lone-CR endings, bad JSON,
- * a verdict that fails the schema, a torn last line), as the in-thread reader numbers them.
+ * a verdict that fails the schema, a line longer than the reader's chunks, a torn last line), as the in-thread reader numbers them.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,11 +27,12 @@ describe('analyze of a large report (worker threads)', () => {
     while (size < PARALLEL_MIN_BYTES + 4 * 1024 * 1024) {
       const line = good[i % good.length] as string;
       // Every 997th line is bad JSON, every 1009th fails the verdict schema, every 499th ends in CRLF,
-      // every 1013th is two records separated by a lone CR.
-      const text = i % 997 === 500 ? '{oops' : i % 1009 === 700 ? invalid : i % 1013 === 900 ? `${line}\r${line}` : line;
+      // every 1013th is two records separated by a lone CR; line 3001 is 2.5 MiB of bad JSON (no
+      // newline in several of the reader's 1 MiB chunks).
+      const text = i === 3000 ? `{"x":"${'a'.repeat(2.5 * 1024 * 1024)}"` : i % 997 === 500 ? '{oops' : i % 1009 === 700 ? invalid : i % 1013 === 900 ? `${line}\r${line}` : line;
       const piece = `${text}${i % 499 === 100 ? '\r\n' : '\n'}`;
       parts.push(piece);
-      size += piece.length;
+      size += i === 3000 ? 0 : piece.length; // the long line comes on top
       i++;
     }
     parts.push((good[0] as string).slice(0, 100)); // torn last line

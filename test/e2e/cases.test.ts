@@ -54,6 +54,8 @@ const LAB: Record<string, { wants: Want[]; layers?: string[] }> = {
   'dead-address-other-asn-http': { wants: [{ kind: 'dns_other_network', effect: 'note' }, { kind: 'tcp_both_failed', effect: 'down' }] },
   'bogon-mixed-with-real': { wants: [{ kind: 'dns_bogon_answer', effect: 'diverged' }], layers: ['dns'] },
   'bogon-v6-loopback-with-real': { wants: [{ kind: 'dns_bogon_answer', effect: 'diverged' }], layers: ['dns'] },
+  'bogon-published-by-site': { wants: [], layers: [] },
+  'bogon-added-beside-site-private': { wants: [{ kind: 'dns_bogon_answer', effect: 'diverged' }], layers: ['dns'] },
   // Today the flow dials the bogon too; once it records it in x_not_dialled the verdict is the same.
   'bogon-mixed-genuine-dropped': { wants: [{ kind: 'dns_bogon_answer', effect: 'diverged' }, { kind: 'tcp_connect_failed', effect: 'diverged' }], layers: ['dns', 'tcp_ip'] },
   'forged-certificate-after-dns': { wants: [{ kind: 'dns_other_network', effect: 'diverged' }, { kind: 'tls_forged_certificate', effect: 'confirmed' }], layers: ['dns', 'tls'] },

@@ -1,0 +1,14 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { Agent, Client } from '../../../src/net/undici.js';
+
+// src/net/undici.ts loads undici's Client and Agent from their own modules (not the index, which
+// loads much that we never use): they must be the very classes the index exports, so that an
+// undici upgrade that moves them fails here, not in the field.
+describe('undici classes (src/net/undici.ts)', () => {
+  const index = createRequire(import.meta.url)('undici') as typeof import('undici');
+  it('are the classes undici exports', () => {
+    expect(Client).toBe(index.Client);
+    expect(Agent).toBe(index.Agent);
+  });
+});
