@@ -106,13 +106,22 @@ export function controlFinalHttp(resp: ThResponse, url: string): ControlHttp {
   return httpOf(resp.http_request, controlRefreshes(resp.http_request.headers, url), 'http_request');
 }
 
+/** Host names compared as DNS compares them: case and a trailing dot do not matter. Pure. */
+export function sameHost(a: string, b: string): boolean {
+  return a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, '');
+}
+
 /**
- * controlForHop: the helper's per-hop result for `depth` when it sent one; at depth 0 the
- * top-level `tcp_connect` / `tls_handshake` (the helper's checks of the probe's own addresses)
- * are merged in, so they count at depth 0 (docs/verdict-rules.md).
+ * controlForHop: the helper's per-hop result for `depth` when it sent one for the same host
+ * (`host`, the probe's hop host; '' when unknown). A per-hop result for ANOTHER host (the site sent
+ * the control elsewhere at this depth: a geo-redirect, or the censor's redirect on the probe's
+ * side) says nothing about this hop's name: the hop is then compared as without per-hop results
+ * (the control's final page only, for the last hop). At depth 0 the top-level `tcp_connect` /
+ * `tls_handshake` (the helper's checks of the probe's own addresses) are merged in, so they count
+ * at depth 0 (docs/verdict-rules.md).
  */
-export function controlForHop(resp: ThResponse, depth: number, last: boolean, url: string): HopControl {
-  const hop = resp.x_censorprobe?.hops.find((h) => h.depth === depth);
+export function controlForHop(resp: ThResponse, depth: number, last: boolean, url: string, host = ''): HopControl {
+  const hop = resp.x_censorprobe?.hops.find((h) => h.depth === depth && (host === '' || depth === 0 || sameHost(urlHostname(h.url), host)));
   const final = last ? controlFinalHttp(resp, url) : null;
   const topTcp = depth === 0 ? resp.tcp_connect : {};
   const topTls = depth === 0 ? resp.tls_handshake ?? {} : {};
@@ -138,11 +147,16 @@ export function depthsOf(obs: Observations): number[] {
   return depths.length === 0 ? [0] : depths;
 }
 
+/** The URL (its request's; the input at depth 0; '' when none was sent) and host of the probe's hop at `depth`. Pure. */
+export function hopTarget(obs: Observations, inputUrl: string, depth: number): { url: string; host: string } {
+  const url = obs.requests.find((r) => r.depth === depth)?.request.url ?? (depth === 0 ? inputUrl : '');
+  return { url, host: urlHostname(url) || primaryQueries(obs.queries, depth)[0]?.hostname || urlHostname(inputUrl) };
+}
+
 /** buildHop assembles the view of one depth; `control` is the control for it (a helper's, or the DoH reference at depth 0). */
 export function buildHop(obs: Observations, inputUrl: string, depth: number, last: boolean, control: HopControl): Hop {
-  const url = obs.requests.find((r) => r.depth === depth)?.request.url ?? (depth === 0 ? inputUrl : '');
+  const { url, host } = hopTarget(obs, inputUrl, depth);
   const queries = primaryQueries(obs.queries, depth);
-  const host = urlHostname(url) || queries[0]?.hostname || urlHostname(inputUrl);
   const answered = answerAddrs(queries);
   const endpoints = primaryEndpoints(obs.tcp_connect, depth, answered);
   // A measurement older than Web Connectivity 0.5 dials only addresses its lookup returned: one it

@@ -11,6 +11,7 @@
  * Pure.
  */
 import type { HttpRequestObservation } from '../model/index.js';
+import { metaRefreshContent, refreshUrlText, sameDocument } from '../model/refresh.js';
 
 /** True when an HTTP status is final for OONI: 2xx, 4xx or 5xx. */
 export function isFinalStatus(code: number): boolean {
@@ -27,14 +28,14 @@ export interface RedirectSignal {
   target: string;
 }
 
-/** Bytes of body searched for a meta refresh (browsers act on it in the head). */
-const META_SCAN_BYTES = 65_536;
-
-/** The URL of a refresh value `N; url=...` (or `N, URL`), absolute against `base`; null when none or unparsable. */
+/**
+ * The URL of a refresh value (`N; url=...`, `N, URL`, `N;URL='...'`), absolute against `base`;
+ * null when it names none (a reload of the same page) or cannot be parsed (model/refresh.ts: the
+ * HTML standard's steps, as browsers and our flow read it). Pure.
+ */
 export function refreshTarget(value: string, base: string): string | null {
-  const m = /^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)([^'"]+)\1\s*$/i.exec(value);
-  const raw = m?.[2]?.trim();
-  if (raw === undefined || raw === '' || /^\d+(\.\d*)?$/.test(raw)) return null;
+  const raw = refreshUrlText(value);
+  if (raw === null) return null;
   try {
     return new URL(raw, base).href;
   } catch {
@@ -47,19 +48,10 @@ function header(headers: Record<string, string>, name: string): string | undefin
   return undefined;
 }
 
-/** The target of the first `<meta http-equiv="refresh" content="...">` in `html`, or null. */
+/** The target of the document's meta refresh (the first `<meta http-equiv="refresh">` with a content, model/refresh.ts) in `html`, or null. */
 export function metaRefreshTarget(html: string, base: string): string | null {
-  const text = html.length > META_SCAN_BYTES ? html.slice(0, META_SCAN_BYTES) : html;
-  const tags = text.match(/<meta\b[^>]*>/gi) ?? [];
-  for (const tag of tags) {
-    if (!/http-equiv\s*=\s*["']?refresh\b/i.test(tag)) continue;
-    const content = /content\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(tag);
-    const value = content?.[1] ?? content?.[2] ?? content?.[3];
-    if (value === undefined) continue;
-    const target = refreshTarget(value, base);
-    if (target !== null) return target;
-  }
-  return null;
+  const content = metaRefreshContent(html);
+  return content === null ? null : refreshTarget(content, base);
 }
 
 /**
@@ -84,10 +76,10 @@ export function redirectOf(request: HttpRequestObservation): RedirectSignal | nu
   }
   const refresh = header(r.headers, 'refresh');
   const fromHeader = refresh === undefined ? null : refreshTarget(refresh, base);
-  if (fromHeader !== null && fromHeader !== base) return { kind: 'refresh_header', target: fromHeader };
+  if (fromHeader !== null && !sameDocument(fromHeader, base)) return { kind: 'refresh_header', target: fromHeader };
   if (typeof r.body === 'string') {
     const meta = metaRefreshTarget(r.body, base);
-    if (meta !== null && meta !== base) return { kind: 'meta_refresh', target: meta };
+    if (meta !== null && !sameDocument(meta, base)) return { kind: 'meta_refresh', target: meta };
   }
   return null;
 }
@@ -97,5 +89,5 @@ export function controlRefreshes(headers: Record<string, string>, url: string): 
   const refresh = header(headers, 'refresh');
   if (refresh === undefined) return false;
   const t = refreshTarget(refresh, url || 'http://invalid/');
-  return t !== null && t !== url;
+  return t !== null && !sameDocument(t, url);
 }

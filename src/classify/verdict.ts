@@ -17,7 +17,7 @@ import type { VerdictContext } from './context.js';
 import { curatedFingerprints } from './data/curated-fingerprints.js';
 import { Cites, ev, type Finding } from './evidence.js';
 import type { FingerprintSet } from './fingerprint.js';
-import { answerAddrs, buildHop, controlForHop, depthsOf, primaryQueries } from './hops.js';
+import { answerAddrs, buildHop, controlForHop, depthsOf, hopTarget, primaryQueries } from './hops.js';
 import { isLoopback } from './bogon.js';
 import { analyzeDns } from './layer-dns.js';
 import { analyzeHttpFailure, analyzeHttpResponse } from './layer-http.js';
@@ -81,8 +81,8 @@ function walkHops(ctx: VerdictContext): { evidence: VerdictEvidence[]; accessibl
   const evidence: VerdictEvidence[] = [];
   let accessible: boolean | null = null;
   for (const depth of depths) {
-    const url = ctx.obs.requests.find((r) => r.depth === depth)?.request.url ?? (depth === 0 ? ctx.input.url : '');
-    const hop = buildHop(ctx.obs, ctx.input.url, depth, depth === finalDepth, controlForHop(resp, depth, depth === finalDepth, url));
+    const { url, host } = hopTarget(ctx.obs, ctx.input.url, depth);
+    const hop = buildHop(ctx.obs, ctx.input.url, depth, depth === finalDepth, controlForHop(resp, depth, depth === finalDepth, url, host));
     ctx.dnsDivergence = null;
     for (const analyze of LAYERS) {
       const f: Finding = analyze(ctx, hop);

@@ -20,6 +20,7 @@ import {
 import { TOO_MANY_REDIRECTS, type Failure, type Operation } from '../model/failure.js';
 import { SNI_PROBE_TAG, type HttpRequestObservation, type Observations, type TcpConnectObservation, type TlsHandshakeObservation } from '../model/observations.js';
 import { isLoopback, neverDial } from '../model/ip.js';
+import { sameDocument } from '../model/refresh.js';
 import { createChainCookies, type ChainCookies } from './cookies.js';
 import { refreshDeclaration, refreshRedirect, type RedirectKind, type RefreshDeclaration } from './refresh.js';
 import { altSvcHttp3, untestedHttp3 } from './variants.js';
@@ -387,7 +388,7 @@ async function measureHop(state: FlowState, url: string, depth: number, referer:
     if ('failure' in next) {
       // A broken Refresh is ignored, as browsers do; a broken Location fails the hop (OONI).
       if (redirect.kind === 'location') request.failure = next.failure;
-    } else if (redirect.kind === 'location' || next.url !== url) {
+    } else if (redirect.kind === 'location' || !sameDocument(next.url, url)) {
       hop.location = next.url;
       hop.redirect_kind = redirect.kind;
       if (depth >= opts.maxRedirects) request.failure = TOO_MANY_REDIRECTS;

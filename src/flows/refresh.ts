@@ -9,60 +9,14 @@
  * delay (digits and dots), then `;` or `,`, then optionally `url=`, then the URL, optionally quoted.
  */
 
+import { metaRefreshContent, refreshUrlText } from '../model/refresh.js';
+
+/** refreshTarget: the URL text of a refresh declaration's content (model/refresh.ts), or null when it names none. */
+export const refreshTarget = refreshUrlText;
+export { metaRefreshContent };
+
 /** Where a followed redirect came from. */
 export type RedirectKind = 'location' | 'refresh_header' | 'meta_refresh';
-
-/** Bytes of the body searched for a meta refresh (browsers act on one in the document's head). */
-const META_SEARCH_BYTES = 64 * 1024;
-
-/**
- * refreshTarget returns the URL text of a refresh declaration's content (`"0; url=/next"` →
- * `/next`), or null when it names no URL (a plain reload such as `"30"`) or is malformed. Pure.
- */
-export function refreshTarget(content: string): string | null {
-  const m = /^[\t\n\f\r ]*[0-9.]*[\t\n\f\r ]*[;,]?[\t\n\f\r ]*(?:url[\t\n\f\r ]*=[\t\n\f\r ]*)?(.*)$/is.exec(content);
-  if (m === null) return null;
-  let rest = (m[1] ?? '').trim();
-  if (rest === '') return null;
-  const q = rest[0];
-  if (q === '"' || q === "'") {
-    const end = rest.indexOf(q, 1);
-    rest = end === -1 ? rest.slice(1) : rest.slice(1, end);
-  }
-  rest = rest.trim();
-  return rest === '' ? null : rest;
-}
-
-/**
- * metaRefreshContent finds the first `<meta http-equiv="refresh" content="...">` in the first
- * 64 KiB of `html` (attributes in any order, quoted or not, any case) and returns its content
- * attribute, or null. Pure; never throws.
- */
-export function metaRefreshContent(html: string): string | null {
-  const text = html.length > META_SEARCH_BYTES ? html.slice(0, META_SEARCH_BYTES) : html;
-  const tagRe = /<meta\b([^>]*)>/gi;
-  for (let m = tagRe.exec(text); m !== null; m = tagRe.exec(text)) {
-    const attrs = parseAttributes(m[1] ?? '');
-    if ((attrs.get('http-equiv') ?? '').toLowerCase() !== 'refresh') continue;
-    const content = attrs.get('content');
-    if (content !== undefined) return decodeEntities(content);
-  }
-  return null;
-}
-
-function parseAttributes(s: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const re = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
-  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-    const name = (m[1] ?? '').toLowerCase();
-    if (!out.has(name)) out.set(name, m[2] ?? m[3] ?? m[4] ?? '');
-  }
-  return out;
-}
-
-function decodeEntities(s: string): string {
-  return s.replace(/&amp;/gi, '&').replace(/&quot;/gi, '"').replace(/&#39;|&apos;/gi, "'").replace(/&lt;/gi, '<').replace(/&gt;/gi, '>');
-}
 
 /**
  * refreshDelay returns the delay of a refresh declaration's content in whole seconds (`"5; url=/x"`
