@@ -140,20 +140,19 @@ type Parts = { cites: ReturnType<VerdictContext['cites']['of']>; detail: Record<
 function differentAnswers(ctx: VerdictContext, hop: Hop, plain: string[], commonAsns: number[], p: Parts): Finding {
   const asn = commonAsns[0];
   if (asn !== undefined) return found([ev('dns', 'dns_same_network', hop.depth, 'note', { ...p, figures: { ...p.figures, common_asn: asn } })], false);
-  // Our own verified handshake for the name: only on the fetch path (https): over http a
-  // handshake on 443 is not made by the flow.
+  // A verified handshake for the name at our answer (ours or the helper's) proves it genuine.
   return tlsProof(ctx, hop, plain, p) ?? found([ev('dns', 'dns_other_network', hop.depth, 'diverged', p)], false);
 }
 
 /**
  * A verified TLS handshake for the hop's name at one of the probe's answers proves that answer
- * genuine, whatever the control resolved: our own (on the fetch path: https only, the flow makes
- * no handshake on 443 for http) or the helper's (ip_info flag 8 or its own check, depth 0, http://
- * targets too). Null without one.
+ * genuine, whatever the control resolved: our own (the fetch's on https; OONI LTE also shakes
+ * hands on 443 for http:// inputs, `tcptls_experiment`) or the helper's (ip_info flag 8 or its
+ * own check, depth 0, http:// targets too). The harmless-SNI probe never counts. Null without one.
  */
 function tlsProof(ctx: VerdictContext, hop: Hop, plain: string[], p: Parts): Finding | null {
-  const ours = hop.url.startsWith('https:') ? ctx.obs.tls_handshakes.find((h) => h.depth === hop.depth && isVerified(h) && h.server_name === hop.host &&
-    !hasTag(h.tags, SNI_PROBE_TAG) && hop.addrs.some((a) => h.address === joinHostPort(a, h.address.slice(h.address.lastIndexOf(':') + 1)))) : undefined;
+  const ours = ctx.obs.tls_handshakes.find((h) => h.depth === hop.depth && isVerified(h) && h.server_name === hop.host &&
+    !hasTag(h.tags, SNI_PROBE_TAG) && hop.addrs.some((a) => h.address === joinHostPort(a, h.address.slice(h.address.lastIndexOf(':') + 1))));
   if (ours !== undefined) {
     return found([ev('dns', 'dns_tls_verified', hop.depth, 'genuine', { ...p, cites: [...p.cites, ...ctx.cites.of(ours)], detail: { ...p.detail, verified_at: ours.address } })], false);
   }

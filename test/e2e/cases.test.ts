@@ -85,6 +85,7 @@ describe.concurrent('field cases in the lab (censorprobe lab run FILE)', () => {
 /** OONI-format cases: file, extra fingerprint file, the right verdict and evidence. */
 const OONI: Array<{ file: string; fingerprints?: string; triple: Triple; wants: Want[]; layers?: string[] }> = [
   { file: 'geodns-http-verified-elsewhere', triple: [null, true, 'ok'], wants: [{ kind: 'dns_helper_tls_verified', effect: 'genuine' }] },
+  { file: 'geodns-http-own-handshake-verified', triple: [null, true, 'ok'], wants: [{ kind: 'dns_tls_verified', effect: 'genuine' }] },
   { file: 'geodns-ipv6-expanded-key', triple: [null, true, 'ok'], wants: [{ kind: 'dns_helper_tls_verified', effect: 'genuine' }] },
   { file: 'redirect-to-government-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_diff', effect: 'diverged', hop: 1 }] },
   { file: 'redirect-to-government-blockpage', fingerprints: 'blocked-gov.fingerprints.jsonl', triple: ['http-diff', false, 'confirmed'], wants: [{ kind: 'http_blockpage', effect: 'confirmed', hop: 0 }] },
