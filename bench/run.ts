@@ -18,8 +18,9 @@
  *    default 3) and the median is reported with every repeat's figure;
  * 4. the dig + curl loop (bench/baseline.sh through `xargs -P C`) on the same list right after each
  *    probe run at C = 1, 16, 64 (same background load: the ratio is the fair figure);
- * 5. `censorprobe analyze` over 100,000 measurements (the N = 1000 lines repeated), or, while that
- *    command does not exist, src/classify over the re-read lines (bench/classify-throughput.ts).
+ * 5. `censorprobe analyze` over 100,000 measurements (the N = 1000 lines repeated; the median of
+ *    BENCH_REPEAT runs), or, while that command does not exist, src/classify over the re-read
+ *    lines (bench/classify-throughput.ts).
  * Prints a table with pass/fail per target and writes bench/results.json (gitignored).
  * Environment: BENCH_QUICK=1 runs smaller N (a smoke test of the bench itself; targets not
  * meaningful); BENCH_ONLY, BENCH_REPEAT, BENCH_SERVERS, BENCH_PROFILE, BENCH_PROFILE_KIND, BENCH_EXTRA_IMPORT, BENCH_KEEP: see below.
@@ -48,8 +49,8 @@ const QUICK = process.env.BENCH_QUICK === '1';
 // BENCH_EXTRA_IMPORT=FILE: one more `--import` for the probe process (e.g. an allocation sampler).
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 /**
- * BENCH_REPEAT=K: how many times the runs that carry a goal (c=64 N=1000 with the helper, and the
- * probe alone with its dig + curl loop) are repeated; the median one is reported, every repeat's
+ * BENCH_REPEAT=K: how many times the runs that carry a goal (c=64 N=1000 with the helper, the
+ * probe alone with its dig + curl loop, and `analyze`) are repeated; the median one is reported, every repeat's
  * rate beside it (default 3, 1 with BENCH_QUICK). A shared machine's neighbours move a single
  * run by ±20 %; the median of three is what hyperfine-style tools report.
  */
@@ -442,6 +443,8 @@ interface AnalyzeResult {
   wallS: number;
   measurementsPerS: number;
   peakRssMb: number;
+  /** measurements/s of every repeat, in the order run (this result is the median one). */
+  repeatsPerS?: number[];
 }
 
 function analyzeAvailable(): boolean {
@@ -461,29 +464,35 @@ async function runAnalyze(world: World, source: string): Promise<AnalyzeResult> 
   }
   ws.end();
   await once(ws, 'finish');
-  const usageFile = join(world.lab.dir, 'analyze.usage.json');
   const useCli = analyzeAvailable();
-  const argv = useCli ? ['--import', HOOK, CLI, 'analyze', file] : ['--import', 'tsx', '--import', HOOK, join(ROOT, 'bench/classify-throughput.ts'), file];
+  const argv = (): string[] => (useCli ? ['--import', HOOK, CLI, 'analyze', file] : ['--import', 'tsx', '--import', HOOK, join(ROOT, 'bench/classify-throughput.ts'), file]);
   log(`analyze: ${useCli ? 'censorprobe analyze' : 'censorprobe analyze not available yet: src/classify over re-read lines'} on ${N_ANALYZE} measurements (${Math.round(bytes / 1e6)} MB)`);
-  const t0 = performance.now();
-  const child = spawn(process.execPath, argv, { env: { ...process.env, CENSORPROBE_BENCH_RUSAGE: usageFile }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString('utf8');
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  const wallS = (performance.now() - t0) / 1000;
-  if (code !== 0) log(`analyze exited ${code}: ${err.slice(0, 500)}`);
-  const usage = readUsage(usageFile);
-  rmSync(file, { force: true });
-  return {
-    tool: useCli ? 'censorprobe analyze' : 'bench/classify-throughput.ts (src/classify)',
-    measurements: N_ANALYZE,
-    fileMb: round1(bytes / 1e6),
-    wallS: round3(wallS),
-    measurementsPerS: Math.round(N_ANALYZE / wallS),
-    peakRssMb: round1(usage.maxRssKb / 1024),
+  let repeat = 0;
+  const once1 = async (): Promise<AnalyzeResult> => {
+    const usageFile = join(world.lab.dir, `analyze-${repeat++}.usage.json`);
+    const t0 = performance.now();
+    const child = spawn(process.execPath, argv(), { env: { ...process.env, CENSORPROBE_BENCH_RUSAGE: usageFile }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString('utf8');
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    const wallS = (performance.now() - t0) / 1000;
+    if (code !== 0) log(`analyze exited ${code}: ${err.slice(0, 500)}`);
+    const usage = readUsage(usageFile);
+    return {
+      tool: useCli ? 'censorprobe analyze' : 'bench/classify-throughput.ts (src/classify)',
+      measurements: N_ANALYZE,
+      fileMb: round1(bytes / 1e6),
+      wallS: round3(wallS),
+      measurementsPerS: Math.round(N_ANALYZE / wallS),
+      peakRssMb: round1(usage.maxRssKb / 1024),
+    };
   };
+  // Like the throughput goals: the median of REPEATS runs (a shared machine's neighbours move one run by ±20 %).
+  const m = await medianOf(once1, (r) => r.measurementsPerS);
+  rmSync(file, { force: true });
+  return { ...m.median, repeatsPerS: m.results.map((r) => r.measurementsPerS) };
 }
 
 /** Cores of this machine. */
@@ -671,6 +680,7 @@ async function main(): Promise<void> {
   if (analyze) {
     o.push('');
     o.push(`4. analyze: ${analyze.measurements} measurements (${analyze.fileMb} MB) in ${analyze.wallS} s = ${analyze.measurementsPerS}/s, peak RSS ${analyze.peakRssMb} MB (${analyze.tool})`);
+    if (analyze.repeatsPerS !== undefined && analyze.repeatsPerS.length > 1) o.push(`   median of ${analyze.repeatsPerS.length} runs (measurements/s: ${analyze.repeatsPerS.join(', ')})`);
   }
   o.push(`5. start-up: censorprobe --version median ${startup.medianMs} ms, min ${startup.minMs} ms (10 runs)`);
   o.push('');
