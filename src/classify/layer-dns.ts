@@ -117,12 +117,17 @@ function dnsAnswers(ctx: VerdictContext, hop: Hop): Finding {
     const shown = added.length > 0 ? added : bogons;
     return found([ev('dns', 'dns_bogon_answer', hop.depth, 'diverged', { cites, figures: { bogons: shown.length, addresses: plain.length }, detail: { ...detail, bogons: shown, all_bogon: all } })], false);
   }
-  const cmp = compareAnswers(plain, ctl.addrs, ctx.asn);
-  if (bogons.length === plain.length && controlBogon && cmp.shared.length > 0) {
+  if (bogons.length === plain.length && controlBogon && compareAnswers(plain, ctl.addrs, ctx.asn).shared.length > 0) {
     return found([ev('dns', 'dns_both_bogon', hop.depth, 'down', { cites, detail })], true, false);
   }
+  // The site's own bogons (shared with the control, set aside above) say nothing either way: the
+  // public addresses are compared (a resolver that keeps the site's private address but swaps its
+  // public one still diverges).
+  const mine = bogons.length > 0 && !controlBogon ? plain.filter((a) => !isBogon(a)) : plain;
+  const theirs = bogons.length > 0 && !controlBogon ? ctl.addrs.filter((a) => !isBogon(a)) : ctl.addrs;
+  const cmp = compareAnswers(mine, theirs, ctx.asn);
   if (cmp.shared.length > 0) return NOTHING;
-  return differentAnswers(ctx, hop, plain, cmp.commonAsns, { cites, detail, figures: figures([...plain, ...ctl.addrs]) });
+  return differentAnswers(ctx, hop, mine, cmp.commonAsns, { cites, detail, figures: figures([...mine, ...theirs]) });
 }
 
 function asnFigures(ctx: VerdictContext, list: readonly string[]): Record<string, number> {

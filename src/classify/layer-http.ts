@@ -11,7 +11,7 @@ import { hopRequest, isVerified, type ControlHttp, type Hop } from './hops.js';
 import { compareHttpResponses, isHttpDiff, type HttpDiffMetrics } from './http-diff.js';
 import { analyzeSlowServer, analyzeThrottling } from './layer-throttling.js';
 import { redirectOf } from './response.js';
-import { urlHostname } from './web-observations.js';
+import { vouchesForSite } from './site-vouching.js';
 
 /** analyzeHttpFailure: the finding of a failed round trip at this hop (nothing when it did not fail). */
 export function analyzeHttpFailure(ctx: VerdictContext, hop: Hop): Finding {
@@ -59,7 +59,7 @@ export function analyzeHttpResponse(ctx: VerdictContext, hop: Hop): Finding {
   const request = hopRequest(ctx.obs, hop);
   const response = request?.response ?? null;
   if (request === undefined || response === null) return NOTHING;
-  const verified = request.request.url.startsWith('https:') && ctx.obs.tls_handshakes.some((h) => h.transaction_id === request.transaction_id && isVerified(h)) && vouchesForSite(ctx, hop);
+  const verified = request.request.url.startsWith('https:') && ctx.obs.tls_handshakes.some((h) => h.transaction_id === request.transaction_id && isVerified(h)) && vouchesForSite(ctx.obs, ctx.input.url, hop.depth, hop.host, hop.control.perHop);
   const ctl = hop.control.http;
   const evidence: VerdictEvidence[] = [];
   // Fingerprints (not on a verified HTTPS response: that is the site's own content).
@@ -91,22 +91,6 @@ export function analyzeHttpResponse(ctx: VerdictContext, hop: Hop): Finding {
     if (!hop.last || redirect.kind === 'location') return found(evidence, false);
   }
   return finalPage(ctx, hop, request, verified, evidence);
-}
-
-/**
- * Whether a verified handshake at this hop vouches for the site's own content: it authenticated
- * the input's host, a parent or a subdomain of it (`www.`: the same owner), or a host the control's
- * chain reached at this hop too (the site's own redirect). A verified page on ANOTHER host the
- * control never reached (a redirect to a government blockpage served over HTTPS with a valid
- * certificate) proves only who served it: it is compared with the control's page and fingerprints
- * apply (docs/verdict-rules.md, http_verified_tls). Pure.
- */
-function vouchesForSite(ctx: VerdictContext, hop: Hop): boolean {
-  if (hop.depth === 0) return true;
-  const site = urlHostname(ctx.input.url).toLowerCase().replace(/\.$/, '');
-  const host = hop.host.toLowerCase().replace(/\.$/, '');
-  if (site === '' || host === site || host.endsWith(`.${site}`) || site.endsWith(`.${host}`)) return true;
-  return hop.control.perHop;
 }
 
 /**

@@ -14,6 +14,8 @@ import { buildHop, hasTag, isVerified, type HopControl } from './hops.js';
 import { analyzeDns } from './layer-dns.js';
 import { sniProbe } from './layer-tls.js';
 import { isFinalStatus } from './response.js';
+import { vouchesForSite } from './site-vouching.js';
+import { urlHostname } from './web-observations.js';
 
 /** Fingerprint evidence without a control: a strong blockpage confirms; false positives are noted. */
 function fingerprintsWithoutControl(ctx: VerdictContext): { evidence: VerdictEvidence[]; confirmed: boolean } {
@@ -64,8 +66,9 @@ export function verdictWithoutHelper(ctx: VerdictContext): { evidence: VerdictEv
   evidence.push(...dns);
   const decided = dns.find((e) => e.effect === 'diverged' || e.effect === 'confirmed' || e.effect === 'inconclusive' || e.effect === 'down');
   if (decided !== undefined) return { evidence, decision: combine(evidence, decided.effect === 'inconclusive' ? null : false) };
+  // A verified page on another host than the site's (a blockpage served over HTTPS) vouches for nothing (site-vouching.ts).
   const verifiedFinal = obs.requests.find((r) => r.failure === null && r.response !== null && isFinalStatus(r.response.code) && r.request.url.startsWith('https:') &&
-    obs.tls_handshakes.some((h) => h.transaction_id === r.transaction_id && isVerified(h)));
+    obs.tls_handshakes.some((h) => h.transaction_id === r.transaction_id && isVerified(h)) && vouchesForSite(obs, ctx.input.url, r.depth, urlHostname(r.request.url), false));
   if (verifiedFinal?.response) {
     evidence.push(ev('http-diff', 'verified_https_genuine', verifiedFinal.depth, 'genuine', {
       cites: ctx.cites.of(verifiedFinal), figures: { status: verifiedFinal.response.code, body_bytes: verifiedFinal.response.body_length }, detail: { url: verifiedFinal.request.url },

@@ -55,6 +55,7 @@ const LAB: Record<string, { wants: Want[]; layers?: string[] }> = {
   'bogon-mixed-with-real': { wants: [{ kind: 'dns_bogon_answer', effect: 'diverged' }], layers: ['dns'] },
   'bogon-v6-loopback-with-real': { wants: [{ kind: 'dns_bogon_answer', effect: 'diverged' }], layers: ['dns'] },
   'bogon-published-by-site': { wants: [], layers: [] },
+  'bogon-published-by-site-real-swapped': { wants: [{ kind: 'dns_other_network', effect: 'diverged' }] },
   'bogon-added-beside-site-private': { wants: [{ kind: 'dns_bogon_answer', effect: 'diverged' }], layers: ['dns'] },
   // Today the flow dials the bogon too; once it records it in x_not_dialled the verdict is the same.
   'bogon-mixed-genuine-dropped': { wants: [{ kind: 'dns_bogon_answer', effect: 'diverged' }, { kind: 'tcp_connect_failed', effect: 'diverged' }], layers: ['dns', 'tcp_ip'] },
@@ -95,6 +96,8 @@ const OONI: Array<{ file: string; fingerprints?: string; triple: Triple; wants: 
   { file: 'redirect-to-government-blockpage-trailing-dot', fingerprints: 'blocked-gov.fingerprints.jsonl', triple: ['http-diff', false, 'confirmed'], wants: [{ kind: 'http_blockpage', effect: 'confirmed', hop: 0 }] },
   { file: 'redirect-to-https-blockpage-verified', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_diff', effect: 'diverged', hop: 1 }] },
   { file: 'redirect-to-https-blockpage-verified', fingerprints: 'blocked-gov-body.fingerprints.jsonl', triple: ['http-diff', false, 'confirmed'], wants: [{ kind: 'http_blockpage', effect: 'confirmed', hop: 1 }] },
+  { file: 'redirect-to-https-blockpage-control-failed', triple: [null, null, 'inconclusive'], wants: [{ kind: 'control_nothing_to_compare', effect: 'inconclusive' }] },
+  { file: 'https-site-redirects-to-own-other-domain', triple: [null, true, 'ok'], wants: [{ kind: 'http_verified_tls', effect: 'genuine', hop: 1 }] },
   { file: 'redirect-to-https-blockpage-mk', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_diff', effect: 'diverged', hop: 1 }] },
   { file: 'refresh-header-unbalanced-quote', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },
   { file: 'self-refresh-input-without-slash', triple: [null, true, 'ok'], wants: [{ kind: 'http_matches_control', effect: 'genuine', hop: 0 }] },
