@@ -14,7 +14,7 @@ import {
   type ThResponse,
   type TlsHandshakeObservation,
 } from '../model/index.js';
-import { controlRefreshes } from './response.js';
+import { controlRefreshes, redirectOf } from './response.js';
 import { urlHostname } from './web-observations.js';
 
 /** The control's HTTP result for one hop (or its final one). */
@@ -147,10 +147,23 @@ export function depthsOf(obs: Observations): number[] {
   return depths.length === 0 ? [0] : depths;
 }
 
-/** The URL (its request's; the input at depth 0; '' when none was sent) and host of the probe's hop at `depth`. Pure. */
+/**
+ * The URL (its request's; the input at depth 0; '' when none was sent) and host of the probe's hop
+ * at `depth`. A later hop that sent no request and made no lookup (a redirect to an IP literal
+ * whose connect failed) takes its host from the redirect that led to it (the flow's
+ * `x_redirects`, else the previous response's redirect), never from the input. Pure.
+ */
 export function hopTarget(obs: Observations, inputUrl: string, depth: number): { url: string; host: string } {
   const url = obs.requests.find((r) => r.depth === depth)?.request.url ?? (depth === 0 ? inputUrl : '');
-  return { url, host: urlHostname(url) || primaryQueries(obs.queries, depth)[0]?.hostname || urlHostname(inputUrl) };
+  const host = urlHostname(url) || primaryQueries(obs.queries, depth)[0]?.hostname;
+  if (host) return { url, host };
+  if (depth > 0) {
+    const previous = obs.requests.find((r) => r.depth === depth - 1);
+    const next = (obs.x_redirects ?? []).find((x) => x.depth === depth - 1)?.to ?? (previous ? redirectOf(previous)?.target : undefined);
+    const fromRedirect = next ? urlHostname(next) : '';
+    if (fromRedirect) return { url, host: fromRedirect };
+  }
+  return { url, host: urlHostname(inputUrl) };
 }
 
 /** buildHop assembles the view of one depth; `control` is the control for it (a helper's, or the DoH reference at depth 0). */

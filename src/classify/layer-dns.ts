@@ -9,7 +9,8 @@ import type { VerdictContext } from './context.js';
 import { compareAnswers } from './dns-consistency.js';
 import { controlCite, ev, found, NOTHING, type Finding } from './evidence.js';
 import { matchDnsAnswers } from './fingerprint.js';
-import { hasTag, isVerified, type Hop } from './hops.js';
+import { hasTag, isVerified, sameHost, type Hop } from './hops.js';
+import { parseIp } from '../model/ip.js';
 import { SNI_PROBE_TAG, type DnsQueryObservation } from '../model/index.js';
 import { joinHostPort } from './web-observations.js';
 
@@ -110,8 +111,8 @@ function dnsAnswers(ctx: VerdictContext, hop: Hop): Finding {
   // A bogon is evidence when our resolver added it: a private address the site itself publishes
   // (the control's answer has it too) is the site's misconfiguration, not tampering
   // (docs/verdict-rules.md, dns_bogon_answer). A probe answer of nothing but bogons still is.
-  const controlSet = new Set(ctl.addrs);
-  const added = bogons.filter((a) => !controlSet.has(a));
+  const controlSet = new Set(ctl.addrs.map(ipKey));
+  const added = bogons.filter((a) => !controlSet.has(ipKey(a)));
   const all = bogons.length === plain.length;
   if (bogons.length > 0 && !controlBogon && (added.length > 0 || all)) {
     const shown = added.length > 0 ? added : bogons;
@@ -128,6 +129,11 @@ function dnsAnswers(ctx: VerdictContext, hop: Hop): Finding {
   const cmp = compareAnswers(mine, theirs, ctx.asn);
   if (cmp.shared.length > 0) return NOTHING;
   return differentAnswers(ctx, hop, mine, cmp.commonAsns, { cites, detail, figures: figures([...mine, ...theirs]) });
+}
+
+/** An address as one spelling (IPv6 compressed, lower case), so that `FD00::1` and `fd00:0:0::1` compare equal; anything else as is. */
+function ipKey(a: string): string {
+  return parseIp(a)?.toString() ?? a;
 }
 
 function asnFigures(ctx: VerdictContext, list: readonly string[]): Record<string, number> {
@@ -156,7 +162,7 @@ function differentAnswers(ctx: VerdictContext, hop: Hop, plain: string[], common
  * own check, depth 0, http:// targets too). The harmless-SNI probe never counts. Null without one.
  */
 function tlsProof(ctx: VerdictContext, hop: Hop, plain: string[], p: Parts): Finding | null {
-  const ours = ctx.obs.tls_handshakes.find((h) => h.depth === hop.depth && isVerified(h) && h.server_name === hop.host &&
+  const ours = ctx.obs.tls_handshakes.find((h) => h.depth === hop.depth && isVerified(h) && sameHost(h.server_name, hop.host) &&
     !hasTag(h.tags, SNI_PROBE_TAG) && hop.addrs.some((a) => h.address === joinHostPort(a, h.address.slice(h.address.lastIndexOf(':') + 1))));
   if (ours !== undefined) {
     return found([ev('dns', 'dns_tls_verified', hop.depth, 'genuine', { ...p, cites: [...p.cites, ...ctx.cites.of(ours)], detail: { ...p.detail, verified_at: ours.address } })], false);
@@ -171,7 +177,7 @@ function tlsProof(ctx: VerdictContext, hop: Hop, plain: string[], p: Parts): Fin
 /** True when the helper's own TLS check of `ip` (top-level `tls_handshake`, any port) verified `host`. */
 function helperHandshake(ctx: VerdictContext, ip: string, host: string): boolean {
   for (const [addr, r] of Object.entries(ctx.resp?.tls_handshake ?? {})) {
-    if (r.status && r.server_name === host && addr.slice(0, addr.lastIndexOf(':')).replace(/^\[|\]$/g, '') === ip) return true;
+    if (r.status && sameHost(r.server_name, host) && addr.slice(0, addr.lastIndexOf(':')).replace(/^\[|\]$/g, '') === ip) return true;
   }
   return false;
 }

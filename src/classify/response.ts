@@ -11,7 +11,7 @@
  * Pure.
  */
 import type { HttpRequestObservation } from '../model/index.js';
-import { metaRefreshContent, refreshUrlText, sameDocument } from '../model/refresh.js';
+import { metaRefreshContent, refreshOf, refreshUrlText, sameDocument } from '../model/refresh.js';
 
 /** True when an HTTP status is final for OONI: 2xx, 4xx or 5xx. */
 export function isFinalStatus(code: number): boolean {
@@ -74,14 +74,17 @@ export function redirectOf(request: HttpRequestObservation): RedirectSignal | nu
     }
     return { kind: 'location', target };
   }
-  const refresh = header(r.headers, 'refresh');
-  const fromHeader = refresh === undefined ? null : refreshTarget(refresh, base);
-  if (fromHeader !== null && !sameDocument(fromHeader, base)) return { kind: 'refresh_header', target: fromHeader };
-  if (typeof r.body === 'string') {
-    const meta = metaRefreshTarget(r.body, base);
-    if (meta !== null && !sameDocument(meta, base)) return { kind: 'meta_refresh', target: meta };
+  // As a browser acts on it (model/refresh.ts refreshOf): a valid Refresh header wins over any
+  // meta refresh; a meta refresh counts in an HTML (or untyped) body only, as the flow reads it.
+  const d = refreshOf(header(r.headers, 'refresh') ?? null, header(r.headers, 'content-type') ?? null, typeof r.body === 'string' ? r.body : null);
+  if (d === null || d.target === null) return null;
+  let target: string;
+  try {
+    target = new URL(d.target, base).href;
+  } catch {
+    return null;
   }
-  return null;
+  return sameDocument(target, base) ? null : { kind: d.kind, target };
 }
 
 /** True when a control response's headers carry a Refresh to another URL (the control was redirected). */

@@ -9,7 +9,7 @@
  * delay (digits and dots), then `;` or `,`, then optionally `url=`, then the URL, optionally quoted.
  */
 
-import { metaRefreshContent, refreshUrlText } from '../model/refresh.js';
+import { metaRefreshContent, parseRefresh, refreshOf, refreshUrlText } from '../model/refresh.js';
 
 /** refreshTarget: the URL text of a refresh declaration's content (model/refresh.ts), or null when it names none. */
 export const refreshTarget = refreshUrlText;
@@ -20,13 +20,11 @@ export type RedirectKind = 'location' | 'refresh_header' | 'meta_refresh';
 
 /**
  * refreshDelay returns the delay of a refresh declaration's content in whole seconds (`"5; url=/x"`
- * → 5, `"10.5"` → 10), 0 when it starts without one. Pure.
+ * → 5, `"10.5"` → 10: the HTML standard reads the integer part), 0 when it declares none. Pure.
  */
 export function refreshDelay(content: string): number {
-  // The HTML standard reads the digits before any '.' and ignores the fraction ("10.5" waits 10 s).
-  const m = /^[\t\n\f\r ]*([0-9]*)/.exec(content);
-  const n = Number.parseInt(m?.[1] ?? '', 10);
-  return Number.isFinite(n) ? n : 0;
+  const r = parseRefresh(content);
+  return r.kind === 'none' ? 0 : r.delaySeconds;
 }
 
 /** A refresh a response declares: the URL text it names (null: a reload of the same page), its delay (s), and where it is. */
@@ -41,41 +39,21 @@ function refreshHeader(headers: [string, string][]): string | null {
   return headers.find(([k]) => k.toLowerCase() === 'refresh')?.[1] ?? null;
 }
 
-/** The content of the body's meta refresh when the body is HTML text (`body` null: binary), or null. */
-function metaRefresh(contentType: string | null, body: string | null): string | null {
-  if (body === null || (contentType !== null && !/html/i.test(contentType))) return null;
-  return metaRefreshContent(body);
-}
-
-/** A declaration read from one refresh content, or null when it does not start with a delay (HTML standard). */
-function declaration(content: string | null, kind: RefreshDeclaration['kind']): RefreshDeclaration | null {
-  if (content === null || !/^[\t\n\f\r ]*[0-9.]/.test(content)) return null;
-  return { target: refreshTarget(content), delaySeconds: refreshDelay(content), kind };
-}
-
 /**
- * refreshDeclaration: the refresh a response declares, URL or not: the `Refresh` header or a meta
- * refresh in an HTML body (`body` as text, or null when binary), the one with the shorter delay when
- * both are there (the header on a tie). Null when there is none. Pure.
+ * refreshDeclaration: the refresh a response declares, URL or not, as a browser acts on it
+ * (model/refresh.ts `refreshOf`): the `Refresh` header when it declares one (a meta refresh is
+ * then ignored), else the first valid meta refresh of an HTML body (`body` as text, or null when
+ * binary). Null when there is none. Pure.
  */
 export function refreshDeclaration(headers: [string, string][], contentType: string | null, body: string | null): RefreshDeclaration | null {
-  const fromHeader = declaration(refreshHeader(headers), 'refresh_header');
-  const fromMeta = declaration(metaRefresh(contentType, body), 'meta_refresh');
-  // Both declared: the one that fires first is what the browser does.
-  if (fromHeader !== null && fromMeta !== null) return fromMeta.delaySeconds < fromHeader.delaySeconds ? fromMeta : fromHeader;
-  return fromHeader ?? fromMeta;
+  return refreshOf(refreshHeader(headers), contentType, body);
 }
 
 /**
  * refreshRedirect: the URL text a response asks the browser to go to by refresh, and where it came
- * from: the `Refresh` header first, else a meta refresh in an HTML body (`body` as text, or null
- * when binary). Null when there is none, or when it names no URL (a reload). Pure.
+ * from ({@link refreshDeclaration}). Null when there is none, or when it names no URL (a reload). Pure.
  */
 export function refreshRedirect(headers: [string, string][], contentType: string | null, body: string | null): { target: string; kind: RedirectKind } | null {
-  const header = refreshHeader(headers);
-  const fromHeader = header === null ? null : refreshTarget(header);
-  if (fromHeader !== null) return { target: fromHeader, kind: 'refresh_header' };
-  const content = metaRefresh(contentType, body);
-  const target = content === null ? null : refreshTarget(content);
-  return target === null ? null : { target, kind: 'meta_refresh' };
+  const d = refreshDeclaration(headers, contentType, body);
+  return d === null || d.target === null ? null : { target: d.target, kind: d.kind };
 }

@@ -14,16 +14,22 @@ function isAsciiWhitespace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\f' || c === '\r';
 }
 
+/** What a refresh value declares: nothing (the steps abort), a reload of the same page, or a URL (its text, not yet resolved). */
+export type RefreshParse = { kind: 'none' } | { kind: 'reload'; delaySeconds: number } | { kind: 'url'; delaySeconds: number; url: string };
+
+/** Leading and trailing C0 controls and spaces: what the URL parser strips (not Unicode spaces such as NBSP). */
+const URL_EDGE_SPACE = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
+
 /**
- * refreshUrlText: the URL text a refresh value names (`N; url=...`, `N, URL`, `N;URL='...'`), not
- * yet resolved against the page's URL; null when it names none (a reload of the same page) or does
- * not start with a delay. The parse is the HTML
+ * parseRefresh reads a refresh value (`N; url=...`, `N, URL`, `N;URL='...'`) with the HTML
  * standard's "shared declarative refresh steps" (html.spec.whatwg.org, section 4.2.5.3), which is
- * what browsers follow for both the `Refresh` header and `<meta http-equiv=refresh>`: an opening
- * quote without its closing one runs to the end of the value, and a quote with no opening one is
- * part of the URL. Pure.
+ * what browsers follow for both the `Refresh` header and `<meta http-equiv=refresh>`: `none` when
+ * the steps abort (no delay first, or a delay followed by anything but `;`, `,` or whitespace: such
+ * a value does nothing at all), `reload` when it names no URL, else the URL's text. An opening
+ * quote without its closing one runs to the end of the value; a quote with no opening one is part
+ * of the URL. The delay is its integer part in seconds. Pure.
  */
-export function refreshUrlText(value: string): string | null {
+export function parseRefresh(value: string): RefreshParse {
   let i = 0;
   const skipWhitespace = (): void => {
     while (isAsciiWhitespace(value[i])) i++;
@@ -31,15 +37,16 @@ export function refreshUrlText(value: string): string | null {
   skipWhitespace();
   const digitsStart = i;
   while (value[i] !== undefined && value[i]! >= '0' && value[i]! <= '9') i++;
-  if (i === digitsStart && value[i] !== '.') return null;
+  if (i === digitsStart && value[i] !== '.') return { kind: 'none' };
+  const delaySeconds = i === digitsStart ? 0 : Number.parseInt(value.slice(digitsStart, i), 10);
   while (value[i] !== undefined && ((value[i]! >= '0' && value[i]! <= '9') || value[i] === '.')) i++;
   if (i < value.length) {
-    if (value[i] !== ';' && value[i] !== ',' && !isAsciiWhitespace(value[i])) return null;
+    if (value[i] !== ';' && value[i] !== ',' && !isAsciiWhitespace(value[i])) return { kind: 'none' };
     skipWhitespace();
     if (value[i] === ';' || value[i] === ',') i++;
     skipWhitespace();
   }
-  if (i >= value.length) return null;
+  if (i >= value.length) return { kind: 'reload', delaySeconds };
   let urlString = value.slice(i);
   // "url" then "=" (each step may fail and fall through to parsing the remainder as it is).
   let quotes = false;
@@ -67,23 +74,36 @@ export function refreshUrlText(value: string): string | null {
       if (end !== -1) urlString = urlString.slice(0, end);
     }
   }
-  const raw = urlString.trim();
-  return raw === '' ? null : raw;
+  const url = urlString.replace(URL_EDGE_SPACE, '');
+  return url === '' ? { kind: 'reload', delaySeconds } : { kind: 'url', delaySeconds, url };
 }
 
+/** refreshUrlText: the URL text a refresh value names ({@link parseRefresh}), or null when it names none or declares nothing. Pure. */
+export function refreshUrlText(value: string): string | null {
+  const r = parseRefresh(value);
+  return r.kind === 'url' ? r.url : null;
+}
+
+/** Comments and the text of elements whose content is not markup (a `<meta>` there is no element). */
+const NOT_MARKUP = /<!--[\s\S]*?(?:-->|$)|<(script|style|template|textarea|title|noscript|xmp|iframe|noembed|noframes)\b[\s\S]*?(?:<\/\1\s*>|$)/gi;
+
 /**
- * metaRefreshContent finds the first `<meta http-equiv="refresh" content="...">` in the first
- * 64 KiB of `html` (attributes in any order, quoted or not, any case) and returns its content
- * attribute, or null. Pure; never throws.
+ * metaRefreshContent: the content of the document's first `<meta http-equiv="refresh">` whose
+ * content declares a refresh ({@link parseRefresh} not `none`: browsers skip an empty or invalid
+ * one and act on the next), in the first 64 KiB of `html`; attributes in any order, quoted or
+ * not, any case; character references decoded. Tags inside comments, scripts, styles and other
+ * raw-text elements are not elements and are skipped. Null when there is none. Pure; never throws.
  */
 export function metaRefreshContent(html: string): string | null {
-  const text = html.length > META_SEARCH_BYTES ? html.slice(0, META_SEARCH_BYTES) : html;
+  const text = (html.length > META_SEARCH_BYTES ? html.slice(0, META_SEARCH_BYTES) : html).replace(NOT_MARKUP, ' ');
   const tagRe = /<meta\b([^>]*)>/gi;
   for (let m = tagRe.exec(text); m !== null; m = tagRe.exec(text)) {
     const attrs = parseAttributes(m[1] ?? '');
-    if ((attrs.get('http-equiv') ?? '').toLowerCase() !== 'refresh') continue;
+    if (decodeEntities(attrs.get('http-equiv') ?? '').trim().toLowerCase() !== 'refresh') continue;
     const content = attrs.get('content');
-    if (content !== undefined) return decodeEntities(content);
+    if (content === undefined) continue;
+    const decoded = decodeEntities(content);
+    if (parseRefresh(decoded).kind !== 'none') return decoded;
   }
   return null;
 }
@@ -98,8 +118,50 @@ function parseAttributes(s: string): Map<string, string> {
   return out;
 }
 
+/** Named character references a refresh URL may carry (the HTML standard's, the URL's punctuation); numeric ones are all decoded. */
+const NAMED: Readonly<Record<string, string>> = {
+  amp: '&', quot: '"', apos: "'", lt: '<', gt: '>', colon: ':', sol: '/', num: '#', quest: '?', equals: '=', percnt: '%',
+  period: '.', comma: ',', semi: ';', excl: '!', lowbar: '_', hyphen: '-', dash: '-', plus: '+', commat: '@', dollar: '$',
+  lpar: '(', rpar: ')', lsqb: '[', rsqb: ']', lbrack: '[', rbrack: ']', tilde: '~', ast: '*', midast: '*', bsol: '\\', nbsp: '\u00a0', Tab: '\t', NewLine: '\n',
+};
+
+/** decodeEntities decodes numeric character references (`&#58;`, `&#x3a;`) and the named ones of {@link NAMED} (`;` required for these). Pure. */
 function decodeEntities(s: string): string {
-  return s.replace(/&amp;/gi, '&').replace(/&quot;/gi, '"').replace(/&#39;|&apos;/gi, "'").replace(/&lt;/gi, '<').replace(/&gt;/gi, '>');
+  if (!s.includes('&')) return s;
+  return s.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z]+));?/g, (all: string, dec?: string, hex?: string, name?: string) => {
+    if (dec !== undefined || hex !== undefined) {
+      const cp = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex as string, 16);
+      return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : '\ufffd';
+    }
+    const named = name !== undefined && all.endsWith(';') ? NAMED[name] : undefined;
+    return named ?? (name === 'amp' || name === 'quot' || name === 'lt' || name === 'gt' ? (NAMED[name] as string) : all);
+  });
+}
+
+/** The refresh a response makes a browser do: its kind, where it was declared, and the URL text (null: a reload). */
+export interface RefreshOfResponse {
+  kind: 'refresh_header' | 'meta_refresh';
+  delaySeconds: number;
+  /** The URL's text, not yet resolved; null for a reload of the same page. */
+  target: string | null;
+}
+
+/**
+ * refreshOf: the refresh a response declares, as a browser acts on it: the `Refresh` header when
+ * it declares one (the document then "will declaratively refresh" and every meta refresh is
+ * ignored), else the first valid meta refresh of an HTML body (`contentType` null: unknown, read
+ * as HTML; `body` null: binary). Null when there is none. Pure.
+ */
+export function refreshOf(refreshHeader: string | null, contentType: string | null, body: string | null): RefreshOfResponse | null {
+  if (refreshHeader !== null) {
+    const r = parseRefresh(refreshHeader);
+    if (r.kind !== 'none') return { kind: 'refresh_header', delaySeconds: r.delaySeconds, target: r.kind === 'url' ? r.url : null };
+  }
+  if (body === null || (contentType !== null && !/html/i.test(contentType))) return null;
+  const content = metaRefreshContent(body);
+  if (content === null) return null;
+  const r = parseRefresh(content);
+  return r.kind === 'none' ? null : { kind: 'meta_refresh', delaySeconds: r.delaySeconds, target: r.kind === 'url' ? r.url : null };
 }
 
 /**

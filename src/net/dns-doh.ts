@@ -1,6 +1,6 @@
 /**
  * dohLookup: DNS over HTTPS (RFC 8484, POST `application/dns-message`), A and AAAA in parallel,
- * through the Node https client (only net/http.ts may import undici).
+ * through the Node https client (undici stays inside net/: net/undici.ts loads it).
  *
  * Sources: RFC 8484 (id 0, POST, media type), OONI `netxlite/dnsoverhttps.go` (non-200 or wrong
  * content type → the server misbehaves), `resolverparallel.go`, docs/measurement-model.md step 4.

@@ -2,7 +2,7 @@
  * httpRoundTrip: one HTTP GET over OUR already connected (and handshaked) socket, through an undici
  * `Client` whose `connect` hook hands that socket back: OONI's single-use dialer (dd-003
  * step-by-step; docs/measurement-model.md steps 9-10 and 13). No redirects, no retries, no pooling.
- * The only module that imports undici (docs/architecture.md).
+ * undici comes through net/undici.ts, which loads only its Client and Agent (docs/architecture.md).
  */
 import { bodyEncoding, contentTypeOf, decodeBody } from '../model/charset.js';
 import type net from 'node:net';

@@ -4,7 +4,9 @@
  * index. The index also loads fetch, WebSocket, EventSource, the cache, the mock and proxy agents:
  * about 0.08 s of CPU at every start of `run` that we never use (`npm run bench`, start-up). The
  * classes and their types are undici's own (pinned ~7.30.2 in package.json);
- * test/unit/net/undici.test.ts checks that they are the very classes undici's index exports.
+ * test/unit/net/undici.test.ts checks that they are the very classes undici's index exports. The
+ * index also adds `request`, `stream`, `pipeline`, `connect` and `upgrade` to their prototype; we
+ * use `dispatch`, `close` and `destroy` only (the same test checks those without the index).
  */
 import { createRequire } from 'node:module';
 import type * as undici from 'undici';

@@ -87,6 +87,7 @@ describe.concurrent('field cases in the lab (censorprobe lab run FILE)', () => {
 const OONI: Array<{ file: string; fingerprints?: string; triple: Triple; wants: Want[]; layers?: string[] }> = [
   { file: 'geodns-http-verified-elsewhere', triple: [null, true, 'ok'], wants: [{ kind: 'dns_helper_tls_verified', effect: 'genuine' }] },
   { file: 'geodns-http-own-handshake-verified', triple: [null, true, 'ok'], wants: [{ kind: 'dns_tls_verified', effect: 'genuine' }] },
+  { file: 'geodns-input-in-capitals', triple: [null, true, 'ok'], wants: [{ kind: 'dns_tls_verified', effect: 'genuine' }] },
   { file: 'geodns-ipv6-expanded-key', triple: [null, true, 'ok'], wants: [{ kind: 'dns_helper_tls_verified', effect: 'genuine' }] },
   { file: 'redirect-to-government-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_diff', effect: 'diverged', hop: 1 }] },
   { file: 'redirect-to-government-blockpage', fingerprints: 'blocked-gov.fingerprints.jsonl', triple: ['http-diff', false, 'confirmed'], wants: [{ kind: 'http_blockpage', effect: 'confirmed', hop: 0 }] },
@@ -100,6 +101,8 @@ const OONI: Array<{ file: string; fingerprints?: string; triple: Triple; wants: 
   { file: 'https-site-redirects-to-own-other-domain', triple: [null, true, 'ok'], wants: [{ kind: 'http_verified_tls', effect: 'genuine', hop: 1 }] },
   { file: 'redirect-to-https-blockpage-mk', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_diff', effect: 'diverged', hop: 1 }] },
   { file: 'refresh-header-unbalanced-quote', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },
+  { file: 'meta-refresh-in-comment', triple: [null, true, 'ok'], wants: [{ kind: 'http_matches_control', effect: 'genuine', hop: 0 }] },
+  { file: 'meta-refresh-empty-then-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },
   { file: 'self-refresh-input-without-slash', triple: [null, true, 'ok'], wants: [{ kind: 'http_matches_control', effect: 'genuine', hop: 0 }] },
   { file: 'meta-refresh-to-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },
   { file: 'refresh-header-to-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },

@@ -186,8 +186,10 @@ describe('refreshDeclaration (a refresh with or without a URL, and its delay)', 
     expect(refreshDeclaration([], html, '<meta http-equiv="refresh" content="0; url=/">')).toEqual({ target: '/', delaySeconds: 0, kind: 'meta_refresh' });
     expect(refreshDeclaration([], html, '<meta http-equiv="Refresh" content="3">')).toEqual({ target: null, delaySeconds: 3, kind: 'meta_refresh' });
     expect(refreshDeclaration([['Refresh', '300']], html, '')).toEqual({ target: null, delaySeconds: 300, kind: 'refresh_header' });
-    // Both declared: the one that fires first.
-    expect(refreshDeclaration([['Refresh', '30']], html, '<meta http-equiv="refresh" content="0; url=/">')).toEqual({ target: '/', delaySeconds: 0, kind: 'meta_refresh' });
+    // Both declared: the header's (the document "will declaratively refresh" before any meta is
+    // parsed, HTML standard); an invalid header does not count.
+    expect(refreshDeclaration([['Refresh', '30']], html, '<meta http-equiv="refresh" content="0; url=/">')).toEqual({ target: null, delaySeconds: 30, kind: 'refresh_header' });
+    expect(refreshDeclaration([['Refresh', 'soon']], html, '<meta http-equiv="refresh" content="0; url=/">')).toEqual({ target: '/', delaySeconds: 0, kind: 'meta_refresh' });
   });
   it('none without a declaration, in a non-HTML body, or with a malformed content', () => {
     expect(refreshDeclaration([], html, '<p>hi</p>')).toBeNull();

@@ -3,7 +3,7 @@
  * standard's "shared declarative refresh steps", value by value.
  */
 import { describe, expect, it } from 'vitest';
-import { metaRefreshContent, refreshUrlText, sameDocument } from '../../../src/model/refresh.js';
+import { metaRefreshContent, parseRefresh, refreshOf, refreshUrlText, sameDocument } from '../../../src/model/refresh.js';
 
 describe('refreshUrlText (HTML shared declarative refresh steps)', () => {
   it.each([
@@ -49,5 +49,28 @@ describe('sameDocument', () => {
     expect(sameDocument('http://CASINO.example.com:80/a#top', 'http://casino.example.com/a')).toBe(true);
     expect(sameDocument('https://a.example/', 'http://a.example/')).toBe(false);
     expect(sameDocument('http://a.example/a', 'http://a.example/a?x')).toBe(false);
+  });
+});
+
+describe('parseRefresh and refreshOf (as a browser acts on a response)', () => {
+  it('tells a value that declares nothing from a reload', () => {
+    expect(parseRefresh('0x')).toEqual({ kind: 'none' });
+    expect(parseRefresh('0: url=/x')).toEqual({ kind: 'none' });
+    expect(parseRefresh('5')).toEqual({ kind: 'reload', delaySeconds: 5 });
+    expect(parseRefresh('0; url=\u00a0/x')).toEqual({ kind: 'url', delaySeconds: 0, url: '\u00a0/x' });
+  });
+  it('skips empty and invalid meta refreshes, tags in comments and scripts; decodes character references', () => {
+    expect(metaRefreshContent('<meta http-equiv="refresh" content=""><meta http-equiv="refresh" content="0;url=/b">')).toBe('0;url=/b');
+    expect(metaRefreshContent('<meta http-equiv="refresh" content="abc"><meta http-equiv="refresh" content="0;url=/b">')).toBe('0;url=/b');
+    expect(metaRefreshContent('<!-- <meta http-equiv="refresh" content="0;url=/old"> -->')).toBeNull();
+    expect(metaRefreshContent('<script>var s = \'<meta http-equiv="refresh" content="0;url=/x">\';</script>')).toBeNull();
+    expect(metaRefreshContent('<meta http-equiv="refresh" content="0;url=http&#58;&#x2F;&#47;a.example&sol;x&#35;a">')).toBe('0;url=http://a.example/x#a');
+  });
+  it('a valid Refresh header wins over the meta; a meta counts in HTML bodies only', () => {
+    const meta = '<meta http-equiv="refresh" content="0;url=/blocked">';
+    expect(refreshOf('600', 'text/html', meta)).toEqual({ kind: 'refresh_header', delaySeconds: 600, target: null });
+    expect(refreshOf('nonsense', 'text/html', meta)).toEqual({ kind: 'meta_refresh', delaySeconds: 0, target: '/blocked' });
+    expect(refreshOf(null, null, meta)).toEqual({ kind: 'meta_refresh', delaySeconds: 0, target: '/blocked' });
+    expect(refreshOf(null, 'text/plain', meta)).toBeNull();
   });
 });
