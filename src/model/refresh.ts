@@ -95,7 +95,10 @@ const NOT_MARKUP = /<!--[\s\S]*?(?:-->|$)|<(script|style|template|textarea|title
  * raw-text elements are not elements and are skipped. Null when there is none. Pure; never throws.
  */
 export function metaRefreshContent(html: string): string | null {
-  const text = (html.length > META_SEARCH_BYTES ? html.slice(0, META_SEARCH_BYTES) : html).replace(NOT_MARKUP, ' ');
+  const head = html.length > META_SEARCH_BYTES ? html.slice(0, META_SEARCH_BYTES) : html;
+  // Most pages have no meta refresh: the cheap test first, the markup-only copy when it may.
+  if (!/http-equiv/i.test(head)) return null;
+  const text = head.replace(NOT_MARKUP, ' ');
   const tagRe = /<meta\b([^>]*)>/gi;
   for (let m = tagRe.exec(text); m !== null; m = tagRe.exec(text)) {
     const attrs = parseAttributes(m[1] ?? '');
