@@ -12,6 +12,7 @@ import { compareHttpResponses, isHttpDiff, type HttpDiffMetrics } from './http-d
 import { analyzeSlowServer, analyzeThrottling } from './layer-throttling.js';
 import { redirectOf } from './response.js';
 import { vouchesForSite } from './site-vouching.js';
+import { isResolverAnswer } from './layer-dns.js';
 
 /** analyzeHttpFailure: the finding of a failed round trip at this hop (nothing when it did not fail). */
 export function analyzeHttpFailure(ctx: VerdictContext, hop: Hop): Finding {
@@ -25,6 +26,16 @@ export function analyzeHttpFailure(ctx: VerdictContext, hop: Hop): Finding {
   const cites = [...ctx.cites.of(request), ...(ctl ? [controlCite(ctl.key)] : [])];
   const detail = { url: request.request.url, failure: request.failure, control_failure: ctl?.failure ?? null };
   const figures: Record<string, number> = ctl && ctl.failure === null ? { control_status: ctl.status_code, control_body_bytes: ctl.body_length } : {};
+  // An HTTP client that resolved the hop's name itself (old vintages record the lookup after a
+  // redirect only as the request's failure) failed at DNS: that is the DNS layer's finding, judged
+  // as a lookup with the control's DNS for this hop if any, else by whether the control fetched
+  // the page through it (layer-dns.ts dnsFailure; docs/verdict-rules.md).
+  if (hop.queries.length === 0 && isResolverAnswer(request.failure)) {
+    const dnsCtl = hop.control.dns;
+    const dnsDetail = { host: hop.host, failure: request.failure, control_failure: dnsCtl?.failure ?? ctl?.failure ?? null, control_addrs: dnsCtl?.addrs ?? [] };
+    if (dnsCtl !== null && dnsCtl.failure === null && dnsCtl.addrs.length > 0) return found([ev('dns', 'dns_lookup_failed', hop.depth, 'diverged', { cites, detail: dnsDetail })], true, false);
+    if (dnsCtl === null && ctl !== null && ctl.failure === null) return found([ev('dns', 'dns_lookup_failed', hop.depth, 'diverged', { cites, detail: { ...dnsDetail, control: 'fetched_through_hop' } })], true, false);
+  }
   if (ctl === null) return found([ev('http-failure', 'http_failed_no_control', hop.depth, 'inconclusive', { cites, detail })], true, false);
   if (ctl.failure !== null) return found([ev('http-failure', 'http_both_failed', hop.depth, dnsDiverged(ctx) ? 'note' : 'down', { cites, detail })], true, false);
   return found([ev('http-failure', 'http_request_failed', hop.depth, 'diverged', { cites, figures, detail })], true, false);

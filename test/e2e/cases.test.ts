@@ -104,6 +104,8 @@ const OONI: Array<{ file: string; fingerprints?: string; triple: Triple; wants: 
   { file: 'meta-refresh-in-comment', triple: [null, true, 'ok'], wants: [{ kind: 'http_matches_control', effect: 'genuine', hop: 0 }] },
   { file: 'meta-refresh-empty-then-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },
   { file: 'self-refresh-input-without-slash', triple: [null, true, 'ok'], wants: [{ kind: 'http_matches_control', effect: 'genuine', hop: 0 }] },
+  { file: 'redirect-then-nxdomain-python', triple: ['dns', false, 'anomaly'], wants: [{ kind: 'dns_lookup_failed', effect: 'diverged', hop: 1 }], layers: ['dns'] },
+  { file: 'redirect-then-nxdomain-go04', triple: ['dns', false, 'anomaly'], wants: [{ kind: 'dns_lookup_failed', effect: 'diverged', hop: 1 }], layers: ['dns'] },
   { file: 'meta-refresh-to-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },
   { file: 'refresh-header-to-blockpage', triple: ['http-diff', false, 'anomaly'], wants: [{ kind: 'http_unexpected_redirect', effect: 'diverged', hop: 0 }] },
   { file: 'server-error-both', triple: [null, false, 'down'], wants: [{ kind: 'http_server_error_both', effect: 'down' }] },
