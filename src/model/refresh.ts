@@ -84,8 +84,8 @@ export function refreshUrlText(value: string): string | null {
   return r.kind === 'url' ? r.url : null;
 }
 
-/** Comments and the text of elements whose content is not markup (a `<meta>` there is no element). */
-const NOT_MARKUP = /<!--[\s\S]*?(?:-->|$)|<(script|style|template|textarea|title|noscript|xmp|iframe|noembed|noframes)\b[\s\S]*?(?:<\/\1\s*>|$)/gi;
+/** Comments and the text of elements whose content is not markup (a `<meta>` there is no element); `<noscript>` is read, as a browser without scripts (like the probe) reads it. */
+const NOT_MARKUP = /<!--[\s\S]*?(?:-->|$)|<(script|style|template|textarea|title|xmp|iframe|noembed|noframes)(?=[\s/>])[\s\S]*?(?:<\/\1(?=[\s/>])[^>]*>|$)/gi;
 
 /**
  * metaRefreshContent: the content of the document's first `<meta http-equiv="refresh">` whose
@@ -98,7 +98,10 @@ export function metaRefreshContent(html: string): string | null {
   const head = html.length > META_SEARCH_BYTES ? html.slice(0, META_SEARCH_BYTES) : html;
   // Most pages have no meta refresh: the cheap test first, the markup-only copy when it may.
   if (!/http-equiv/i.test(head)) return null;
-  const text = head.replace(NOT_MARKUP, ' ');
+  // Cut after the last `>`: a `<meta` with no `>` after it is no tag, and the tag search below
+  // must not rescan to the end for each of many such (a hostile body would stall the event loop).
+  const marked = head.replace(NOT_MARKUP, ' ');
+  const text = marked.slice(0, marked.lastIndexOf('>') + 1);
   const tagRe = /<meta\b([^>]*)>/gi;
   for (let m = tagRe.exec(text); m !== null; m = tagRe.exec(text)) {
     const attrs = parseAttributes(m[1] ?? '');
@@ -113,7 +116,7 @@ export function metaRefreshContent(html: string): string | null {
 
 function parseAttributes(s: string): Map<string, string> {
   const out = new Map<string, string>();
-  const re = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
+  const re = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g;
   for (let m = re.exec(s); m !== null; m = re.exec(s)) {
     const name = (m[1] ?? '').toLowerCase();
     if (!out.has(name)) out.set(name, m[2] ?? m[3] ?? m[4] ?? '');

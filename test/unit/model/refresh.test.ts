@@ -74,3 +74,16 @@ describe('parseRefresh and refreshOf (as a browser acts on a response)', () => {
     expect(refreshOf(null, 'text/plain', meta)).toBeNull();
   });
 });
+
+describe('metaRefreshContent on awkward markup', () => {
+  it('reads unquoted values with `=` inside, noscript (the probe runs no scripts), custom elements named like raw-text ones', () => {
+    expect(metaRefreshContent('<meta http-equiv=refresh content=0;url=http://block.example/>')).toBe('0;url=http://block.example/');
+    expect(metaRefreshContent('<script>location="/x"</script><noscript><meta http-equiv=refresh content="0;url=/x"></noscript>')).toBe('0;url=/x');
+    expect(metaRefreshContent('<style-x></style-x><meta http-equiv=refresh content="0;url=/b">')).toBe('0;url=/b');
+  });
+  it('stays fast on a hostile body of tags that never close', () => {
+    const t0 = Date.now();
+    expect(metaRefreshContent('<meta http-equiv'.repeat(4096))).toBeNull();
+    expect(Date.now() - t0).toBeLessThan(5000); // generous: about 1 ms; quadratic was seconds
+  });
+});
