@@ -15,7 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Observations } from '../model/index.js';
-import { isVerified } from './hops.js';
+import { isVerified, sameHost } from './hops.js';
 import { urlHostname } from './web-observations.js';
 
 type GetPublicSuffix = (domain: string, options: { allowSpecialUseDomain: boolean; ignoreError: boolean }) => string | undefined | null;
@@ -33,11 +33,9 @@ function siteOf(host: string): string {
   }
 }
 
-/** True when `a` and `b` belong to the same site (the same registrable domain, or the same host). Pure. */
+/** True when `a` and `b` belong to the same site (the same host, hops.ts sameHost, or the same registrable domain). Pure. */
 export function sameSite(a: string, b: string): boolean {
-  const x = a.toLowerCase().replace(/\.$/, '');
-  const y = b.toLowerCase().replace(/\.$/, '');
-  return x === y || (x !== '' && y !== '' && siteOf(x) === siteOf(y));
+  return sameHost(a, b) || (a !== '' && b !== '' && siteOf(a) === siteOf(b));
 }
 
 /** The request at `depth` when it was HTTPS, answered, over a verified handshake. */
